@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// verdant: Sentinel-2 cloud masking, gap filling and productivity maps, on this machine or on
+// Google Earth Engine. Module boundaries follow ../shared/docs/architecture.md (see README).
+import PackageDescription
+
+let package = Package(
+    name: "verdant",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "verdant", targets: ["verdant"]),
+        .executable(name: "verdant-bench", targets: ["verdant-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // GDAL's C API, found through pkg-config (Debian: libgdal-dev).
+        .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", pkgConfig: "gdal",
+                       providers: [.apt(["libgdal-dev"])]),
+        // No UI and no I/O library: parameters, records, state machine, scheduler, protocols.
+        .target(name: "VerdantCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // parameters.toml -> Parameters (TOMLKit), with file:line in every error.
+        .target(name: "VerdantConfig", dependencies: ["VerdantCore", "TOMLKit"]),
+        // StatusStore on SQLite through GRDB (WAL, migrations, journal).
+        .target(name: "VerdantStore", dependencies: ["VerdantCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Everything that touches GDAL/OGR.
+        .target(name: "VerdantRaster", dependencies: ["CGDAL"]),
+        // Cloud tests as pure array code.
+        .target(name: "VerdantMask", dependencies: [],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
+        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask"]),
+        .executableTarget(name: "verdant", dependencies: [
+            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "verdant-bench", dependencies: [
+            "VerdantCore", "VerdantStore", "VerdantMask", "VerdantRaster", "VerdantLocal",
+        ]),
+        .testTarget(name: "VerdantTests", dependencies: [
+            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
+        ]),
+    ]
+)

@@ -1,0 +1,102 @@
+/// Checks of meaning, after the types are right: ranges, date order, polygon shape. The TOML
+/// reader adds the file and line to each issue.
+extension Parameters {
+    public func validate() -> [ParameterIssue] {
+        var issues: [ParameterIssue] = []
+        func require(_ ok: Bool, _ key: String, _ expected: String, _ found: @autoclosure () -> String) {
+            if !ok { issues.append(ParameterIssue(key: key, expected: expected, found: found())) }
+        }
+        require(run.refresh >= 1 && run.refresh <= 3600, "run.refresh", "seconds between 1 and 3600", "\(run.refresh)")
+        // Earth Engine refuses more than 3000 queued tasks (seed-algorithm.md §5).
+        require((1...3000).contains(run.nbTaskMax), "run.nb_task_max", "a whole number from 1 to 3000", "\(run.nbTaskMax)")
+        require((0...1024).contains(run.workers), "run.workers", "0 (one per core) to 1024", "\(run.workers)")
+        require((1...100).contains(run.maxAttempts), "run.max_attempts", "1 to 100", "\(run.maxAttempts)")
+        require(run.retryBackoff >= 0 && run.retryBackoff <= 86400, "run.retry_backoff", "seconds from 0 to 86400", "\(run.retryBackoff)")
+        require(!run.catalog.isEmpty, "run.catalog", "a path", "an empty string")
+        require(!run.output.isEmpty, "run.output", "a path", "an empty string")
+        require(!run.statusStore.isEmpty, "run.status_store", "a path", "an empty string")
+
+        require(dates.start <= dates.end, "dates.date_end", "a date on or after date_start (\(dates.start))", "\(dates.end)")
+        require((0...3650).contains(dates.nbDaysBefore), "dates.nb_days_before", "0 to 3650 days", "\(dates.nbDaysBefore)")
+        require((0...3650).contains(dates.nbDaysAfter), "dates.nb_days_after", "0 to 3650 days", "\(dates.nbDaysAfter)")
+
+        issues += Self.polygonIssues(area.geometry, key: "area.geometry")
+        require(!area.landGeometry.isEmpty, "area.land_geometry", "a vector file or an Earth Engine asset path", "an empty string")
+        require(area.scale >= 1 && area.scale <= 10000, "area.scale", "metres from 1 to 10000", "\(area.scale)")
+        for (i, id) in area.imageToExclude.enumerated() where id.isEmpty {
+            issues.append(ParameterIssue(key: "area.image_to_exclude[\(i)]", expected: "an image id", found: "an empty string"))
+        }
+
+        require(mask.coefNormalisation > 0, "mask.coef_normalisation", "a positive number", "\(mask.coefNormalisation)")
+        require((1...10000).contains(mask.numberTrees), "mask.number_trees", "1 to 10000", "\(mask.numberTrees)")
+        require(mask.cutoff >= 0 && mask.cutoff <= 1, "mask.cutoff", "a probability from 0 to 1", "\(mask.cutoff)")
+        require((1...500).contains(mask.numberOfImages), "mask.number_of_images", "1 to 500", "\(mask.numberOfImages)")
+        require(mask.numberPreselect >= mask.numberOfImages && mask.numberPreselect <= 1000,
+                "mask.number_preselect", "at least number_of_images (\(mask.numberOfImages)) and at most 1000", "\(mask.numberPreselect)")
+        require(mask.numberHours >= 0 && mask.numberHours <= 8760, "mask.number_hours", "hours from 0 to 8760", "\(mask.numberHours)")
+        require(mask.commonArea >= 0 && mask.commonArea <= 1, "mask.common_area", "a fraction from 0 to 1", "\(mask.commonArea)")
+        let c = mask.clustering
+        require((10...1_000_000).contains(c.numPixels), "mask.clustering.num_pixels", "10 to 1000000", "\(c.numPixels)")
+        require((2...100).contains(c.nClusters), "mask.clustering.n_clusters", "2 to 100", "\(c.nClusters)")
+        require(c.thresholdDifCloud >= 0 && c.thresholdDifCloud <= 1, "mask.clustering.threshold_dif_cloud", "0 to 1", "\(c.thresholdDifCloud)")
+        require(c.thresholdReflectance >= 0 && c.thresholdReflectance <= 2, "mask.clustering.threshold_reflectance", "0 to 2", "\(c.thresholdReflectance)")
+        require((0...50).contains(c.growingRatio), "mask.clustering.growing_ratio", "0 to 50 pixels", "\(c.growingRatio)")
+        require(c.samplingScale >= 1 && c.samplingScale <= 10000, "mask.clustering.sampling_scale", "metres from 1 to 10000", "\(c.samplingScale)")
+        let unknownBands = c.bandsThresholds.filter { !sentinel2Bands.contains($0) }
+        require(!c.bandsThresholds.isEmpty && unknownBands.isEmpty, "mask.clustering.bands_thresholds",
+                "Sentinel-2 band names (\(sentinel2Bands.joined(separator: " ")))", "\(c.bandsThresholds)")
+
+        if run.engine == .earthEngine {
+            require(!earthEngine.project.isEmpty, "earthengine.project", "a Google Cloud project id when engine = \"earthengine\"", "an empty string")
+        }
+        return issues
+    }
+
+    /// A GeoJSON polygon: closed rings of at least four [lon, lat] points within range, the
+    /// outer ring counter-clockwise and holes clockwise (RFC 7946 §3.1.6).
+    public static func polygonIssues(_ rings: PolygonCoordinates, key: String) -> [ParameterIssue] {
+        guard !rings.isEmpty else {
+            return [ParameterIssue(key: key, expected: "a polygon [[[lon, lat], ...]] with at least one ring", found: "no ring")]
+        }
+        var issues: [ParameterIssue] = []
+        for (r, ring) in rings.enumerated() {
+            let where_ = "\(key) ring \(r)"
+            if let bad = ring.firstIndex(where: { $0.count != 2 }) {
+                issues.append(ParameterIssue(key: where_, expected: "points of two numbers [lon, lat]", found: "point \(bad) with \(ring[bad].count)"))
+                continue
+            }
+            if let bad = ring.firstIndex(where: { !(-180...180).contains($0[0]) || !(-90...90).contains($0[1]) }) {
+                issues.append(ParameterIssue(key: where_, expected: "lon in -180...180 and lat in -90...90 (EPSG:4326, lon first)",
+                                             found: "point \(bad) = \(ring[bad])"))
+                continue
+            }
+            guard ring.count >= 4 else {
+                issues.append(ParameterIssue(key: where_, expected: "at least 4 points (3 corners and the first repeated)", found: "\(ring.count)"))
+                continue
+            }
+            guard ring.first == ring.last else {
+                issues.append(ParameterIssue(key: where_, expected: "a closed ring: the last point equal to the first \(ring[0])",
+                                             found: "\(ring[ring.count - 1])"))
+                continue
+            }
+            let area = signedArea(ring)
+            if area == 0 {
+                issues.append(ParameterIssue(key: where_, expected: "a ring enclosing an area", found: "points on one line"))
+            } else if (r == 0) != (area > 0) {
+                let want = r == 0 ? "counter-clockwise (outer ring)" : "clockwise (hole)"
+                issues.append(ParameterIssue(key: where_, expected: "\(want) winding as GeoJSON requires; reverse the order of its points",
+                                             found: r == 0 ? "clockwise" : "counter-clockwise"))
+            }
+        }
+        return issues
+    }
+
+    /// Shoelace formula: positive for counter-clockwise rings in lon/lat.
+    static func signedArea(_ ring: [[Double]]) -> Double {
+        var sum = 0.0
+        for i in 0..<(ring.count - 1) {
+            sum += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1]
+        }
+        return sum / 2
+    }
+}

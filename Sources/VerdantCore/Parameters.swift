@@ -1,0 +1,116 @@
+import Foundation
+
+/// Everything a run needs, as read from parameters.toml (seed-algorithm.md §1 plus verdant's
+/// own settings). Defaults are the original's. Paths are kept as written; `resolve(_:)` makes
+/// them absolute against the parameters file's folder.
+public struct Parameters: Sendable, Equatable {
+    public var run = RunSettings()
+    public var dates = DateSettings()
+    public var area = AreaSettings()
+    public var mask = MaskSettings()
+    public var earthEngine = EarthEngineSettings()
+    /// The folder relative paths are resolved against (the parameters file's).
+    public var baseDirectory: String = FileManager.default.currentDirectoryPath
+
+    public init() {}
+
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+public enum EngineKind: String, Sendable, CaseIterable {
+    case local
+    case earthEngine = "earthengine"
+}
+
+public struct RunSettings: Sendable, Equatable {
+    public var engine: EngineKind = .local
+    /// A static STAC catalog (`catalog.json`) or an ItemCollection (`.json`/`.geojson`).
+    public var catalog = "samples/catalog/catalog.json"
+    public var output = "output"
+    public var statusStore = "output/status.sqlite"
+    public var logFile = "output/verdant.log"
+    /// The original's JSON_FILE: images exported elsewhere; they are not processed again.
+    public var exportedJson: String? = nil
+    public var refresh: Double = 30
+    public var nbTaskMax = 30
+    /// Local engine jobs at once; 0 means one per core.
+    public var workers = 0
+    public var maxAttempts = 3
+    public var retryBackoff: Double = 60
+    public init() {}
+}
+
+public struct DateSettings: Sendable, Equatable {
+    public var start = CalendarDate(year: 2017, month: 1, day: 1)!
+    public var end = CalendarDate(year: 2017, month: 6, day: 30)!
+    public var nbDaysBefore = 30
+    public var nbDaysAfter = 30
+    public init() {}
+
+    /// The range images are listed for: extra days around it feed interpolation (§1).
+    public var extendedStart: CalendarDate { start.adding(days: -nbDaysBefore) }
+    public var extendedEnd: CalendarDate { end.adding(days: nbDaysAfter) }
+
+    /// True when `date` falls in the extended range, whole days inclusive.
+    public func containsExtended(_ date: Date) -> Bool {
+        date >= extendedStart.start && date < extendedEnd.adding(days: 1).start
+    }
+}
+
+/// A polygon in lon/lat (EPSG:4326): rings of [lon, lat] points, outer ring first.
+public typealias PolygonCoordinates = [[[Double]]]
+
+public struct AreaSettings: Sendable, Equatable {
+    /// Pre-filter of the catalog (the original's `geometry`): a small area in Scotland.
+    public var geometry: PolygonCoordinates = [[[-4.0, 56.0], [-3.5, 56.0], [-3.5, 56.3], [-4.0, 56.3], [-4.0, 56.0]]]
+    /// Vector file (GeoJSON, GeoPackage, Shapefile) or, for Earth Engine, an asset path.
+    public var landGeometry = "samples/land.geojson"
+    public var imageToExclude: [String] = []
+    /// Metres per output pixel.
+    public var scale: Double = 30
+    public init() {}
+}
+
+public enum MaskMethod: String, Sendable, CaseIterable {
+    /// Single-image Hollstein tests, tree2 ∨ tree3 (seed-algorithm.md §2).
+    case hollstein
+}
+
+public struct ClusteringSettings: Sendable, Equatable {
+    public var numPixels = 5000
+    public var nClusters = 10
+    public var thresholdDifCloud = 0.04
+    public var thresholdReflectance = 0.175
+    public var bandsThresholds = ["B4", "B3", "B2"]
+    public var growingRatio = 2
+    public var samplingScale: Double = 30
+    public init() {}
+}
+
+public struct MaskSettings: Sendable, Equatable {
+    public var method: MaskMethod = .hollstein
+    public var coefNormalisation: Double = 10000
+    public var numberTrees = 500
+    public var cutoff = 0.29
+    public var numberOfImages = 20
+    public var numberPreselect = 40
+    public var allowFuture = true
+    public var numberHours: Double = 18
+    public var commonArea = 0.95
+    public var clustering = ClusteringSettings()
+    public init() {}
+}
+
+public struct EarthEngineSettings: Sendable, Equatable {
+    public var project = ""
+    public var collection = "COPERNICUS/S2_HARMONIZED"
+    /// The original's folder_GEE: ImageCollection receiving the masks.
+    public var destinationFolder = ""
+    public init() {}
+}
+
+/// The Sentinel-2 band names, in L1C order.
+public let sentinel2Bands = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12"]
