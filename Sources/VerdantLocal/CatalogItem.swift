@@ -1,0 +1,45 @@
+import Foundation
+import VerdantCore
+
+/// One Sentinel-2 image of a local STAC catalog, as the local engine needs it.
+public struct CatalogItem: Sendable, Equatable {
+    /// Earth Engine style id: `20170216T102101_20170216T102204_T33UUU`.
+    public var id: String
+    /// `datetime` of the item (`system:time_start`).
+    public var datetime: Date
+    /// `end_datetime` when given, else `datetime` (`system:time_end`).
+    public var endDatetime: Date
+    /// The footprint, GeoJSON geometry text in EPSG:4326.
+    public var footprint: String
+    /// MGRS tile, e.g. `33UUU`.
+    public var tile: String
+    /// `eo:cloud_cover`, percent.
+    public var cloudCover: Double?
+    /// Absolute path of the item's JSON file.
+    public var itemPath: String
+    /// One asset per band, keyed by the names of `sentinel2Bands` (B1 … B12, B8A).
+    public var bands: [String: BandAsset]
+
+    public init(id: String, datetime: Date, endDatetime: Date, footprint: String, tile: String,
+                cloudCover: Double?, itemPath: String, bands: [String: BandAsset]) {
+        self.id = id; self.datetime = datetime; self.endDatetime = endDatetime; self.footprint = footprint
+        self.tile = tile; self.cloudCover = cloudCover; self.itemPath = itemPath; self.bands = bands
+    }
+}
+
+/// A band file and how its values become top-of-atmosphere reflectance.
+public struct BandAsset: Sendable, Equatable {
+    /// Absolute path (or a GDAL path such as `/vsicurl/...`).
+    public var path: String
+    /// reflectance = value × scale + offset. From the asset's `raster:bands`; when absent,
+    /// scale = 1 / COEF_NORMALISATION and offset = −1000 / COEF_NORMALISATION for processing
+    /// baseline 04.00 and later, else 0 (seed-algorithm.md §1).
+    public var scale: Double
+    public var offset: Double
+    /// The value meaning "no data" (L1C: 0), when the asset or the file declares one.
+    public var nodata: Double?
+
+    public init(path: String, scale: Double, offset: Double, nodata: Double?) {
+        self.path = path; self.scale = scale; self.offset = offset; self.nodata = nodata
+    }
+}
