@@ -39,6 +39,8 @@ extension Scheduler {
         case .completed:
             t.output = status.output.map { .set($0) } ?? .keep
             t.error = .clear
+            // An engine's remark on a success (e.g. a result published twice) stays in the journal.
+            t.detail = [why, status.error].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
         case .failed:
             t.error = .set(status.error ?? "the engine reported the task FAILED without a message")
             t.detail = t.detail ?? status.error
@@ -66,4 +68,8 @@ extension Scheduler {
         requeue.taskId = .clear
         return [requeue]
     }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

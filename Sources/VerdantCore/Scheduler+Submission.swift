@@ -5,9 +5,7 @@ extension Scheduler {
     /// request id) before the engine is called.
     func fillSlots() async throws {
         while !paused && !stopRequested {
-            let counts = try store.counts(stage: settings.stage)
-            let inFlight = TaskState.inFlight.reduce(0) { $0 + counts[$1, default: 0] }
-            let free = settings.nbTaskMax - inFlight
+            let free = settings.nbTaskMax - (try inFlightCount())
             guard free > 0 else { return }
             let batch = try store.nextQueued(stage: settings.stage, limit: free, now: now())
             guard !batch.isEmpty else { return }

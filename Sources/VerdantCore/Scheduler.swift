@@ -89,13 +89,18 @@ public actor Scheduler {
             }
         }
         defer { hints?.cancel() }
+        var lastSnapshot = Date.distantPast
         while !stopRequested && !Task.isCancelled {
             try await cycle()
-            let snap = try snapshot()
-            emitter.yield(.cycle(snap))
+            let drained = try isDrained()
+            // Counting every state reads the whole table: at most a few times a second.
+            if drained || now().timeIntervalSince(lastSnapshot) >= 0.25 {
+                lastSnapshot = now()
+                emitter.yield(.cycle(try snapshot()))
+            }
             if stopRequested { break }
-            if settings.untilDrained && snap.drained { break }
-            await nap(seconds: try secondsUntilNextCycle(snap))
+            if settings.untilDrained && drained { break }
+            await nap(seconds: try secondsUntilNextCycle())
         }
         let last = try snapshot()
         emitter.yield(.finished(last))
@@ -108,9 +113,23 @@ public actor Scheduler {
         try await fillSlots()
     }
 
-    func secondsUntilNextCycle(_ snap: SchedulerSnapshot) throws -> Double {
+    /// Polls the tasks in flight without submitting anything (used by one-shot commands).
+    public func pollOnce() async throws {
+        try await pollInFlight()
+    }
+
+    /// Nothing queued and nothing in flight.
+    func isDrained() throws -> Bool {
+        try store.records(in: TaskState.inFlight.union([.queued]), stage: settings.stage, limit: 1).isEmpty
+    }
+
+    func inFlightCount() throws -> Int {
+        try store.records(in: TaskState.inFlight, stage: settings.stage, limit: nil).count
+    }
+
+    func secondsUntilNextCycle() throws -> Double {
         var wait = settings.refresh
-        if !paused, snap.inFlight < settings.nbTaskMax, let retry = try store.nextRetryTime(stage: settings.stage) {
+        if !paused, try inFlightCount() < settings.nbTaskMax, let retry = try store.nextRetryTime(stage: settings.stage) {
             wait = min(wait, max(0, retry.timeIntervalSince(now())))
         }
         return wait

@@ -1,0 +1,212 @@
+import Foundation
+import VerdantCore
+
+/// Runs jobs on this machine, `workers` at a time, behind the same `Engine` protocol as Earth
+/// Engine. Tasks live in memory: after a crash the engine knows none of them, so the
+/// scheduler's reconciliation requeues them with their request ids, and `submit` recognises
+/// work already published for the image instead of doing it again.
+public final class LocalEngine: Engine, @unchecked Sendable {
+    public let name = "local"
+    public let workers: Int
+    public let layout: OutputLayout
+    let launcher: JobLauncher
+
+    struct Task {
+        var status: EngineTaskStatus
+        var job: Job
+        var cancelRequested = false
+        var order: Int
+    }
+
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var tasks: [EngineTaskID: Task] = [:]
+    private var byRequest: [String: EngineTaskID] = [:]
+    private var pending: [EngineTaskID] = []
+    private var pendingHead = 0
+    private var nextNumber = 0
+    private var stopping = false
+    private var threads: [Thread] = []
+
+    public let changes: AsyncStream<Void>?
+    private let notify: AsyncStream<Void>.Continuation
+
+    public init(workers: Int, layout: OutputLayout, launcher: JobLauncher) {
+        self.workers = max(1, workers)
+        self.layout = layout
+        self.launcher = launcher
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        changes = stream
+        notify = continuation
+        layout.removeAbandonedWork()
+        for n in 0..<self.workers {
+            let thread = Thread { [unowned self] in self.workLoop() }
+            thread.name = "verdant-worker-\(n)"
+            thread.stackSize = 8 << 20
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    deinit { shutdown() }
+
+    /// Cancels running jobs and ends the worker threads (their tasks end CANCELLED).
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        for id in tasks.keys where tasks[id]!.status.state == .running { tasks[id]!.cancelRequested = true }
+        condition.broadcast()
+        condition.unlock()
+        notify.finish()
+    }
+
+    // MARK: Engine
+
+    public func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
+        locked { enqueue(job, requestId: requestId) }
+    }
+
+    private func enqueue(_ job: Job, requestId: String) -> EngineTaskID {
+        if let known = byRequest[requestId] { return known }
+        nextNumber += 1
+        let id = "local-\(getpid())-\(nextNumber)"
+        var status = EngineTaskStatus(id: id, state: .pending, requestId: requestId, description: job.description)
+        if layout.isPublished(imageId: job.imageId, stage: job.stage) {
+            // Published before a crash kept the store from hearing of it: adopt, don't redo.
+            status.state = .succeeded
+            status.output = layout.resultFile(imageId: job.imageId, stage: job.stage).path
+            status.progress = 1
+        } else {
+            pending.append(id)
+            condition.signal()
+        }
+        tasks[id] = Task(status: status, job: job, order: nextNumber)
+        byRequest[requestId] = id
+        if status.state == .succeeded { notify.yield() }
+        return id
+    }
+
+    public func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage {
+        locked { page(from: pageToken.flatMap(Int.init) ?? 0, size: pageSize) }
+    }
+
+    private func page(from start: Int, size pageSize: Int) -> EngineTaskPage {
+        let ordered = tasks.values.sorted { $0.order < $1.order }
+        let end = min(ordered.count, start + max(1, pageSize))
+        let page = start < end ? ordered[start..<end].map(\.status) : []
+        return EngineTaskPage(tasks: page, nextPageToken: end < ordered.count ? String(end) : nil)
+    }
+
+    public func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] {
+        locked { ids.compactMap { tasks[$0]?.status } }
+    }
+
+    public func cancel(_ ids: [EngineTaskID]) async throws {
+        if locked({ requestCancel(ids) }) { notify.yield() }
+    }
+
+    /// True when a task ended at once (it had not started).
+    private func requestCancel(_ ids: [EngineTaskID]) -> Bool {
+        var changed = false
+        for id in ids {
+            guard var task = tasks[id], !task.status.state.isTerminal else { continue }
+            if task.status.state == .pending {
+                task.status.state = .cancelled
+                task.status.error = "cancelled before it started"
+                changed = true
+            } else {
+                task.status.state = .cancelling
+                task.cancelRequested = true
+            }
+            tasks[id] = task
+        }
+        return changed
+    }
+
+    public func quotas() async throws -> EngineQuota {
+        let open = locked { tasks.values.filter { !$0.status.state.isTerminal }.count }
+        return EngineQuota(maxQueuedTasks: nil, concurrentTasks: workers, queuedOrRunning: open)
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    // MARK: workers
+
+    private func workLoop() {
+        while let (id, task) = nextPending() {
+            let outcome: JobOutcome
+            let work: URL
+            do {
+                work = try layout.makeWorkDirectory(requestId: task.status.requestId ?? id)
+            } catch {
+                finish(id, state: .failed, error: "cannot create a work folder: \(error)", output: nil)
+                continue
+            }
+            outcome = launcher.run(task.job, requestId: task.status.requestId ?? id, into: work,
+                                   isCancelled: { [weak self] in self?.isCancelRequested(id) ?? true })
+            switch outcome {
+            case .succeeded:
+                do {
+                    let publication = try layout.publish(work, imageId: task.job.imageId, stage: task.job.stage)
+                    let output = layout.resultFile(imageId: task.job.imageId, stage: task.job.stage).path
+                    finish(id, state: .succeeded,
+                           error: publication == .alreadyPublished ? "result already published; this run's copy discarded" : nil,
+                           output: output)
+                } catch {
+                    finish(id, state: .failed, error: String(describing: error), output: nil)
+                }
+            case .cancelled:
+                try? FileManager.default.removeItem(at: work)
+                finish(id, state: .cancelled, error: "cancelled while running", output: nil)
+            case .failed(let message):
+                try? FileManager.default.removeItem(at: work)
+                finish(id, state: .failed, error: message, output: nil)
+            }
+        }
+    }
+
+    private func nextPending() -> (EngineTaskID, Task)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if stopping { return nil }
+            while pendingHead < pending.count {
+                let id = pending[pendingHead]
+                pendingHead += 1
+                if pendingHead > 1024 && pendingHead * 2 > pending.count {
+                    pending.removeFirst(pendingHead); pendingHead = 0
+                }
+                if var task = tasks[id], task.status.state == .pending {
+                    task.status.state = .running
+                    tasks[id] = task
+                    notify.yield()
+                    return (id, task)
+                }
+            }
+            condition.wait()
+        }
+    }
+
+    private func isCancelRequested(_ id: EngineTaskID) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return tasks[id]?.cancelRequested ?? true
+    }
+
+    private func finish(_ id: EngineTaskID, state: EngineTaskState, error: String?, output: String?) {
+        condition.lock()
+        if var task = tasks[id] {
+            task.status.state = state
+            task.status.error = error
+            task.status.output = output
+            task.status.progress = state == .succeeded ? 1 : task.status.progress
+            tasks[id] = task
+        }
+        condition.unlock()
+        notify.yield()
+    }
+}

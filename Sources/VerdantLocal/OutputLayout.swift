@@ -1,0 +1,65 @@
+import Foundation
+import VerdantCore
+
+/// Where the local engine's results live, and how a result becomes visible: a job writes into a
+/// private work folder, and one `rename(2)` of that folder publishes it. So an output is either
+/// whole or absent after a crash, and a second commit for the same image is refused, never
+/// written over.
+public struct OutputLayout: Sendable {
+    public let root: URL
+
+    public init(root: String) {
+        self.root = URL(fileURLWithPath: root).standardizedFileURL
+    }
+
+    public func stageDirectory(_ stage: Stage) -> URL {
+        root.appendingPathComponent(stage.rawValue, isDirectory: true)
+    }
+
+    /// `<output>/<stage>/<image id>/`: the published result of one image.
+    public func resultDirectory(imageId: String, stage: Stage) -> URL {
+        stageDirectory(stage).appendingPathComponent(imageId, isDirectory: true)
+    }
+
+    /// The main file of a published result (what the store records as `output`).
+    public func resultFile(imageId: String, stage: Stage) -> URL {
+        resultDirectory(imageId: imageId, stage: stage).appendingPathComponent("\(imageId).tif")
+    }
+
+    public func isPublished(imageId: String, stage: Stage) -> Bool {
+        FileManager.default.fileExists(atPath: resultDirectory(imageId: imageId, stage: stage).path)
+    }
+
+    var workRoot: URL { root.appendingPathComponent(".work", isDirectory: true) }
+
+    /// A fresh private folder for one run of one job.
+    func makeWorkDirectory(requestId: String) throws -> URL {
+        let dir = workRoot.appendingPathComponent("\(requestId)-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Work folders left by a process that died; nothing in them was ever published.
+    public func removeAbandonedWork() {
+        try? FileManager.default.removeItem(at: workRoot)
+    }
+
+    public enum Publication: Equatable { case published, alreadyPublished }
+
+    /// Publishes `work` as the result of `imageId`. Refuses (and discards `work`) when a result
+    /// is already there: work is never written twice.
+    func publish(_ work: URL, imageId: String, stage: Stage) throws -> Publication {
+        let target = resultDirectory(imageId: imageId, stage: stage)
+        try FileManager.default.createDirectory(at: stageDirectory(stage), withIntermediateDirectories: true)
+        if rename(work.path, target.path) == 0 {
+            return .published
+        }
+        let code = errno
+        if code == EEXIST || code == ENOTEMPTY {
+            try? FileManager.default.removeItem(at: work)
+            return .alreadyPublished
+        }
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path,
+            NSLocalizedDescriptionKey: "cannot publish \(target.path): \(String(cString: strerror(code)))"])
+    }
+}

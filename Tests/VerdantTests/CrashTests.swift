@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import VerdantCore
+import VerdantStore
+
+@Suite("Crash safety", .serialized)
+struct CrashTests {
+    @Test("kill -9 at random moments, run again until done: every image ends once, no output twice")
+    func killNineUntilDone() throws {
+        let dir = Fixtures.temporaryDirectory("crash")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["workers": "2", "nb_task_max": "3", "refresh": "1"])
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        var finishedByItself = false
+        for _ in 0..<40 {
+            let process = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
+            let delay = Double.random(in: 0.05...1.2, using: &generator)
+            usleep(UInt32(delay * 1e6))
+            if !process.isRunning {
+                process.waitUntilExit()
+                finishedByItself = process.terminationStatus == 0
+                if finishedByItself { break }
+                continue
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            kills += 1
+        }
+        let last = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        #expect(last.status == 0, "final run: \(last.stderr)")
+        #expect(kills >= 3, "the runs ended too fast to be killed (\(kills) kills)")
+
+        let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/status.sqlite").path, readOnly: true)
+        let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
+        #expect(records.count == 11)
+        for record in records {
+            #expect(record.state == .completed || record.state == .outOfArea, "\(record.id) ended \(record.state)")
+            let journal = try store.journal(limit: 10_000, imageId: record.id)
+            let endings = journal.filter { $0.to == .completed || $0.to == .outOfArea }
+            #expect(endings.count == 1, "\(record.id) ended \(endings.count) times")
+            #expect(!journal.contains { $0.detail?.contains("already published") == true }, "\(record.id) was written twice")
+            guard record.state == .completed else { continue }
+            let output = try #require(record.output)
+            let sidecar = (output as NSString).deletingPathExtension + ".json"
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecar))) as? [String: Any])
+            #expect(json["request_id"] as? String == record.requestId)
+        }
+        let published = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("output/cloudmask").path)
+        #expect(published.count == 10)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import VerdantCore
+import VerdantStore
+
+@Suite("Demo end to end", .serialized)
+struct DemoEndToEndTests {
+    @Test("verdant demo masks the samples: valid COGs, cloudy scene cloudy, clear scenes clear, Berlin out of area")
+    func demoOnSamples() throws {
+        let dir = Fixtures.temporaryDirectory("demo")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let parameters = try VerdantProcess.sampleParameters(in: dir)
+        let result = try VerdantProcess.run(["demo", "-p", parameters.path], in: dir)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("masks: "))
+
+        let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/demo/status.sqlite").path, readOnly: true)
+        let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
+        #expect(records.count == 11)
+        #expect(records.filter { $0.state == .completed }.count == 10)
+        let berlin = try #require(records.first { $0.tile == "33UUU" })
+        #expect(berlin.state == .outOfArea)
+
+        var cloud: [String: Double] = [:]
+        for record in records where record.state == .completed {
+            let output = try #require(record.output)
+            #expect(result.stdout.contains(output))
+            let info = try VerdantProcess.gdalinfo(output)
+            let structure = (info["metadata"] as? [String: Any])?["IMAGE_STRUCTURE"] as? [String: Any]
+            #expect(structure?["LAYOUT"] as? String == "COG", "\(output) is not a COG")
+            let wkt = (info["coordinateSystem"] as? [String: Any])?["wkt"] as? String ?? ""
+            #expect(wkt.contains("\"EPSG\",32633"), "\(output) lacks its CRS")
+            let band = try #require((info["bands"] as? [[String: Any]])?.first)
+            #expect((band["noDataValue"] as? NSNumber)?.intValue == 255)
+            #expect(band["type"] as? String == "Byte")
+            let sidecar = (output as NSString).deletingPathExtension + ".json"
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecar))) as? [String: Any])
+            #expect(json["system:time_start"] != nil && json["footprint"] != nil && json["parameters"] != nil)
+            #expect(json["request_id"] as? String == record.requestId)
+            let c = try #require(json["cloud_fraction"] as? Double), k = try #require(json["clear_fraction"] as? Double)
+            cloud[String(record.id.prefix(8))] = c / max(1e-9, c + k)
+        }
+        // seed data README: 2015-08-20 is thick cloud; 2015-07-11, 08-30, 09-09 are clear.
+        #expect(cloud["20150820"]! > 0.5)
+        for day in ["20150711", "20150830", "20150909"] { #expect(cloud[day]! < 0.1, "\(day): \(cloud[day]!)") }
+    }
+
+    @Test("bad parameters exit with code 2 and name the file, line and key")
+    func badParametersExitTwo() throws {
+        let dir = Fixtures.temporaryDirectory("badparams")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["nb_task_max": "0"])
+        let result = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("parameters.toml:"))
+        #expect(result.stderr.contains("run.nb_task_max"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("output/status.sqlite").path))
+    }
+}
