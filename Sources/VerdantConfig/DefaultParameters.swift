@@ -1,0 +1,134 @@
+/// The parameters file `verdant init` writes, and the repository's own parameters.toml (a test
+/// keeps the two identical). It configures the sample data, so `verdant demo` runs as is.
+public enum DefaultParameters {
+    public static let toml: String = #"""
+    # verdant parameters: the file `verdant init` writes.
+    #
+    # Every key is optional: a key left out takes the default given in its comment. Unknown keys
+    # and tables are errors, so a typo is reported instead of silently ignored. Relative paths are
+    # resolved against the folder of this file. Names in parentheses are the original Python
+    # script's (seed-algorithm.md §1).
+    #
+    # As written, it runs on the sample data shipped with the repository:
+    #   verdant demo      or      verdant run --parameters parameters.toml
+
+    [run]
+    # Where images are processed: "local" (this machine, GDAL) or "earthengine" (Google Earth
+    # Engine batch tasks). Default "local".
+    engine = "local"
+    # Images to process: a static STAC catalog (catalog.json) or an ItemCollection (.json/.geojson).
+    # Local engine only. Default "samples/catalog/catalog.json".
+    catalog = "samples/catalog/catalog.json"
+    # Folder receiving the masks and other outputs. Default "output".
+    output = "output"
+    # SQLite status store, one row per image (the original's excel_file). Default "output/status.sqlite".
+    status_store = "output/status.sqlite"
+    # Log file (LOG_FILE). Default "output/verdant.log".
+    log_file = "output/verdant.log"
+    # JSON object describing images already exported elsewhere; they are not processed again
+    # (JSON_FILE). Optional, no default: uncomment to use.
+    # exported_json = "exported.json"
+    # Seconds between two status polls of running tasks. Default 30.
+    refresh = 30
+    # Tasks in flight at once (nb_task_max); Earth Engine refuses more than 3000 queued. Default 30.
+    nb_task_max = 30
+    # Local engine jobs run at once; 0 means one per CPU core. Default 0.
+    workers = 0
+    # Attempts per image before it is marked failed. Default 3.
+    max_attempts = 3
+    # Seconds to wait before retrying a failed image. Default 60.
+    retry_backoff = 60
+
+    [dates]
+    # First day of the analysis range, included, "YYYY-MM-DD" (date_start). Default "2017-01-01".
+    date_start = "2015-07-01"
+    # Last day of the analysis range, included, "YYYY-MM-DD" (date_end). Default "2017-06-30".
+    date_end = "2017-02-28"
+    # Days added before the range, for extra images used by interpolation (nb_days_before).
+    # Default 30.
+    nb_days_before = 30
+    # Days added after the range, likewise (nb_days_after). Default 30.
+    nb_days_after = 30
+
+    [area]
+    # Polygon pre-filtering the images (geometry): [[[lon, lat], ...]] in degrees (EPSG:4326),
+    # longitude first, the outer ring counter-clockwise and closed (last point = first).
+    # Default: a small area in Scotland. This one covers lon 12.0-15.5 E, lat 45.5-53.0 N: the
+    # Slovenian sample site near 14.56 E 45.87 N and the scene west of Berlin near 12.6 E 52.5 N.
+    geometry = [[
+      [12.0, 45.5],
+      [15.5, 45.5],
+      [15.5, 53.0],
+      [12.0, 53.0],
+      [12.0, 45.5],
+    ]]
+    # Land area (land_geometry): pixels outside it are masked, and an image that does not
+    # intersect it is skipped as "Out of area". A vector file (GeoJSON, GeoPackage, Shapefile),
+    # or with engine = "earthengine" an asset path such as "users/NAME/UK_border" or
+    # "projects/...". Default "samples/land.geojson".
+    land_geometry = "samples/land.geojson"
+    # Image ids never to process (image_to_exclude). Default [] (none).
+    image_to_exclude = []
+    # Metres per output pixel (the original's export scale). Default 30.
+    scale = 30
+
+    [mask]
+    # Cloud detection method. Only "hollstein" for now: single-image Hollstein et al. (2016)
+    # tests, tree2 OR tree3 (seed-algorithm.md §2). The full model (multitemporal background,
+    # clustering and random forest, §3-4) comes later and will use the keys below; until then
+    # they are checked but have no effect. Default "hollstein".
+    method = "hollstein"
+    # Reflectance = digital number / this (COEF_NORMALISATION). Default 10000.
+    coef_normalisation = 10000
+    # Random forest size in trees (NUMBER_TREES). Default 500.
+    number_trees = 500
+    # Random forest cut-off: cloud when P(cloud) > cutoff, 0 to 1 (CUTTOF). Default 0.29.
+    cutoff = 0.29
+    # Images used to build the cloud-free background (number_of_images). Default 20.
+    number_of_images = 20
+    # Candidate images before keeping the least cloudy number_of_images (number_preselect);
+    # at least number_of_images. Default 40.
+    number_preselect = 40
+    # When fewer than number_of_images earlier images exist, also take later ones
+    # (allow_future). Default true.
+    allow_future = true
+    # Hours: candidates within plus or minus this of the image are excluded (NUMBER_HOURS).
+    # Default 18.
+    number_hours = 18
+    # Fraction 0 to 1 of the image footprint a candidate must cover (COMMON_AREA). Default 0.95.
+    common_area = 0.95
+
+    [mask.clustering]
+    # Clustering of the differences to the background (seed-algorithm.md §3, step 5-7).
+    # Pixels sampled to fit k-means (numPixels). Default 5000.
+    num_pixels = 5000
+    # Number of k-means clusters (n_clusters). Default 10.
+    n_clusters = 10
+    # Cloud when a cluster's multitemporal score exceeds this, in reflectance
+    # (threshold_dif_cloud). Default 0.04.
+    threshold_dif_cloud = 0.04
+    # ...and its reflectance score exceeds this, in reflectance (threshold_reflectance).
+    # Default 0.175.
+    threshold_reflectance = 0.175
+    # Sentinel-2 bands the two scores are computed on (bands_thresholds). Default ["B4", "B3", "B2"].
+    bands_thresholds = ["B4", "B3", "B2"]
+    # Radius in pixels of the disc of the morphological opening of the cloud mask
+    # (growing_ratio). Default 2.
+    growing_ratio = 2
+    # Metres per pixel at which pixels are sampled for k-means. Default 30.
+    sampling_scale = 30
+
+    [earthengine]
+    # Used only with engine = "earthengine".
+    # Google Cloud project id the Earth Engine requests are billed to; required with
+    # engine = "earthengine". Default "" (none).
+    project = ""
+    # Sentinel-2 Level-1C image collection to mask; the original's "COPERNICUS/S2" is deprecated
+    # in favour of this one (seed-algorithm.md §1). Default "COPERNICUS/S2_HARMONIZED".
+    collection = "COPERNICUS/S2_HARMONIZED"
+    # ImageCollection asset receiving the masks; images already in it are not processed again
+    # (folder_GEE). Default "" (none).
+    destination_folder = ""
+
+    """#
+}

@@ -1,0 +1,68 @@
+import TOMLKit
+import VerdantCore
+
+/// The TOML layout: which table and key fills which field of the model. Keys absent from the
+/// file keep the model's defaults. The order of reads is the order keys are listed in messages.
+extension ParametersFile {
+    static func read(_ document: TOMLTable, into p: inout Parameters, issues: IssueCollector) {
+        var root = TableReader(root: document, issues: issues)
+
+        var run = root.subtable("run")
+        run.read("engine", .oneOf(EngineKind.self), into: &p.run.engine)
+        run.read("catalog", .text, into: &p.run.catalog)
+        run.read("output", .text, into: &p.run.output)
+        run.read("status_store", .text, into: &p.run.statusStore)
+        run.read("log_file", .text, into: &p.run.logFile)
+        run.read("exported_json", .text, into: &p.run.exportedJson)
+        run.read("refresh", .number, into: &p.run.refresh)
+        run.read("nb_task_max", .wholeNumber, into: &p.run.nbTaskMax)
+        run.read("workers", .wholeNumber, into: &p.run.workers)
+        run.read("max_attempts", .wholeNumber, into: &p.run.maxAttempts)
+        run.read("retry_backoff", .number, into: &p.run.retryBackoff)
+        run.reportUnknownKeys()
+
+        var dates = root.subtable("dates")
+        dates.read("date_start", .date, into: &p.dates.start)
+        dates.read("date_end", .date, into: &p.dates.end)
+        dates.read("nb_days_before", .wholeNumber, into: &p.dates.nbDaysBefore)
+        dates.read("nb_days_after", .wholeNumber, into: &p.dates.nbDaysAfter)
+        dates.reportUnknownKeys()
+
+        var area = root.subtable("area")
+        area.read("geometry", .polygon, into: &p.area.geometry)
+        area.read("land_geometry", .text, into: &p.area.landGeometry)
+        area.read("image_to_exclude", .texts, into: &p.area.imageToExclude)
+        area.read("scale", .number, into: &p.area.scale)
+        area.reportUnknownKeys()
+
+        var mask = root.subtable("mask")
+        mask.read("method", .oneOf(MaskMethod.self, expected: "\"hollstein\" (the only method so far)"), into: &p.mask.method)
+        mask.read("coef_normalisation", .number, into: &p.mask.coefNormalisation)
+        mask.read("number_trees", .wholeNumber, into: &p.mask.numberTrees)
+        mask.read("cutoff", .number, into: &p.mask.cutoff)
+        mask.read("number_of_images", .wholeNumber, into: &p.mask.numberOfImages)
+        mask.read("number_preselect", .wholeNumber, into: &p.mask.numberPreselect)
+        mask.read("allow_future", .flag, into: &p.mask.allowFuture)
+        mask.read("number_hours", .number, into: &p.mask.numberHours)
+        mask.read("common_area", .number, into: &p.mask.commonArea)
+
+        var clustering = mask.subtable("clustering")
+        clustering.read("num_pixels", .wholeNumber, into: &p.mask.clustering.numPixels)
+        clustering.read("n_clusters", .wholeNumber, into: &p.mask.clustering.nClusters)
+        clustering.read("threshold_dif_cloud", .number, into: &p.mask.clustering.thresholdDifCloud)
+        clustering.read("threshold_reflectance", .number, into: &p.mask.clustering.thresholdReflectance)
+        clustering.read("bands_thresholds", .texts, into: &p.mask.clustering.bandsThresholds)
+        clustering.read("growing_ratio", .wholeNumber, into: &p.mask.clustering.growingRatio)
+        clustering.read("sampling_scale", .number, into: &p.mask.clustering.samplingScale)
+        clustering.reportUnknownKeys()
+        mask.reportUnknownKeys()
+
+        var earthEngine = root.subtable("earthengine")
+        earthEngine.read("project", .text, into: &p.earthEngine.project)
+        earthEngine.read("collection", .text, into: &p.earthEngine.collection)
+        earthEngine.read("destination_folder", .text, into: &p.earthEngine.destinationFolder)
+        earthEngine.reportUnknownKeys()
+
+        root.reportUnknownKeys()
+    }
+}
