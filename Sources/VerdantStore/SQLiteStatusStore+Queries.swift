@@ -32,7 +32,7 @@ extension SQLiteStatusStore {
                 ORDER BY acquired, id
                 LIMIT ?
                 """)
-            return try ImageRow.fetchAll(statement, arguments: [stage.rawValue, now, limit]).map(\.record)
+            return try ImageRow.fetchAll(statement, arguments: [stage.rawValue, StoredDate.text(now), limit]).map(\.record)
         }
     }
 
@@ -51,7 +51,7 @@ extension SQLiteStatusStore {
                 SELECT min(not_before) FROM images
                 WHERE stage = ? AND state = 'QUEUED' AND not_before > ?
                 """)
-            return try Date.fetchOne(statement, arguments: [stage.rawValue, now])
+            return try Date.fetchOne(statement, arguments: [stage.rawValue, StoredDate.text(now)])
         }
     }
 

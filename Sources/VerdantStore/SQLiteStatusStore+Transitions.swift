@@ -14,6 +14,7 @@ extension SQLiteStatusStore {
         }
         guard !images.isEmpty else { return 0 }
         let now = Date()
+        let stamp = StoredDate.text(now)
         return try write { db in
             var inserted = 0
             for image in images {
@@ -22,7 +23,7 @@ extension SQLiteStatusStore {
                 try row.insert(db, onConflict: .ignore)
                 guard db.changesCount > 0 else { continue }
                 inserted += 1
-                try Self.appendJournal(db, at: now, imageId: row.id, stage: row.stage,
+                try Self.appendJournal(db, at: stamp, imageId: row.id, stage: row.stage,
                                        from: .discovered, to: row.state, detail: image.reason)
             }
             return inserted
@@ -40,18 +41,18 @@ extension SQLiteStatusStore {
             throw IllegalTransition(imageId: t.imageId, from: t.from, to: t.to)
         }
         guard !transitions.isEmpty else { return [] }
-        let now = Date()
+        let stamp = StoredDate.text(Date())
         return try write { db in
             var updated: [ImageRecord] = []
             updated.reserveCapacity(transitions.count)
             for t in transitions {
-                updated.append(try Self.apply(t, at: now, in: db))
+                updated.append(try Self.apply(t, at: stamp, in: db))
             }
             return updated
         }
     }
 
-    private static func apply(_ t: Transition, at now: Date, in db: Database) throws -> ImageRecord {
+    private static func apply(_ t: Transition, at stamp: String, in db: Database) throws -> ImageRecord {
         let current = try db.cachedStatement(sql: "SELECT state FROM images WHERE id = ? AND stage = ?")
         guard let stored = try String.fetchOne(current, arguments: [t.imageId, t.stage.rawValue]) else {
             throw StoreError("no image \(t.imageId) (stage \(t.stage.rawValue)) in the status store: "
@@ -76,37 +77,37 @@ extension SQLiteStatusStore {
             WHERE id = ? AND stage = ?
             RETURNING *
             """)
-        var arguments: [(any DatabaseValueConvertible)?] = [t.to.rawValue, now]
-        arguments += t.taskId.bindings
-        arguments += t.requestId.bindings
-        arguments += t.error.bindings
-        arguments += t.output.bindings
-        arguments += t.notBefore.bindings
+        var arguments: [(any DatabaseValueConvertible)?] = [t.to.rawValue, stamp]
+        arguments += t.taskId.bindings { $0 }
+        arguments += t.requestId.bindings { $0 }
+        arguments += t.error.bindings { $0 }
+        arguments += t.output.bindings { $0 }
+        arguments += t.notBefore.bindings(StoredDate.text)
         arguments += [t.attempts, t.engine, t.imageId, t.stage.rawValue]
         guard let row = try ImageRow.fetchOne(update, arguments: StatementArguments(arguments)) else {
             throw StoreError("image \(t.imageId) (stage \(t.stage.rawValue)) vanished during a transition")
         }
-        try appendJournal(db, at: now, imageId: t.imageId, stage: t.stage, from: t.from, to: t.to,
+        try appendJournal(db, at: stamp, imageId: t.imageId, stage: t.stage, from: t.from, to: t.to,
                           detail: t.detail)
         return row.record
     }
 
-    static func appendJournal(_ db: Database, at: Date, imageId: String, stage: Stage,
+    static func appendJournal(_ db: Database, at stamp: String, imageId: String, stage: Stage,
                               from: TaskState, to: TaskState, detail: String?) throws {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO journal (at, image_id, stage, from_state, to_state, detail)
             VALUES (?, ?, ?, ?, ?, ?)
             """)
-        try insert.execute(arguments: [at, imageId, stage.rawValue, from.rawValue, to.rawValue, detail])
+        try insert.execute(arguments: [stamp, imageId, stage.rawValue, from.rawValue, to.rawValue, detail])
     }
 }
 
-private extension FieldChange where Value: DatabaseValueConvertible {
+private extension FieldChange {
     /// "Change the column?" then the new value (NULL to clear), for the CASE in the update.
-    var bindings: [(any DatabaseValueConvertible)?] {
+    func bindings(_ stored: (Value) -> any DatabaseValueConvertible) -> [(any DatabaseValueConvertible)?] {
         switch self {
         case .keep: return [false, nil]
-        case .set(let value): return [true, value]
+        case .set(let value): return [true, stored(value)]
         case .clear: return [true, nil]
         }
     }

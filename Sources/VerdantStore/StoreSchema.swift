@@ -31,13 +31,18 @@ enum StoreSchema {
                 t.column("updated_at", .datetime).notNull()
                 t.primaryKey(["id", "stage"])
             }
-            // nextQueued and records(in:) walk this index in acquisition order and stop at
-            // their limit instead of sorting every QUEUED row; counts(stage:) scans only it.
-            try db.create(index: "images_by_stage_state_acquired", on: "images",
-                          columns: ["stage", "state", "acquired", "id"])
-            // nextRetryTime: the smallest not_before above a time is one index seek.
-            try db.create(index: "images_by_stage_state_not_before", on: "images",
-                          columns: ["stage", "state", "not_before"])
+            // Every transition rewrites the index pages holding its row's state, and in WAL
+            // mode each commit appends every page it touched: the fewer indexes on `state`,
+            // the more transitions per second. counts(stage:) and records(in:) use this one.
+            try db.create(index: "images_by_stage_state", on: "images", columns: ["stage", "state"])
+            // Partial indexes change only when an image enters or leaves QUEUED.
+            // nextQueued walks this one in acquisition order and stops at its limit.
+            try db.execute(sql: """
+                CREATE INDEX images_queued_by_acquired ON images (stage, acquired, id)
+                WHERE state = 'QUEUED';
+                CREATE INDEX images_waiting_by_not_before ON images (stage, not_before)
+                WHERE state = 'QUEUED' AND not_before IS NOT NULL;
+                """)
             // Engines report by task id when polling.
             try db.create(index: "images_by_task_id", on: "images", columns: ["task_id"])
 

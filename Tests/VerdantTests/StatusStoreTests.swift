@@ -82,8 +82,8 @@ struct StatusStoreTests {
         let indexes = try scratch.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'images'")
         }
-        #expect(Set(indexes).isSuperset(of: ["images_by_stage_state_acquired", "images_by_stage_state_not_before",
-                                             "images_by_task_id"]))
+        #expect(Set(indexes).isSuperset(of: ["images_by_stage_state", "images_queued_by_acquired",
+                                             "images_waiting_by_not_before", "images_by_task_id"]))
         let mode = try scratch.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(try scratch.store.counts(stage: nil).isEmpty)
@@ -437,6 +437,18 @@ struct StatusStoreTests {
         #expect(try store.records(in: [], stage: nil, limit: nil).isEmpty)
         #expect(try store.records(in: Set(TaskState.allCases), stage: nil, limit: nil).count == 4)
         #expect(try store.record(id: "zz", stage: .cloudMask) == nil)
+    }
+
+    // MARK: Dates
+
+    @Test func storedDatesMatchGRDBsFormat() {
+        let seconds: [Double] = [0, -1, -86_400.5, 951_782_400 /* 2000-02-29 */, 1_700_000_000.9999,
+                                 1_733_011_199.123_456, 4_102_444_800 /* 2100-01-01 */, 1_600_000_000.0005]
+        for t in seconds {
+            let date = Date(timeIntervalSince1970: t)
+            #expect(StoredDate.text(date) == String.fromDatabaseValue(date.databaseValue), "at \(t)")
+        }
+        #expect(StoredDate.text(day(0, plusSeconds: 3_723)) == "2023-11-14 23:15:23.000")
     }
 
     // MARK: Readers beside the writer
