@@ -53,17 +53,10 @@ extension SQLiteStatusStore {
     }
 
     private static func apply(_ t: Transition, at stamp: String, in db: Database) throws -> ImageRecord {
-        let current = try db.cachedStatement(sql: "SELECT state FROM images WHERE id = ? AND stage = ?")
-        guard let stored = try String.fetchOne(current, arguments: [t.imageId, t.stage.rawValue]) else {
-            throw StoreError("no image \(t.imageId) (stage \(t.stage.rawValue)) in the status store: "
-                + "cannot apply \(t.from.rawValue) -> \(t.to.rawValue)")
-        }
-        guard stored == t.from.rawValue else {
-            throw StoreError("stale transition for \(t.imageId) (stage \(t.stage.rawValue)): expected "
-                + "\(t.from.rawValue) found \(stored); refusing \(t.from.rawValue) -> \(t.to.rawValue)")
-        }
-        // One fixed statement for every combination of field changes keeps the statement cache
-        // to one entry: each FieldChange binds "change it?" and the new value.
+        // The state check is part of the update, so a transition costs one lookup; the reason
+        // for a refusal is looked up only when there is one. One fixed statement for every
+        // combination of field changes keeps the statement cache to one entry: each FieldChange
+        // binds "change it?" and the new value.
         let update = try db.cachedStatement(sql: """
             UPDATE images SET
               state = ?, updated_at = ?,
@@ -74,7 +67,7 @@ extension SQLiteStatusStore {
               not_before = CASE WHEN ? THEN ? ELSE not_before END,
               attempts = coalesce(?, attempts),
               engine = coalesce(?, engine)
-            WHERE id = ? AND stage = ?
+            WHERE id = ? AND stage = ? AND state = ?
             RETURNING *
             """)
         var arguments: [(any DatabaseValueConvertible)?] = [t.to.rawValue, stamp]
@@ -83,13 +76,25 @@ extension SQLiteStatusStore {
         arguments += t.error.bindings { $0 }
         arguments += t.output.bindings { $0 }
         arguments += t.notBefore.bindings(StoredDate.text)
-        arguments += [t.attempts, t.engine, t.imageId, t.stage.rawValue]
+        arguments += [t.attempts, t.engine, t.imageId, t.stage.rawValue, t.from.rawValue]
         guard let row = try ImageRow.fetchOne(update, arguments: StatementArguments(arguments)) else {
-            throw StoreError("image \(t.imageId) (stage \(t.stage.rawValue)) vanished during a transition")
+            throw try refusal(of: t, in: db)
         }
         try appendJournal(db, at: stamp, imageId: t.imageId, stage: t.stage, from: t.from, to: t.to,
                           detail: t.detail)
         return row.record
+    }
+
+    /// Why the update matched no row: the image is unknown, or it is not in `t.from`.
+    private static func refusal(of t: Transition, in db: Database) throws -> StoreError {
+        let stored = try String.fetchOne(db, sql: "SELECT state FROM images WHERE id = ? AND stage = ?",
+                                         arguments: [t.imageId, t.stage.rawValue])
+        guard let stored else {
+            return StoreError("no image \(t.imageId) (stage \(t.stage.rawValue)) in the status store: "
+                + "cannot apply \(t.from.rawValue) -> \(t.to.rawValue)")
+        }
+        return StoreError("stale transition for \(t.imageId) (stage \(t.stage.rawValue)): expected "
+            + "\(t.from.rawValue) found \(stored); refusing \(t.from.rawValue) -> \(t.to.rawValue)")
     }
 
     static func appendJournal(_ db: Database, at stamp: String, imageId: String, stage: Stage,
