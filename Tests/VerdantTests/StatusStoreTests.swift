@@ -150,6 +150,20 @@ struct StatusStoreTests {
         #expect(throws: StoreError.self) { try SQLiteStatusStore(path: scratch.path, readOnly: true) }
     }
 
+    @Test func readOnlyOpensAStoreNoWriterHasOpen() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("status.sqlite").path
+        do {
+            let writer = try SQLiteStatusStore(path: path)
+            try writer.register([discovered("A"), discovered("B", state: .skipped)])
+        }
+        // The last writer connection has closed and checkpointed: no -wal file is left.
+        let reader = try SQLiteStatusStore(path: path, readOnly: true)
+        #expect(try reader.counts(stage: nil) == [.queued: 1, .skipped: 1])
+        #expect(try reader.nextQueued(stage: .cloudMask, limit: 5, now: day(1)).map(\.id) == ["A"])
+    }
+
     @Test func readOnlyNeedsAnExistingStore() throws {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("verdant-\(UUID().uuidString)/none.sqlite").path
