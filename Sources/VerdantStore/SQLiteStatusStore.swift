@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import VerdantCore
+
+/// The status store on one SQLite file, through a GRDB `DatabasePool`: WAL mode lets
+/// `verdant status` and the dashboard read while `verdant run` writes, in this process or
+/// another one.
+public final class SQLiteStatusStore: StatusStore {
+    public let path: String
+    public let readOnly: Bool
+    let pool: DatabasePool
+
+    /// How long a connection waits for a lock held by another connection or process before it
+    /// gives up. In WAL mode readers wait only in rare cases (a checkpoint, a recovery), the
+    /// writer waits for another process's write transaction: both are short. (GRDB gives its
+    /// reader connections a timeout of their own, 10 s.)
+    static let busyTimeout: TimeInterval = 5
+
+    /// Opens (and, unless `readOnly`, creates and migrates) the store at `path`.
+    /// - Throws: `StoreError` naming `path` when the file is not an SQLite database, is a database
+    ///   of something else, was written by a newer verdant, or (read-only) does not exist yet.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        self.readOnly = readOnly
+        let files = FileManager.default
+        if readOnly {
+            guard files.fileExists(atPath: path) else {
+                throw StoreError("\(path): no status store there; `verdant run` creates it.")
+            }
+        } else {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try files.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError("\(path): cannot create the folder \(folder.path) for the status store: "
+                    + "\(error.localizedDescription)")
+            }
+        }
+
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.label = "verdant.store"
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.prepareDatabase { db in
+            guard !db.configuration.readonly else { return }
+            // NORMAL in WAL mode syncs at checkpoints, not at every commit: a committed
+            // transition survives a crash of this process (it is in the WAL, written to the OS),
+            // and only a power loss or kernel crash can lose the last few. The scheduler
+            // reconciles with the engine at start, so those few are recovered; FULL would
+            // cost an fsync per transition, far below the 10,000/s we need.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try StoreSchema.prepare(pool, path: path, readOnly: readOnly)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError("\(path): expected a verdant status store (an SQLite database), "
+                + "found a file that is not a database.")
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    public func meta(_ key: String) throws -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO meta (key, value) VALUES (?, ?)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, arguments: [key, value])
+        }
+    }
+
+    // MARK: Access with errors for a person
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// One write transaction: anything `body` throws rolls all of it back.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        guard !readOnly else {
+            throw StoreError("\(path): the status store was opened read-only; nothing can be written.")
+        }
+        do { return try pool.write(body) } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    static func storeError(_ error: DatabaseError, path: String) -> StoreError {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError("\(path): the status store stayed locked by another process for more than "
+                + "\(Int(busyTimeout)) s (\(error.message ?? "busy")).")
+        case .SQLITE_READONLY:
+            return StoreError("\(path): the status store cannot be written (read-only file or folder).")
+        default:
+            return StoreError("\(path): status store error: \(error.message ?? "\(error.resultCode)") "
+                + "(SQLite code \(error.extendedResultCode.rawValue)).")
+        }
+    }
+}
