@@ -23,6 +23,9 @@ public func readBand(path: String, grid: RasterGrid, resampling: Resampling = .a
         "-te", "\(bounds.minX)", "\(bounds.minY)", "\(bounds.maxX)", "\(bounds.maxY)",
         "-ts", "\(grid.width)", "\(grid.height)",
         "-r", resampling.rawValue, "-ot", "Float32", "-dstnodata", "nan",
+        // Full resolution only: GDAL would otherwise average a COG's overview (e.g. 20 m for a
+        // 30 m target), so a 30 m pixel would no longer be the mean of its nine 10 m pixels.
+        "-ovr", "NONE",
     ]
     if let nodata { arguments += ["-srcnodata", "\(nodata)"] }
     let argumentList = CStringList(arguments)
@@ -33,8 +36,9 @@ public func readBand(path: String, grid: RasterGrid, resampling: Resampling = .a
     var sources: [GDALDatasetH?] = [source.handle]
     var usageError: Int32 = 0
     CPLErrorReset()
-    let warped = sources.withUnsafeMutableBufferPointer {
-        GDALWarp("", nil, 1, $0.baseAddress, options, &usageError)
+    // GDALWarp borrows the source handle: keep its Swift owner alive until the call returns.
+    let warped = withExtendedLifetime(source) {
+        sources.withUnsafeMutableBufferPointer { GDALWarp("", nil, 1, $0.baseAddress, options, &usageError) }
     }
     guard let warped else {
         throw RasterError.readFailed(path: path, reason: "warp to the grid failed: \(GDALRuntime.lastError())")

@@ -23,7 +23,9 @@ public func writeCOG(path: String, grid: RasterGrid, values: [UInt8], nodata: UI
     // Overviews of a class mask must pick a class, not blend 0, 1 and 255 into new values.
     let options = CStringList(["COMPRESS=DEFLATE", "OVERVIEW_RESAMPLING=NEAREST"])
     CPLErrorReset()
-    guard let copy = GDALCreateCopy(driver, path, memory.handle, 0, options.pointer, nil, nil) else {
+    // The copy borrows the MEM dataset: keep its Swift owner alive until the copy returns.
+    let copy = withExtendedLifetime(memory) { GDALCreateCopy(driver, path, memory.handle, 0, options.pointer, nil, nil) }
+    guard let copy else {
         throw RasterError.writeFailed(path: path, reason: GDALRuntime.lastError())
     }
     // Closing flushes the file; a failure there is a failed write too.

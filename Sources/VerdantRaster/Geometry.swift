@@ -17,7 +17,7 @@ final class Geometry {
             throw RasterError.invalidGeometry(source: source, reason: GDALRuntime.lastError("not GeoJSON"))
         }
         self.init(owning: handle)
-        OGR_G_AssignSpatialReference(handle, SpatialReference.wgs84().handle)
+        assignWGS84()
     }
 
     /// Rings of [lon, lat] pairs, as the `geometry` parameter of the original scripts.
@@ -37,7 +37,7 @@ final class Geometry {
             OGR_G_AddGeometryDirectly(polygon, linearRing)
         }
         self.init(owning: polygon)
-        OGR_G_AssignSpatialReference(polygon, SpatialReference.wgs84().handle)
+        assignWGS84()
     }
 
     convenience init(wkb: [UInt8], source: String) throws {
@@ -48,7 +48,14 @@ final class Geometry {
             throw RasterError.invalidGeometry(source: source, reason: "unreadable WKB")
         }
         self.init(owning: handle)
-        OGR_G_AssignSpatialReference(handle, SpatialReference.wgs84().handle)
+        assignWGS84()
+    }
+
+    /// The geometry takes its own count on the reference (OGR reference-counts them); the
+    /// Swift object must still live until the call returns, not just until `.handle` is read.
+    private func assignWGS84() {
+        let wgs84 = SpatialReference.wgs84()
+        withExtendedLifetime(wgs84) { OGR_G_AssignSpatialReference(handle, wgs84.handle) }
     }
 
     var wkb: [UInt8] {

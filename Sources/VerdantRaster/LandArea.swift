@@ -34,7 +34,8 @@ public struct LandArea: Sendable, Equatable {
                 guard let borrowed = OGR_F_GetGeometryRef(feature) else { continue }
                 let geometry = Geometry(owning: OGR_G_Clone(borrowed))
                 guard geometry.isPolygonal else { continue }
-                OGR_G_AssignSpatialReference(geometry.handle, (layerReference ?? wgs84).handle)
+                let reference = layerReference ?? wgs84
+                withExtendedLifetime(reference) { OGR_G_AssignSpatialReference(geometry.handle, reference.handle) }
                 let lonLat = try geometry.transformed(to: wgs84, source: path)
                 try addPolygons(of: lonLat, to: parts, path: path)
             }

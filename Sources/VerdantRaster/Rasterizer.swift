@@ -11,8 +11,10 @@ func rasterize(_ geometry: Geometry, onto grid: RasterGrid, source: String) thro
     CPLErrorReset()
     // No transformer: GDAL then maps the (already projected) coordinates with the dataset's
     // geotransform.
-    let status = GDALRasterizeGeometries(dataset.handle, 1, &bandList, 1, &geometries, nil, nil,
-                                         &burnValues, nil, nil, nil)
+    // The C call borrows the handle: keep the Swift owner alive until it returns.
+    let status = withExtendedLifetime(projected) {
+        GDALRasterizeGeometries(dataset.handle, 1, &bandList, 1, &geometries, nil, nil, &burnValues, nil, nil, nil)
+    }
     guard status == CE_None else {
         throw RasterError.writeFailed(path: "rasterized \(source)", reason: GDALRuntime.lastError())
     }

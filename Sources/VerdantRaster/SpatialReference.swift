@@ -10,7 +10,9 @@ final class SpatialReference {
         OSRSetAxisMappingStrategy(handle, OAMS_TRADITIONAL_GIS_ORDER)
     }
 
-    deinit { OSRDestroySpatialReference(handle) }
+    // Geometries that are assigned this reference hold a count on it (OGR reference-counts
+    // spatial references), so release rather than destroy.
+    deinit { OSRRelease(handle) }
 
     static func wgs84() -> SpatialReference {
         GDALRuntime.ensureRegistered()
@@ -24,7 +26,7 @@ final class SpatialReference {
         GDALRuntime.ensureRegistered()
         let handle = OSRNewSpatialReference(nil)!
         guard OSRSetFromUserInput(handle, definition) == OGRERR_NONE else {
-            OSRDestroySpatialReference(handle)
+            OSRRelease(handle)
             throw RasterError.projectionFailed(source: source, reason: "unknown CRS definition")
         }
         return SpatialReference(handle: handle)
