@@ -19,6 +19,12 @@ public struct CloudMaskJob: Sendable {
     /// engine) commits the directory atomically. Throws `CancellationError` when `isCancelled`
     /// turns true, checked between bands and between steps.
     public func run(into directory: URL, requestId: String, isCancelled: @Sendable () -> Bool) throws -> CloudMaskResult {
+        // GDAL polls the check while warping, strictly within this call, so it never really escapes.
+        try withoutActuallyEscaping(isCancelled) { try run(into: directory, requestId: requestId, checking: $0) }
+    }
+
+    private func run(into directory: URL, requestId: String,
+                     checking isCancelled: @escaping @Sendable () -> Bool) throws -> CloudMaskResult {
         guard settings.method == MaskMethod.hollstein.rawValue else {
             throw CloudMaskError.unknownMethod(item: item.id, method: settings.method)
         }

@@ -17,21 +17,22 @@ struct SceneReflectance {
 
     /// One band: GDAL averages the native pixels each grid cell covers (nodata excluded), then
     /// value × scale + offset (seed-algorithm.md §1; the offset is −0.1 from baseline 04.00).
-    func read(_ band: String) throws -> [Float] {
+    func read(_ band: String, isCancelled: (@Sendable () -> Bool)? = nil) throws -> [Float] {
         guard let asset = item.bands[band] else { throw CloudMaskError.missingBand(item: item.id, band: band) }
-        var values = try readBand(path: asset.path, grid: grid, resampling: .average, nodata: asset.nodata)
+        var values = try readBand(path: asset.path, grid: grid, resampling: .average, nodata: asset.nodata,
+                                  isCancelled: isCancelled)
         let scale = Float(asset.scale), offset = Float(asset.offset)
         for i in values.indices { values[i] = values[i] * scale + offset }
         return values
     }
 
-    /// Several bands by name, checking for cancellation before each read (a read takes well
-    /// under a second even for a full tile at 30 m, so a cancel lands within that).
-    func read(_ bands: [String], isCancelled: () -> Bool) throws -> [String: [Float]] {
+    /// Several bands by name, checking for cancellation before each read and, through GDAL's
+    /// progress callback, during it: a cancel lands within a fraction of a second.
+    func read(_ bands: [String], isCancelled: @escaping @Sendable () -> Bool) throws -> [String: [Float]] {
         var result: [String: [Float]] = [:]
         for band in bands {
             if isCancelled() { throw CancellationError() }
-            result[band] = try read(band)
+            result[band] = try read(band, isCancelled: isCancelled)
         }
         return result
     }

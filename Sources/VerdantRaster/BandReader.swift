@@ -14,8 +14,10 @@ public enum Resampling: String, Sendable {
 /// Reads band 1 of `path` onto `grid` with GDALWarp into memory, as Float32. Pixels whose
 /// sources are all nodata (the file's own nodata, or `nodata` when given — L1C files often
 /// declare none although 0 means "no data") and pixels outside the file come out NaN.
+/// `isCancelled` is polled by GDAL while it warps (a 10 m band of a whole tile takes about a
+/// second); when it turns true the read stops and throws `CancellationError`.
 public func readBand(path: String, grid: RasterGrid, resampling: Resampling = .average,
-                     nodata: Double? = nil) throws -> [Float] {
+                     nodata: Double? = nil, isCancelled: (@Sendable () -> Bool)? = nil) throws -> [Float] {
     let source = try RasterDataset(openingPath: path)
     let bounds = grid.bounds
     var arguments = [
@@ -33,6 +35,16 @@ public func readBand(path: String, grid: RasterGrid, resampling: Resampling = .a
         throw RasterError.readFailed(path: path, reason: "bad warp options: \(GDALRuntime.lastError())")
     }
     defer { GDALWarpAppOptionsFree(options) }
+    let cancellation = CancellationProbe(isCancelled)
+    let probe = Unmanaged.passRetained(cancellation)
+    defer { probe.release() }
+    if isCancelled != nil {
+        GDALWarpAppOptionsSetProgress(options, { _, _, context in
+            // GDAL stops the warp when the progress function returns FALSE.
+            guard let context else { return 1 }
+            return Unmanaged<CancellationProbe>.fromOpaque(context).takeUnretainedValue().shouldContinue() ? 1 : 0
+        }, probe.toOpaque())
+    }
     var sources: [GDALDatasetH?] = [source.handle]
     var usageError: Int32 = 0
     CPLErrorReset()
@@ -40,9 +52,26 @@ public func readBand(path: String, grid: RasterGrid, resampling: Resampling = .a
     let warped = withExtendedLifetime(source) {
         sources.withUnsafeMutableBufferPointer { GDALWarp("", nil, 1, $0.baseAddress, options, &usageError) }
     }
+    if cancellation.wasCancelled {
+        if let warped { GDALClose(warped) }
+        throw CancellationError()
+    }
     guard let warped else {
         throw RasterError.readFailed(path: path, reason: "warp to the grid failed: \(GDALRuntime.lastError())")
     }
     let result = RasterDataset(owning: warped, path: path)
     return try result.readFloats(band: 1)
+}
+
+/// Carries a cancellation check through GDAL's C progress callback.
+private final class CancellationProbe {
+    let isCancelled: (@Sendable () -> Bool)?
+    private(set) var wasCancelled = false
+
+    init(_ isCancelled: (@Sendable () -> Bool)?) { self.isCancelled = isCancelled }
+
+    func shouldContinue() -> Bool {
+        if isCancelled?() == true { wasCancelled = true }
+        return !wasCancelled
+    }
 }

@@ -140,6 +140,15 @@ struct RasterTests {
         #expect(try Footprint.coveredFraction(of: text, by: SampleCatalog.footprint(berlin)) > 0.999)
     }
 
+    @Test func aCancelledReadStopsTheWarp() throws {
+        let grid = try berlinGrid(scale: 10)
+        #expect(throws: CancellationError.self) {
+            try readBand(path: SampleCatalog.bandPath(berlin, "B02"), grid: grid, isCancelled: { true })
+        }
+        let values = try readBand(path: SampleCatalog.bandPath(berlin, "B02"), grid: grid, isCancelled: { false })
+        #expect(values.count == 1536 * 768)
+    }
+
     @Test func openingAMissingRasterNamesIt() {
         #expect(throws: RasterError.fileNotFound(path: "/nonexistent/B02.tif")) {
             try readBand(path: "/nonexistent/B02.tif", grid: RasterGrid(crsWKT: "", geoTransform: [0, 1, 0, 0, 0, -1], width: 1, height: 1))
