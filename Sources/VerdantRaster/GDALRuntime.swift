@@ -1,0 +1,35 @@
+import CGDAL
+
+/// GDAL's process-wide set-up. Registering drivers is not thread-safe in GDAL itself, so it runs
+/// once, through the lazy initialisation of a global (which Swift guarantees runs exactly once).
+enum GDALRuntime {
+    private static let registered: Bool = {
+        GDALAllRegister()
+        // Errors become values (RasterError), so GDAL's own stderr printing would only duplicate
+        // them; the last message is still kept per thread for CPLGetLastErrorMsg.
+        CPLSetErrorHandler(CPLQuietErrorHandler)
+        return true
+    }()
+
+    static func ensureRegistered() {
+        _ = registered
+    }
+
+    /// GDAL's last error message on this thread (GDAL keeps it per thread), or a fallback.
+    static func lastError(_ fallback: String = "no detail from GDAL") -> String {
+        guard let message = CPLGetLastErrorMsg(), message.pointee != 0 else { return fallback }
+        return String(cString: message)
+    }
+}
+
+/// A NULL-terminated C string list (char **) owned by GDAL's CSL functions.
+struct CStringList: ~Copyable {
+    private(set) var pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+
+    init(_ items: [String]) {
+        pointer = nil
+        for item in items { pointer = CSLAddString(pointer, item) }
+    }
+
+    deinit { CSLDestroy(pointer) }
+}

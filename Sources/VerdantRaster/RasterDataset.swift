@@ -1,0 +1,89 @@
+import CGDAL
+import Foundation
+
+/// An open GDAL raster dataset, closed when released. One per call and thread: GDAL datasets
+/// must not be shared between threads.
+final class RasterDataset {
+    let handle: GDALDatasetH
+    let path: String
+
+    init(openingPath path: String) throws {
+        GDALRuntime.ensureRegistered()
+        // GDAL paths such as /vsicurl/ are not local files; only check those that are.
+        if !path.hasPrefix("/vsi") && !FileManager.default.fileExists(atPath: path) {
+            throw RasterError.fileNotFound(path: path)
+        }
+        CPLErrorReset()
+        guard let handle = GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil) else {
+            throw RasterError.cannotOpen(path: path, reason: GDALRuntime.lastError("not a raster"))
+        }
+        self.handle = handle
+        self.path = path
+    }
+
+    /// Takes ownership of a dataset made here (MEM datasets, GDALWarp results).
+    init(owning handle: GDALDatasetH, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    deinit { GDALClose(handle) }
+
+    var width: Int { Int(GDALGetRasterXSize(handle)) }
+    var height: Int { Int(GDALGetRasterYSize(handle)) }
+    var bandCount: Int { Int(GDALGetRasterCount(handle)) }
+
+    var geoTransform: [Double] {
+        var transform = [Double](repeating: 0, count: 6)
+        _ = transform.withUnsafeMutableBufferPointer { GDALGetGeoTransform(handle, $0.baseAddress) }
+        return transform
+    }
+
+    /// (minX, minY, maxX, maxY) in the raster's CRS, for north-up rasters.
+    var bounds: (Double, Double, Double, Double) {
+        let t = geoTransform
+        let x0 = t[0], x1 = t[0] + Double(width) * t[1]
+        let y0 = t[3], y1 = t[3] + Double(height) * t[5]
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    }
+
+    var projectionWKT: String {
+        GDALGetProjectionRef(handle).map { String(cString: $0) } ?? ""
+    }
+
+    func spatialReference() throws -> SpatialReference {
+        guard let borrowed = GDALGetSpatialRef(handle) else {
+            throw RasterError.projectionFailed(source: path, reason: "the raster has no CRS")
+        }
+        return SpatialReference.cloning(borrowed)
+    }
+
+    func band(_ index: Int) throws -> GDALRasterBandH {
+        guard index >= 1, index <= bandCount, let band = GDALGetRasterBand(handle, Int32(index)) else {
+            throw RasterError.readFailed(path: path, reason: "no band \(index) (the file has \(bandCount))")
+        }
+        return band
+    }
+
+    func nodata(band index: Int) throws -> Double? {
+        var hasNodata: Int32 = 0
+        let value = GDALGetRasterNoDataValue(try band(index), &hasNodata)
+        return hasNodata != 0 ? value : nil
+    }
+
+    /// The whole band as Float32 (GDAL converts from the stored type).
+    func readFloats(band index: Int) throws -> [Float] {
+        let band = try band(index)
+        let (width, height) = (self.width, self.height)
+        var values = [Float](repeating: 0, count: width * height)
+        CPLErrorReset()
+        let status = values.withUnsafeMutableBytes {
+            GDALRasterIO(band, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress,
+                         Int32(width), Int32(height), GDT_Float32, 0, 0)
+        }
+        guard status == CE_None else {
+            throw RasterError.readFailed(path: path, reason: GDALRuntime.lastError())
+        }
+        return values
+    }
+}
