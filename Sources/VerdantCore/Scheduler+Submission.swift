@@ -1,70 +1,84 @@
 import Foundation
 
 extension Scheduler {
-    /// Submits queued images into the free slots, each one announced as SUBMITTING (with its
-    /// request id) before the engine is called.
+    /// Submits queued images into the free slots. A batch's SUBMITTING intents (with their
+    /// request ids) are written in one transaction before any engine call; the engine's answers
+    /// are written together after. A crash in between leaves SUBMITTING rows with request ids,
+    /// which reconciliation adopts or requeues.
     func fillSlots() async throws {
         while !paused && !stopRequested {
             let free = settings.nbTaskMax - (try inFlightCount())
             guard free > 0 else { return }
             let batch = try store.nextQueued(stage: settings.stage, limit: free, now: now())
             guard !batch.isEmpty else { return }
-            for record in batch {
-                if paused || stopRequested { return }
-                try await submit(record)
-            }
+            try await submit(batch)
         }
     }
 
-    func submit(_ record: ImageRecord) async throws {
-        // A requeue after a crash or a transient error keeps its request id, so the engine can
-        // recognise a submission it already has; a retry after a failure gets a new one.
-        let attempts = record.requestId == nil ? record.attempts + 1 : record.attempts
-        let requestId = record.requestId
-            ?? RequestID.make(imageId: record.id, stage: record.stage, attempt: attempts)
-        var intent = Transition(record, to: .submitting, detail: "attempt \(attempts)")
-        intent.requestId = .set(requestId)
-        intent.attempts = attempts
-        intent.engine = engine.name
-        intent.error = .clear
-        intent.notBefore = .clear
-        try commit([intent])
-
-        let outcome: Result<EngineTaskID, Error>
-        do {
-            outcome = .success(try await engine.submit(Job(record), requestId: requestId))
-        } catch {
-            outcome = .failure(error)
+    func submit(_ batch: [ImageRecord]) async throws {
+        var intents: [Transition] = []
+        var requests: [(record: ImageRecord, requestId: String, attempts: Int)] = []
+        for record in batch {
+            // A requeue after a crash or a transient error keeps its request id, so the engine
+            // can recognise a submission it already has; a retry after a failure gets a new one.
+            let attempts = record.requestId == nil ? record.attempts + 1 : record.attempts
+            let requestId = record.requestId
+                ?? RequestID.make(imageId: record.id, stage: record.stage, attempt: attempts)
+            var intent = Transition(record, to: .submitting, detail: "attempt \(attempts)")
+            intent.requestId = .set(requestId)
+            intent.attempts = attempts
+            intent.engine = engine.name
+            intent.error = .clear
+            intent.notBefore = .clear
+            intents.append(intent)
+            requests.append((record, requestId, attempts))
         }
+        try commit(intents)
+
+        var outcomes: [String: Result<EngineTaskID, Error>] = [:]
+        for request in requests {
+            if stopRequested { break }
+            do {
+                outcomes[request.record.id] = .success(try await engine.submit(Job(request.record), requestId: request.requestId))
+            } catch {
+                outcomes[request.record.id] = .failure(error)
+            }
+        }
+
         // Read again: a cancel may have come in while the engine was answering.
-        guard let current = try store.record(id: record.id, stage: record.stage),
-              current.state == .submitting else { return }
+        var answers: [Transition] = []
+        var cancelNow: [String] = []
+        for request in requests {
+            guard let outcome = outcomes[request.record.id],
+                  let current = try store.record(id: request.record.id, stage: request.record.stage),
+                  current.state == .submitting else { continue }
+            answers += transitions(for: outcome, of: current, attempts: request.attempts)
+            if case .success = outcome, cancelAfterSubmit.remove(current.id) != nil { cancelNow.append(current.id) }
+            if case .failure = outcome { cancelAfterSubmit.remove(current.id) }
+        }
+        try commit(answers)
+        if !cancelNow.isEmpty { try await cancel(imageIds: cancelNow) }
+    }
+
+    func transitions(for outcome: Result<EngineTaskID, Error>, of current: ImageRecord, attempts: Int) -> [Transition] {
         switch outcome {
         case .success(let taskId):
             var accepted = Transition(current, to: .ready, detail: "task \(taskId)")
             accepted.taskId = .set(taskId)
-            try commit([accepted])
-            if cancelAfterSubmit.remove(record.id) != nil {
-                try await cancel(imageIds: [record.id])
-            }
-        case .failure(let error as EngineError):
-            cancelAfterSubmit.remove(record.id)
-            switch error {
-            case .transient(let message):
-                var back = Transition(current, to: .queued, detail: "submission failed, will retry: \(message)")
-                back.error = .set(message)
-                back.notBefore = .set(now().addingTimeInterval(settings.backoff(afterAttempts: attempts)))
-                try commit([back])
-            case .rejected(let message):
-                var refused = Transition(current, to: .failed, detail: "engine refused the job")
-                refused.error = .set(message)
-                try commit([refused])
-            }
+            return [accepted]
+        case .failure(EngineError.transient(let message)):
+            var back = Transition(current, to: .queued, detail: "submission failed, will retry: \(message)")
+            back.error = .set(message)
+            back.notBefore = .set(now().addingTimeInterval(settings.backoff(afterAttempts: attempts)))
+            return [back]
+        case .failure(EngineError.rejected(let message)):
+            var refused = Transition(current, to: .failed, detail: "engine refused the job")
+            refused.error = .set(message)
+            return [refused]
         case .failure(let error):
-            cancelAfterSubmit.remove(record.id)
             var refused = Transition(current, to: .failed, detail: "submission failed")
             refused.error = .set(String(describing: error))
-            try commit(retrying([refused], failed: current, attempts: attempts))
+            return retrying([refused], failed: current, attempts: attempts)
         }
     }
 
