@@ -48,47 +48,43 @@ public struct SubprocessLauncher: JobLauncher {
     }
 
     public func run(_ job: Job, requestId: String, into directory: URL, isCancelled: @escaping @Sendable () -> Bool) -> JobOutcome {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments + ["--source", job.source, "--image", job.imageId, "--stage", job.stage.rawValue,
-                                         "--request-id", requestId, "--into", directory.path,
-                                         "--parent-pid", String(getpid())]
         let logURL = directory.appendingPathComponent("job.log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        guard let log = try? FileHandle(forWritingTo: logURL) else { return .failed("cannot write \(logURL.path)") }
-        defer { try? log.close() }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(
+                executable: executable.path,
+                arguments: arguments + ["--source", job.source, "--image", job.imageId, "--stage", job.stage.rawValue,
+                                        "--request-id", requestId, "--into", directory.path,
+                                        "--parent-pid", String(getpid())],
+                output: logURL.path)
         } catch {
-            return .failed("cannot start \(executable.path): \(error)")
+            return .failed(String(describing: error))
         }
         var termAt: Date?
-        while process.isRunning {
+        var ended = child.poll()
+        while ended == nil {
             if isCancelled() {
                 if termAt == nil {
                     termAt = Date()
-                    process.terminate()
+                    child.signal(SIGTERM)
                 } else if Date().timeIntervalSince(termAt!) > 1 {
-                    kill(process.processIdentifier, SIGKILL)
+                    child.signal(SIGKILL)
                 }
             }
             usleep(20_000)
+            ended = child.poll()
         }
-        process.waitUntilExit()
+        // The job's own children (if any) go with it.
+        kill(-child.pid, SIGKILL)
         if termAt != nil || isCancelled() { return .cancelled }
         let tail = Self.lastLines(of: logURL, count: 5)
-        switch (process.terminationReason, process.terminationStatus) {
-        case (.exit, 0):
+        switch ended! {
+        case .exited(0):
             return .succeeded
-        case (.exit, let code):
+        case .exited(let code):
             return .failed(tail.isEmpty ? "job exited with code \(code)" : tail)
-        case (.uncaughtSignal, let signal):
+        case .signalled(let signal):
             return .failed("job crashed (signal \(signal))" + (tail.isEmpty ? "" : ": \(tail)"))
-        @unknown default:
-            return .failed("job ended abnormally")
         }
     }
 

@@ -40,15 +40,14 @@ public final class LocalEngine: Engine, @unchecked Sendable {
         notify = continuation
         layout.removeAbandonedWork()
         for n in 0..<self.workers {
-            let thread = Thread { [unowned self] in self.workLoop() }
+            // Workers hold the engine until `shutdown()` ends them: an engine must be shut down.
+            let thread = Thread { self.workLoop() }
             thread.name = "verdant-worker-\(n)"
             thread.stackSize = 8 << 20
             threads.append(thread)
             thread.start()
         }
     }
-
-    deinit { shutdown() }
 
     /// Cancels running jobs and ends the worker threads (their tasks end CANCELLED).
     public func shutdown() {

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantLocal
 
 /// Runs the real `verdant` executable (built beside the test bundle) as a person would.
 struct VerdantProcess {
@@ -9,38 +10,30 @@ struct VerdantProcess {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    /// Runs to the end and captures both streams.
+    /// Runs to the end and captures its output (stdout and stderr together in `stderr`,
+    /// stdout alone in `stdout`).
     static func run(_ arguments: [String], in directory: URL) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = directory.appendingPathComponent("stdout-\(UUID().uuidString).txt")
-        let err = directory.appendingPathComponent("stderr-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let out = directory.appendingPathComponent("out-\(UUID().uuidString).txt").path
+        let err = directory.appendingPathComponent("err-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: err) }
+        // A shell splits the two streams, which ChildProcess keeps together.
+        let quoted = ([executable.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let child = try ChildProcess(executable: "/bin/sh",
+                                     arguments: ["-c", quoted.joined(separator: " ") + " >'\(out)' 2>'\(err)'"],
+                                     output: nil)
+        let status: Int32
+        switch child.wait() {
+        case .exited(let code): status = code
+        case .signalled(let sig): status = 128 + sig
+        }
+        return Result(status: status,
+                      stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
     /// Starts without waiting (for kill tests).
-    static func start(_ arguments: [String], in directory: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func start(_ arguments: [String], in directory: URL) throws -> ChildProcess {
+        try ChildProcess(executable: executable.path, arguments: arguments, output: nil)
     }
 
     /// A parameters file in `directory` for the repository's samples, outputs kept in `directory`.
@@ -63,15 +56,11 @@ struct VerdantProcess {
 
     /// `gdalinfo -json` of a raster: what any GIS sees of our outputs.
     static func gdalinfo(_ path: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gdalinfo")
-        process.arguments = ["-json", "-stats", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("gdalinfo-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "gdalinfo -json '\(path)' > '\(json)'"], output: nil)
+        child.wait()
+        let data = try Data(contentsOf: URL(fileURLWithPath: json))
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }
