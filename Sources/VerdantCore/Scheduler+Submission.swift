@@ -48,10 +48,10 @@ extension Scheduler {
         // Read again: a cancel may have come in while the engine was answering.
         var answers: [Transition] = []
         var cancelNow: [String] = []
+        let submitting = Dictionary(try store.records(in: [.submitting], stage: settings.stage, limit: nil).map { ($0.id, $0) },
+                                    uniquingKeysWith: { a, _ in a })
         for request in requests {
-            guard let outcome = outcomes[request.record.id],
-                  let current = try store.record(id: request.record.id, stage: request.record.stage),
-                  current.state == .submitting else { continue }
+            guard let outcome = outcomes[request.record.id], let current = submitting[request.record.id] else { continue }
             answers += transitions(for: outcome, of: current, attempts: request.attempts)
             if case .success = outcome, cancelAfterSubmit.remove(current.id) != nil { cancelNow.append(current.id) }
             if case .failure = outcome { cancelAfterSubmit.remove(current.id) }

@@ -88,7 +88,8 @@ public actor Scheduler {
                 for await _ in stream { await self?.wake() }
             }
         }
-        defer { hints?.cancel() }
+        let control = watchControlRequests()
+        defer { hints?.cancel(); control?.cancel() }
         var lastSnapshot = Date.distantPast
         while !stopRequested && !Task.isCancelled {
             try await cycle()
@@ -109,6 +110,7 @@ public actor Scheduler {
 
     /// One poll of everything in flight, then submissions into the free slots.
     public func cycle() async throws {
+        try await handleControlRequests()
         try await pollInFlight()
         try await fillSlots()
     }
@@ -120,7 +122,10 @@ public actor Scheduler {
 
     /// Nothing queued and nothing in flight.
     func isDrained() throws -> Bool {
-        try store.records(in: TaskState.inFlight.union([.queued]), stage: settings.stage, limit: 1).isEmpty
+        // nextQueued walks the queue in order and stops at its limit; a query over QUEUED that
+        // sorts (records(in:)) would read the whole queue every cycle.
+        try inFlightCount() == 0
+            && store.nextQueued(stage: settings.stage, limit: 1, now: .distantFuture).isEmpty
     }
 
     func inFlightCount() throws -> Int {

@@ -6,7 +6,7 @@ import VerdantCore
 enum StoreSchema {
     /// Bumped with every migration; kept in `meta` so that a person or another tool can tell
     /// what wrote a file without knowing GRDB's bookkeeping table.
-    static let version = 1
+    static let version = 2
     static let versionKey = "schema_version"
 
     static let migrator: DatabaseMigrator = {
@@ -72,6 +72,18 @@ enum StoreSchema {
             // A literal, not `version`: a migration must write the same thing forever.
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)",
                            arguments: [versionKey, "1"])
+        }
+        // Another process (`verdant cancel`, `pause`, `resume`) asks the running scheduler
+        // through this table; the scheduler takes each request once.
+        migrator.registerMigration("v2 control requests") { db in
+            try db.create(table: "control") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("at", .datetime).notNull()
+                t.column("command", .text).notNull()
+                t.column("image_ids", .text).notNull().defaults(to: "")
+                t.column("taken_at", .datetime)
+            }
+            try db.execute(sql: "UPDATE meta SET value = '2' WHERE key = ?", arguments: [versionKey])
         }
         return migrator
     }()

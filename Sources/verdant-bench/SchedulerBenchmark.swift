@@ -25,7 +25,7 @@ func runSchedulerBenchmark(images: Int, nbTaskMax: Int) async throws {
     try store.register(batch)
     let registerSeconds = Date().timeIntervalSince(registerClock)
 
-    let engine = InstantEngine(pollsToFinish: 1)
+    let engine = InstantEngine(pollsToFinish: 1, remembersFinished: false)
     let settings = SchedulerSettings(nbTaskMax: nbTaskMax, refresh: 0.001, maxAttempts: 3, retryBackoff: 0)
     let scheduler = Scheduler(store: store, engine: engine, settings: settings)
     let drain = Task { for await _ in scheduler.events {} }

@@ -74,7 +74,7 @@ struct StatusStoreTests {
     @Test func freshPathGetsTablesAndSchemaVersion() throws {
         let scratch = try ScratchStore()
         #expect(FileManager.default.fileExists(atPath: scratch.path))
-        #expect(try scratch.store.meta("schema_version") == "1")
+        #expect(try scratch.store.meta("schema_version") == "2")
         let tables = try scratch.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
@@ -100,7 +100,7 @@ struct StatusStoreTests {
         #expect(try reopened.record(id: "A", stage: .cloudMask)?.state == .submitting)
         #expect(try reopened.record(id: "B", stage: .cloudMask)?.acquired == day(2))
         #expect(try reopened.meta("engine") == "local")
-        #expect(try reopened.meta("schema_version") == "1")
+        #expect(try reopened.meta("schema_version") == "2")
         #expect(try reopened.journal(limit: 10, imageId: nil).count == 3)
     }
 
@@ -135,17 +135,17 @@ struct StatusStoreTests {
     @Test func newerSchemaIsRefusedAndLeftAlone() throws {
         let scratch = try ScratchStore()
         try scratch.store.register([discovered("A")])
-        try scratch.store.setMeta("schema_version", "2")
+        try scratch.store.setMeta("schema_version", "3")
 
         let error = #expect(throws: StoreError.self) { try SQLiteStatusStore(path: scratch.path) }
         #expect(error?.description.contains("newer") == true)
         #expect(error?.description.contains(scratch.path) == true)
-        #expect(try scratch.store.meta("schema_version") == "2")
+        #expect(try scratch.store.meta("schema_version") == "3")
 
         // A migration this code does not know is refused just the same.
-        try scratch.store.setMeta("schema_version", "1")
+        try scratch.store.setMeta("schema_version", "2")
         try scratch.store.pool.write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2 from the future')")
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v3 from the future')")
         }
         #expect(throws: StoreError.self) { try SQLiteStatusStore(path: scratch.path, readOnly: true) }
     }
@@ -495,6 +495,6 @@ struct StatusStoreTests {
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0 <= $1 })
         #expect(try reader.counts(stage: .cloudMask) == [.submitting: 400])
         #expect(try reader.journal(limit: 1, imageId: nil).first?.imageId == "img0399")
-        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).meta("schema_version") == "1")
+        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).meta("schema_version") == "2")
     }
 }

@@ -63,4 +63,38 @@ struct VerdantProcess {
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
+
+    /// The sample catalog with every item copied `copies` times under new ids (band hrefs made
+    /// absolute), so a run lasts long enough to be killed several times.
+    static func enlargedCatalog(copies: Int, in dir: URL) throws -> URL {
+        let source = Fixtures.repositoryRoot.appendingPathComponent("samples/catalog")
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("catalog.json"))) as! [String: Any]
+        var links: [[String: Any]] = []
+        let out = dir.appendingPathComponent("catalog", isDirectory: true)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for link in root["links"] as! [[String: Any]] where link["rel"] as? String == "item" {
+            let itemURL = source.appendingPathComponent(link["href"] as! String).standardizedFileURL
+            var item = try JSONSerialization.jsonObject(with: Data(contentsOf: itemURL)) as! [String: Any]
+            var assets = item["assets"] as! [String: [String: Any]]
+            for (key, var asset) in assets {
+                asset["href"] = itemURL.deletingLastPathComponent().appendingPathComponent(asset["href"] as! String).standardizedFileURL.path
+                assets[key] = asset
+            }
+            item["assets"] = assets
+            let id = item["id"] as! String
+            for k in 0..<copies {
+                // Same acquisition, another granule time: an id no other copy has.
+                var parts = id.split(separator: "_").map(String.init)
+                parts[1] = String(parts[1].dropLast(2)) + "5\(k)"
+                item["id"] = parts.joined(separator: "_")
+                let name = "\(item["id"]!).json"
+                try JSONSerialization.data(withJSONObject: item).write(to: out.appendingPathComponent(name))
+                links.append(["rel": "item", "href": "./\(name)"])
+            }
+        }
+        let catalog: [String: Any] = ["type": "Catalog", "stac_version": "1.0.0", "id": "crash-test", "description": "copies", "links": links]
+        let url = out.appendingPathComponent("catalog.json")
+        try JSONSerialization.data(withJSONObject: catalog).write(to: url)
+        return url
+    }
 }

@@ -19,10 +19,20 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = try parameters.workspace(checkFiles: false)
+        if !FileManager.default.fileExists(atPath: workspace.storePath) {
+            Failure.printError("\(workspace.storePath): no status store yet, nothing to cancel")
+            throw ExitCode(2)
+        }
         guard let lock = try RunLock(storePath: workspace.storePath) else {
-            // Control of a running scheduler from another process is not there yet.
-            Failure.printError("a verdant run (pid \(RunLock.holder(storePath: workspace.storePath))) is active on \(workspace.storePath); stop it (Ctrl-C) and cancel again")
-            throw ExitCode(1)
+            // A run is going: ask it through the store; it acts within a second.
+            let store = try workspace.openStore()
+            for id in ids where try store.record(id: id, stage: .cloudMask) == nil {
+                Failure.printError("no image \(id) in \(workspace.storePath)")
+                throw ExitCode(2)
+            }
+            try store.send(ControlRequest(command: all ? .cancelAll : .cancel, imageIds: ids))
+            print("asked the running verdant (pid \(RunLock.holder(storePath: workspace.storePath))) to cancel \(all ? "everything queued or running" : ids.joined(separator: " "))")
+            return
         }
         defer { withExtendedLifetime(lock) {} }
         let store = try workspace.openStore()

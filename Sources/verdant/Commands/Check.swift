@@ -29,6 +29,6 @@ struct Check: AsyncParsableCommand {
         print("    excluded:               \(found.count(.excluded))")
         print("    already done (output):  \(found.count(.skipped))")
         print("    completed in the store: \(completed)")
-        print("    to process:             \(max(0, found.count(.queued) - completed))")
+        print("    to process:             \(found.count(.queued))")
     }
 }

@@ -26,7 +26,7 @@ struct Demo: AsyncParsableCommand {
             if let output = record.output {
                 line += "  \(output)"
                 if let fractions = Self.fractions(sidecar: (output as NSString).deletingPathExtension + ".json") {
-                    line += String(format: "  cloud %.0f%% clear %.0f%% nodata %.0f%%", fractions.0 * 100, fractions.1 * 100, fractions.2 * 100)
+                    line += String(format: "  cloud %.0f%% clear %.0f%% (of valid pixels), nodata %.0f%%", fractions.0 * 100, fractions.1 * 100, fractions.2 * 100)
                 }
             }
             if let error = record.error, record.state == .failed { line += "  error: \(error)" }
