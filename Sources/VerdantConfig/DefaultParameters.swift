@@ -36,7 +36,8 @@ public enum DefaultParameters {
     workers = 0
     # Attempts per image before it is marked failed. Default 3.
     max_attempts = 3
-    # Seconds to wait before retrying a failed image. Default 60.
+    # Seconds to wait before retrying a failed image, doubled at each further attempt (at most
+    # one hour). Default 60.
     retry_backoff = 60
 
     [dates]

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import VerdantLocal
+
+/// `verdant run` on a real terminal (tmux), read as a person reads it.
+@Suite("Terminal", .serialized)
+struct TerminalTests {
+    func tmux(_ arguments: [String]) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "tmux \(quoted) > '\(out)' 2>&1"], output: nil)
+        child.wait()
+        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    }
+
+    @Test("the progress line updates in place while the run goes, and ends with the totals")
+    func progressLine() throws {
+        let dir = Fixtures.temporaryDirectory("tty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalog = try VerdantProcess.enlargedCatalog(copies: 4, in: dir)
+        let parameters = try VerdantProcess.sampleParameters(in: dir, edits: [
+            "workers": "1", "nb_task_max": "2", "catalog": "\"\(catalog.path)\""])
+        let session = "verdant-test-\(getpid())"
+        let command = "'\(VerdantProcess.executable.path)' run -p '\(parameters.path)'; echo EXIT=$?; sleep 60"
+        _ = try tmux(["new-session", "-d", "-x", "120", "-y", "40", "-s", session, command])
+        defer { _ = try? tmux(["kill-session", "-t", session]) }
+
+        var midway: String?
+        var screen = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            screen = try tmux(["capture-pane", "-p", "-t", session])
+            if midway == nil, let line = screen.split(separator: "\n").first(where: { $0.contains("/44 done") && !$0.hasPrefix("44/44") }) {
+                midway = String(line)
+            }
+            if screen.contains("EXIT=") { break }
+            usleep(100_000)
+        }
+        let lines = screen.split(separator: "\n").map(String.init)
+        #expect(midway != nil, "no live progress line seen:\n\(screen)")
+        #expect(midway?.contains("img/s") == true && midway?.contains("ETA") == true)
+        #expect(lines.contains("EXIT=0"), "\(screen)")
+        let final = try #require(lines.first { $0.hasPrefix("44/44 done") }, "\(screen)")
+        #expect(final.contains("COMPLETED 40") && final.contains("OUT_OF_AREA 4"))
+        // On a terminal the info log stays in the log file; the screen shows the line alone.
+        #expect(!screen.contains("info verdant"))
+        // One line updated in place, not one line per update.
+        #expect(lines.filter { $0.contains(" done") }.count == 1, "\(screen)")
+    }
+}
