@@ -7,7 +7,11 @@ extension Scheduler {
     public func cancel(imageIds: [String]) async throws -> Int {
         var transitions: [Transition] = []
         var engineIds: [EngineTaskID] = []
-        for id in imageIds {
+        var seen: Set<String> = []
+        var deferred = 0
+        // An id given twice would make two transitions from the same state: the store refuses
+        // the second and, with it, the whole batch.
+        for id in imageIds where seen.insert(id).inserted {
             guard let record = try store.record(id: id, stage: settings.stage) else {
                 throw StoreError("no image \(id) in the status store")
             }
@@ -17,6 +21,7 @@ extension Scheduler {
             case .submitting where record.taskId == nil:
                 // Its submission is on its way; cancel as soon as the engine names the task.
                 cancelAfterSubmit.insert(id)
+                deferred += 1
             case .submitting, .ready, .running:
                 transitions.append(Transition(record, to: .cancelling, detail: "cancel requested"))
                 if let taskId = record.taskId { engineIds.append(taskId) }
@@ -26,7 +31,7 @@ extension Scheduler {
         }
         try commit(transitions)
         try await askEngineToCancel(engineIds)
-        return transitions.count
+        return transitions.count + deferred
     }
 
     /// Cancels everything queued or in flight, with one engine call.

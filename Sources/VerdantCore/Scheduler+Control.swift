@@ -9,17 +9,26 @@ extension Scheduler {
         let requests = try channel.takeControlRequests()
         for request in requests {
             logger.info("control request \(request.seq): \(request.command.rawValue) \(request.imageIds.joined(separator: " "))")
-            switch request.command {
-            case .pause: pause()
-            case .resume: resume()
-            case .cancelAll: try await cancelAll()
-            case .cancel:
-                // Unknown ids were refused by the sender; ids gone since are skipped here.
-                let known = try request.imageIds.filter { try store.record(id: $0, stage: settings.stage) != nil }
-                try await cancel(imageIds: known)
+            do {
+                try await carryOut(request)
+            } catch {
+                // One bad request must not end the run (and with it every job in flight).
+                warn("control request \(request.seq) (\(request.command.rawValue)) failed: \(error)")
             }
         }
         return requests.count
+    }
+
+    func carryOut(_ request: ControlRequest) async throws {
+        switch request.command {
+        case .pause: pause()
+        case .resume: resume()
+        case .cancelAll: try await cancelAll()
+        case .cancel:
+            // Unknown ids were refused by the sender; ids gone since are skipped here.
+            let known = try request.imageIds.filter { try store.record(id: $0, stage: settings.stage) != nil }
+            try await cancel(imageIds: known)
+        }
     }
 
     /// Watches the store for control requests between cycles (a cheap read twice a second),

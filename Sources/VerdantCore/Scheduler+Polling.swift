@@ -44,7 +44,8 @@ extension Scheduler {
         case .failed:
             t.error = .set(status.error ?? "the engine reported the task FAILED without a message")
             t.detail = t.detail ?? status.error
-            return retrying([t], failed: record, attempts: record.attempts)
+            // A task the user cancelled is not retried, whatever way it ended.
+            return record.state == .cancelling ? [t] : retrying([t], failed: record, attempts: record.attempts)
         case .cancelled:
             t.detail = t.detail ?? "cancelled"
         default:

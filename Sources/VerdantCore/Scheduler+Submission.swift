@@ -52,9 +52,17 @@ extension Scheduler {
                                     uniquingKeysWith: { a, _ in a })
         for request in requests {
             guard let outcome = outcomes[request.record.id], let current = submitting[request.record.id] else { continue }
-            answers += transitions(for: outcome, of: current, attempts: request.attempts)
-            if case .success = outcome, cancelAfterSubmit.remove(current.id) != nil { cancelNow.append(current.id) }
-            if case .failure = outcome { cancelAfterSubmit.remove(current.id) }
+            let cancelAsked = cancelAfterSubmit.remove(current.id) != nil
+            switch (outcome, cancelAsked) {
+            case (.failure, true):
+                // Cancelled while on its way, and the engine started nothing: done.
+                answers.append(Transition(current, to: .cancelled, detail: "cancelled during submission"))
+            case (.success, true):
+                answers += transitions(for: outcome, of: current, attempts: request.attempts)
+                cancelNow.append(current.id)
+            default:
+                answers += transitions(for: outcome, of: current, attempts: request.attempts)
+            }
         }
         try commit(answers)
         if !cancelNow.isEmpty { try await cancel(imageIds: cancelNow) }

@@ -35,6 +35,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
 
+        Self.closeDescriptorsOnExec()
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
@@ -70,6 +71,16 @@ public final class ChildProcess: @unchecked Sendable {
     public func signal(_ sig: Int32) {
         guard reaped == nil else { return }
         kill(-pid, sig)
+    }
+
+    /// Marks every descriptor above stderr close-on-exec, so a child never inherits the run
+    /// lock, the log file or the database: an orphaned job must not keep a dead run's lock.
+    static func closeDescriptorsOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for fd in entries.compactMap(Int32.init) where fd > 2 {
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     static func decode(_ status: Int32) -> Termination {

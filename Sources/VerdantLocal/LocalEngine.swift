@@ -26,6 +26,8 @@ public final class LocalEngine: Engine, @unchecked Sendable {
     private var pendingHead = 0
     private var nextNumber = 0
     private var stopping = false
+    /// Workers running a job right now.
+    private var busy = 0
     private var threads: [Thread] = []
 
     public let changes: AsyncStream<Void>?
@@ -49,12 +51,15 @@ public final class LocalEngine: Engine, @unchecked Sendable {
         }
     }
 
-    /// Cancels running jobs and ends the worker threads (their tasks end CANCELLED).
-    public func shutdown() {
+    /// Cancels running jobs and ends the worker threads (their tasks end CANCELLED). Waits up
+    /// to `timeout` seconds for running jobs to stop, so none outlives a clean exit.
+    public func shutdown(timeout: Double = 3) {
         condition.lock()
         stopping = true
         for id in tasks.keys where tasks[id]!.status.state == .running { tasks[id]!.cancelRequested = true }
         condition.broadcast()
+        let deadline = Date().addingTimeInterval(timeout)
+        while busy > 0 && condition.wait(until: deadline) {}
         condition.unlock()
         notify.finish()
     }
@@ -182,6 +187,7 @@ public final class LocalEngine: Engine, @unchecked Sendable {
                 if var task = tasks[id], task.status.state == .pending {
                     task.status.state = .running
                     tasks[id] = task
+                    busy += 1
                     notify.yield()
                     return (id, task)
                 }
@@ -198,6 +204,8 @@ public final class LocalEngine: Engine, @unchecked Sendable {
 
     private func finish(_ id: EngineTaskID, state: EngineTaskState, error: String?, output: String?) {
         condition.lock()
+        busy -= 1
+        condition.broadcast()
         if var task = tasks[id] {
             task.status.state = state
             task.status.error = error

@@ -23,6 +23,10 @@ struct StacItemParser {
 
     func parse(_ object: [String: Any]) throws -> CatalogItem {
         guard let id = object["id"] as? String, !id.isEmpty else { throw problem("item without an `id`") }
+        // The id names the output folder: it must stay one path component inside it.
+        guard !id.contains("/"), !id.hasPrefix("."), !id.contains("\0") else {
+            throw problem("item id \"\(id)\": expected an id without '/' that does not start with '.'")
+        }
         let properties = object["properties"] as? [String: Any] ?? [:]
         guard let datetimeText = properties["datetime"] as? String ?? properties["start_datetime"] as? String,
               let datetime = Self.parseDate(datetimeText) else {

@@ -38,6 +38,21 @@ struct LocalEngineTests {
         #expect(Date().timeIntervalSince(asked) < 2)
     }
 
+    @Test("a job inherits no descriptor beyond stdin, stdout and stderr (no run lock, no database)")
+    func noInheritedDescriptors() throws {
+        let dir = Fixtures.temporaryDirectory("fds")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let held = open(dir.appendingPathComponent("held").path, O_RDWR | O_CREAT, 0o644)  // no O_CLOEXEC
+        defer { close(held) }
+        let listing = dir.appendingPathComponent("fds.txt").path
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "ls /proc/$$/fd > '\(listing)'"], output: nil)
+        #expect(child.wait() == .exited(0))
+        let fds = try String(contentsOfFile: listing, encoding: .utf8).split(separator: "\n").compactMap { Int($0) }
+        // 0-2, plus the one `ls`'s redirection opened in the shell itself.
+        #expect(fds.filter { $0 > 2 }.count <= 1, "\(fds)")
+        #expect(held > 3 && !fds.contains(Int(held)), "\(held) in \(fds)")
+    }
+
     @Test("a job that crashes or fails marks only its task FAILED, with the error")
     func crashAndFailure() async throws {
         let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", """

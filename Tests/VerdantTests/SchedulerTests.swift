@@ -148,6 +148,48 @@ struct SchedulerTests {
         }
     }
 
+    @Test("an id given twice is cancelled once, without refusing the batch")
+    func duplicateCancelIds() async throws {
+        let (store, _) = try Fixtures.queuedStore(count: 3)
+        let scheduler = Scheduler(store: store, engine: InstantEngine(), settings: settings(max: 1))
+        let a = Fixtures.imageId(2), b = Fixtures.imageId(1)
+        #expect(try await scheduler.cancel(imageIds: [a, b, a]) == 2)
+        #expect(try store.record(id: a, stage: .cloudMask)?.state == .cancelled)
+        #expect(try store.record(id: b, stage: .cloudMask)?.state == .cancelled)
+    }
+
+    @Test("a task cancelled in flight that the engine then reports FAILED is not retried")
+    func cancelledThenFailedIsNotRetried() async throws {
+        let (store, _) = try Fixtures.queuedStore(count: 1)
+        let id = Fixtures.imageId(0)
+        let engine = InstantEngine(pollsToFinish: 2, failures: [id: 5])
+        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 1, attempts: 3))
+        try await scheduler.cycle()
+        try await scheduler.pollOnce()  // RUNNING
+        // The engine fails it on the next poll although a cancel was asked for.
+        var t = Transition(imageId: id, from: .running, to: .cancelling, detail: "test")
+        t.detail = "cancel requested"
+        try store.apply(t)
+        try await scheduler.pollOnce()
+        let record = try #require(try store.record(id: id, stage: .cloudMask))
+        #expect(record.state == .failed)
+        #expect(engine.currentFigures.submissions == 1)
+    }
+
+    @Test("a cancel that arrives during a submission the engine refuses ends CANCELLED, not requeued")
+    func cancelDuringFailedSubmission() async throws {
+        let (store, _) = try Fixtures.queuedStore(count: 1)
+        let engine = SlowFailingSubmitEngine()
+        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 1))
+        async let cycle: Void = scheduler.cycle()
+        while try store.record(id: Fixtures.imageId(0), stage: .cloudMask)?.state != .submitting {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        #expect(try await scheduler.cancel(imageIds: [Fixtures.imageId(0)]) == 1)
+        try await cycle
+        #expect(try store.record(id: Fixtures.imageId(0), stage: .cloudMask)?.state == .cancelled)
+    }
+
     @Test("a transient submission error requeues with the same request id")
     func transientSubmitError() async throws {
         let (store, _) = try Fixtures.queuedStore(count: 1)
@@ -170,6 +212,20 @@ final class FlakySubmitEngine: Engine, @unchecked Sendable {
         requestIds.append(requestId)
         if failuresLeft > 0 { failuresLeft -= 1; throw EngineError.transient("503 Service Unavailable") }
         return try await inner.submit(job, requestId: requestId)
+    }
+    func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage { try await inner.list(pageToken: pageToken, pageSize: pageSize) }
+    func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] { try await inner.poll(ids) }
+    func cancel(_ ids: [EngineTaskID]) async throws { try await inner.cancel(ids) }
+    func quotas() async throws -> EngineQuota { try await inner.quotas() }
+}
+
+/// Answers every submission after 50 ms with a transient error.
+final class SlowFailingSubmitEngine: Engine, @unchecked Sendable {
+    let inner = InstantEngine()
+    let name = "slow-failing"
+    func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
+        try await Task.sleep(nanoseconds: 50_000_000)
+        throw EngineError.transient("503 Service Unavailable")
     }
     func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage { try await inner.list(pageToken: pageToken, pageSize: pageSize) }
     func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] { try await inner.poll(ids) }

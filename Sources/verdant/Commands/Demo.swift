@@ -12,11 +12,17 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         var workspace = try parameters.workspace()
         let demoRoot = workspace.parameters.resolve(workspace.parameters.run.output) + "/demo"
-        try? FileManager.default.removeItem(atPath: demoRoot)
         workspace.parameters.run.output = demoRoot
         workspace.parameters.run.statusStore = demoRoot + "/status.sqlite"
         workspace.parameters.run.logFile = demoRoot + "/verdant.log"
-        let last = try await RunSession(workspace: workspace).execute()
+        // Lock first, then empty the folder (keeping the lock file): a second demo started
+        // meanwhile must not delete the store of the first.
+        let lock = try RunSession.acquireLock(workspace)
+        let lockName = (workspace.storePath as NSString).lastPathComponent + ".lock"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: demoRoot)) ?? [] where name != lockName {
+            try FileManager.default.removeItem(atPath: demoRoot + "/" + name)
+        }
+        let last = try await RunSession(workspace: workspace, lock: lock).execute()
 
         let store = try workspace.openStore(readOnly: true)
         let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)

@@ -16,7 +16,7 @@ enum Failure {
     }
 
     static func isBadInput(_ error: Error) -> Bool {
-        error is ParameterError || error is StacCatalog.Error || error is RasterError || error is BadInput
+        error is ParameterError || error is StacCatalog.Error || error is StoreError || error is RasterError || error is BadInput
     }
 
     static func printError(_ message: String) {

@@ -10,18 +10,30 @@ import VerdantStore
 struct RunSession {
     let workspace: Workspace
     var verbose = false
+    /// The store's lock when the caller took it already (demo empties its folder under it).
+    var lock: RunLock? = nil
 
-    func execute() async throws -> SchedulerSnapshot {
-        guard let lock = try RunLock(storePath: workspace.storePath) else {
+    static func acquireLock(_ workspace: Workspace) throws -> RunLock {
+        guard let lock = try Failure.exitOnBadInput({ try RunLock(storePath: workspace.storePath) }) else {
             Failure.printError("another verdant run (pid \(RunLock.holder(storePath: workspace.storePath))) is using \(workspace.storePath); use `verdant status` or `verdant cancel` meanwhile")
             throw ExitCode(1)
         }
+        return lock
+    }
+
+    func execute() async throws -> SchedulerSnapshot {
+        let lock = try self.lock ?? Self.acquireLock(workspace)
         defer { withExtendedLifetime(lock) {} }
         let onTerminal = isatty(STDERR_FILENO) == 1
         try LogSetup.bootstrap(logFile: workspace.logPath, quietStderr: onTerminal, verbose: verbose)
         let logger = Logger(label: "verdant.run")
 
-        let store = try workspace.openStore()
+        let store = try Failure.exitOnBadInput { try workspace.openStore() }
+        // Requests left for a run that had ended (or died) before taking them are not this
+        // run's: a stale pause or cancel-all must not act days later.
+        for stale in try store.takeControlRequests() {
+            logger.warning("ignored control request \(stale.seq) (\(stale.command.rawValue), sent \(stale.at)) left by no active run")
+        }
         let found = try Failure.exitOnBadInput { try workspace.discover() }
         let added = try store.register(found.images)
         logger.info("catalog: \(found.images.count) image(s) in \(workspace.parameters.dates.extendedStart)…\(workspace.parameters.dates.extendedEnd) and in area.geometry, \(added) new; queued \(found.count(.queued)), out of area \(found.count(.outOfArea)), excluded \(found.count(.excluded)), already done \(found.count(.skipped))")

@@ -9,7 +9,7 @@ import VerdantStore
 /// The parameters of a run and the parts built from them: store, catalog, land, engine.
 struct Workspace {
     var parameters: Parameters
-    /// Absolute path of the parameters file (child jobs read it again).
+    /// Absolute path of the parameters file.
     let parametersPath: String
 
     static func load(_ path: String, checkFiles: Bool = true) throws -> Workspace {
@@ -72,7 +72,7 @@ struct Workspace {
         switch parameters.run.engine {
         case .local:
             let launcher = SubprocessLauncher(executable: Self.currentExecutable,
-                                              arguments: ["job", "--parameters", parametersPath])
+                                              arguments: JobCommand.settingsArguments(parameters))
             return LocalEngine(workers: workers, layout: layout, launcher: launcher)
         case .earthEngine:
             throw BadInput("\(parametersPath): run.engine: \"earthengine\" is not available in this version; use \"local\"")
