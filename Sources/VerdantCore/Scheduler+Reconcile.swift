@@ -5,9 +5,10 @@ extension Scheduler {
     /// knows are adopted in the state it reports; the others are requeued (keeping their request
     /// id, so a submission that did reach the engine is not started twice).
     public func reconcile() async throws {
-        let open = try store.records(in: TaskState.inFlight, stage: settings.stage, limit: nil)
-        guard !open.isEmpty else { return }
+        guard try !store.records(in: TaskState.inFlight, stage: settings.stage, limit: 1).isEmpty else { return }
         let known = try await engine.listAll()
+        // Read after the await (see the type's comment).
+        let open = try store.records(in: TaskState.inFlight, stage: settings.stage, limit: nil)
         let byId = Dictionary(known.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let byRequest = Dictionary(known.compactMap { s in s.requestId.map { ($0, s) } }, uniquingKeysWith: { a, _ in a })
 

@@ -162,7 +162,8 @@ public actor Scheduler {
         let records = try store.apply(transitions)
         for t in transitions {
             emitter.yield(.transition(imageId: t.imageId, from: t.from, to: t.to, detail: t.detail))
-            logger.debug("\(t.imageId): \(t.from.rawValue) -> \(t.to.rawValue)\(t.detail.map { " (\($0))" } ?? "")")
+            // The log file gets every transition here; the events stream may drop old ones.
+            logger.info("\(t.imageId): \(t.from.rawValue) -> \(t.to.rawValue)\(t.detail.map { " (\($0))" } ?? "")")
         }
         return records
     }

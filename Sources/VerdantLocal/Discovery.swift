@@ -26,6 +26,9 @@ public struct Discovery {
         public var images: [DiscoveredImage]
         public var outsideDates = 0
         public var outsideGeometry = 0
+        public init(images: [DiscoveredImage], outsideDates: Int = 0, outsideGeometry: Int = 0) {
+            self.images = images; self.outsideDates = outsideDates; self.outsideGeometry = outsideGeometry
+        }
         public func count(_ state: TaskState) -> Int { images.filter { $0.record.state == state }.count }
     }
 
@@ -51,5 +54,25 @@ public struct Discovery {
             result.images.append(DiscoveredImage(record: record, reason: reason))
         }
         return result
+    }
+}
+
+extension Discovery.Result {
+    /// Images already in the store whose exclusion changed since: QUEUED ones now listed in
+    /// image_to_exclude / exported_json become EXCLUDED, EXCLUDED ones no longer listed are
+    /// queued again. Other states are left alone (work done or in flight stays as it is).
+    public func exclusionChanges(in store: StatusStore) throws -> [Transition] {
+        var changes: [Transition] = []
+        for image in images {
+            let wanted = image.record.state
+            guard wanted == .excluded || wanted == .queued,
+                  let stored = try store.record(id: image.record.id, stage: image.record.stage) else { continue }
+            if stored.state == .queued && wanted == .excluded {
+                changes.append(Transition(stored, to: .excluded, detail: image.reason))
+            } else if stored.state == .excluded && wanted == .queued {
+                changes.append(Transition(stored, to: .queued, detail: "no longer excluded"))
+            }
+        }
+        return changes
     }
 }

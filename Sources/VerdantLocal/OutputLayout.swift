@@ -44,6 +44,20 @@ public struct OutputLayout: Sendable {
         try? FileManager.default.removeItem(at: workRoot)
     }
 
+    static func sync(path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    static func sync(contentsOf directory: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            sync(path: directory.appendingPathComponent(name).path)
+        }
+        sync(path: directory.path)
+    }
+
     public enum Publication: Equatable { case published, alreadyPublished }
 
     /// Publishes `work` as the result of `imageId`. Refuses (and discards `work`) when a result
@@ -51,7 +65,11 @@ public struct OutputLayout: Sendable {
     func publish(_ work: URL, imageId: String, stage: Stage) throws -> Publication {
         let target = resultDirectory(imageId: imageId, stage: stage)
         try FileManager.default.createDirectory(at: stageDirectory(stage), withIntermediateDirectories: true)
+        // Files reach the disk before the rename makes them visible, and the rename before
+        // the store hears of it: after a power loss a published result is whole.
+        Self.sync(contentsOf: work)
         if rename(work.path, target.path) == 0 {
+            Self.sync(path: stageDirectory(stage).path)
             return .published
         }
         let code = errno

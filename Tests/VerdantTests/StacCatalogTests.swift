@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VerdantCore
 import VerdantLocal
+import VerdantStore
 
 @Suite("STAC catalog and discovery")
 struct StacCatalogTests {
@@ -92,5 +93,29 @@ struct StacCatalogTests {
         let later = try Discovery(parameters: parameters, meetsGeometry: { _ in true }, meetsLand: { _ in true },
                                   isPublished: { _ in false }).discover(items)
         #expect(later.outsideDates == 1)  // 2015-07-11 falls before the range
+    }
+}
+
+@Suite("Exclusion changes between runs")
+struct ExclusionChangeTests {
+    @Test("a queued image newly excluded becomes EXCLUDED; one no longer excluded is queued again")
+    func exclusionFollowsParameters() throws {
+        let (store, _) = try Fixtures.queuedStore(count: 3)
+        let a = try #require(try store.record(id: Fixtures.imageId(0), stage: .cloudMask))
+        var excludedB = try #require(try store.record(id: Fixtures.imageId(1), stage: .cloudMask))
+        try store.apply(Transition(excludedB, to: .excluded, detail: "test"))
+        excludedB.state = .excluded
+        var nowExcluded = a
+        nowExcluded.state = .excluded
+        var nowQueued = excludedB
+        nowQueued.state = .queued
+        let result = Discovery.Result(images: [DiscoveredImage(record: nowExcluded, reason: "listed in area.image_to_exclude"),
+                                               DiscoveredImage(record: nowQueued, reason: "in range and in area")])
+        let changes = try result.exclusionChanges(in: store)
+        try store.apply(changes)
+        #expect(changes.count == 2)
+        #expect(try store.record(id: a.id, stage: .cloudMask)?.state == .excluded)
+        #expect(try store.record(id: excludedB.id, stage: .cloudMask)?.state == .queued)
+        #expect(try result.exclusionChanges(in: store).isEmpty)
     }
 }

@@ -36,7 +36,9 @@ struct RunSession {
         }
         let found = try Failure.exitOnBadInput { try workspace.discover() }
         let added = try store.register(found.images)
-        logger.info("catalog: \(found.images.count) image(s) in \(workspace.parameters.dates.extendedStart)…\(workspace.parameters.dates.extendedEnd) and in area.geometry, \(added) new; queued \(found.count(.queued)), out of area \(found.count(.outOfArea)), excluded \(found.count(.excluded)), already done \(found.count(.skipped))")
+        let exclusions = try found.exclusionChanges(in: store)
+        try store.apply(exclusions)
+        logger.info("catalog: \(found.images.count) image(s) in \(workspace.parameters.dates.extendedStart)…\(workspace.parameters.dates.extendedEnd) and in area.geometry, \(added) new, \(exclusions.count) with a changed exclusion; queued \(found.count(.queued)), out of area \(found.count(.outOfArea)), excluded \(found.count(.excluded)), already done \(found.count(.skipped))")
 
         let engine = try Failure.exitOnBadInput { try workspace.makeEngine() }
         defer { engine.shutdown() }
@@ -60,13 +62,9 @@ struct RunSession {
         var lastDraw = Date.distantPast
         for await event in events {
             switch event {
-            case .transition(let id, let from, let to, let detail):
-                logger.info("\(id): \(from.rawValue) -> \(to.rawValue)\(detail.map { " (\($0))" } ?? "")")
             case .cycle(let snap) where onTerminal && Date().timeIntervalSince(lastDraw) > 0.2:
                 lastDraw = Date()
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + progress.render(snap)).utf8))
-            case .warning(let text):
-                logger.warning("\(text)")
             case .paused:
                 logger.info("paused")
             case .resumed:
