@@ -40,6 +40,7 @@ let package = Package(
         ]),
         .executableTarget(name: "verdant-bench", dependencies: [
             "VerdantCore", "VerdantStore", "VerdantMask", "VerdantRaster", "VerdantLocal",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",

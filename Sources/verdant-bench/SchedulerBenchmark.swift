@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import VerdantCore
 import VerdantStore
 
@@ -27,7 +28,10 @@ func runSchedulerBenchmark(images: Int, nbTaskMax: Int) async throws {
 
     let engine = InstantEngine(pollsToFinish: 1, remembersFinished: false)
     let settings = SchedulerSettings(nbTaskMax: nbTaskMax, refresh: 0.001, maxAttempts: 3, retryBackoff: 0)
-    let scheduler = Scheduler(store: store, engine: engine, settings: settings)
+    // Logging every transition would measure the terminal, not the bookkeeping.
+    var logger = Logger(label: "verdant.bench")
+    logger.logLevel = .warning
+    let scheduler = Scheduler(store: store, engine: engine, settings: settings, logger: logger)
     let drain = Task { for await _ in scheduler.events {} }
     let runClock = Date()
     let last = try await scheduler.run()
