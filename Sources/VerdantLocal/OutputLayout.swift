@@ -39,9 +39,16 @@ public struct OutputLayout: Sendable {
         return dir
     }
 
-    /// Work folders left by a process that died; nothing in them was ever published.
+    /// Removes work folders left by processes that died (nothing in them was ever published).
+    /// Folders of a live process, e.g. another run sharing this output folder, are left alone.
     public func removeAbandonedWork() {
-        try? FileManager.default.removeItem(at: workRoot)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: workRoot.path)) ?? [] {
+            let parts = name.split(separator: "-")
+            guard parts.count >= 3, let pid = pid_t(parts[parts.count - 2]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: workRoot.appendingPathComponent(name))
+            }
+        }
     }
 
     static func sync(path: String) {

@@ -128,3 +128,20 @@ final class Counter: @unchecked Sendable {
     @discardableResult func add(_ d: Int) -> Int { lock.lock(); defer { lock.unlock() }; n += d; return n }
     func max(_ v: Int) { lock.lock(); defer { lock.unlock() }; n = Swift.max(n, v) }
 }
+
+@Suite("Output layout")
+struct OutputLayoutTests {
+    @Test("abandoned work of dead processes is removed, a live process's work is kept")
+    func abandonedWork() throws {
+        let dir = Fixtures.temporaryDirectory("layout")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layout = OutputLayout(root: dir.path)
+        let work = dir.appendingPathComponent(".work")
+        let dead = work.appendingPathComponent("vd-cloudmask-abc-1-4194305-deadbeef")  // above Linux's pid limit
+        let live = work.appendingPathComponent("vd-cloudmask-abc-1-1-cafebabe")       // init is alive
+        for d in [dead, live] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        layout.removeAbandonedWork()
+        #expect(!FileManager.default.fileExists(atPath: dead.path))
+        #expect(FileManager.default.fileExists(atPath: live.path))
+    }
+}
