@@ -70,6 +70,14 @@ public struct EngineTaskPage: Sendable {
     public init(tasks: [EngineTaskStatus], nextPageToken: String?) {
         self.tasks = tasks; self.nextPageToken = nextPageToken
     }
+
+    /// A page of `all` (in the engine's order) for engines that keep their tasks in memory:
+    /// the token is the offset of the next page.
+    public init(slicing all: [EngineTaskStatus], pageToken: String?, pageSize: Int) {
+        let start = min(all.count, max(0, pageToken.flatMap(Int.init) ?? 0))
+        let end = min(all.count, start + max(1, pageSize))
+        self.init(tasks: Array(all[start..<end]), nextPageToken: end < all.count ? String(end) : nil)
+    }
 }
 
 /// Limits the scheduler must respect besides `nb_task_max`.

@@ -72,11 +72,8 @@ public final class InstantEngine: Engine, @unchecked Sendable {
 
     public func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage {
         locked {
-            let ordered = tasks.values.sorted { $0.order < $1.order }.map(\.status)
-            let start = pageToken.flatMap(Int.init) ?? 0
-            let end = min(ordered.count, start + max(1, pageSize))
-            return EngineTaskPage(tasks: start < end ? Array(ordered[start..<end]) : [],
-                                  nextPageToken: end < ordered.count ? String(end) : nil)
+            EngineTaskPage(slicing: tasks.values.sorted { $0.order < $1.order }.map(\.status),
+                           pageToken: pageToken, pageSize: pageSize)
         }
     }
 

@@ -45,6 +45,14 @@ public struct SchedulerSnapshot: Sendable, Equatable {
     /// Images whose work has ended, whatever the outcome.
     public var finished: Int { TaskState.final.reduce(0) { $0 + counts[$1, default: 0] } }
     public var drained: Bool { queued == 0 && inFlight == 0 }
+
+    /// "COMPLETED 10, OUT_OF_AREA 1": the states that have images, in table order.
+    public func stateSummary(separator: String = ", ") -> String {
+        TaskState.allCases.compactMap { s in
+            let n = counts[s, default: 0]
+            return n > 0 ? "\(s.rawValue) \(n)" : nil
+        }.joined(separator: separator)
+    }
 }
 
 /// What the scheduler tells its watchers (log, progress line, dashboard).

@@ -91,14 +91,10 @@ public final class LocalEngine: Engine, @unchecked Sendable {
     }
 
     public func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage {
-        locked { page(from: pageToken.flatMap(Int.init) ?? 0, size: pageSize) }
-    }
-
-    private func page(from start: Int, size pageSize: Int) -> EngineTaskPage {
-        let ordered = tasks.values.sorted { $0.order < $1.order }
-        let end = min(ordered.count, start + max(1, pageSize))
-        let page = start < end ? ordered[start..<end].map(\.status) : []
-        return EngineTaskPage(tasks: page, nextPageToken: end < ordered.count ? String(end) : nil)
+        locked {
+            EngineTaskPage(slicing: tasks.values.sorted { $0.order < $1.order }.map(\.status),
+                           pageToken: pageToken, pageSize: pageSize)
+        }
     }
 
     public func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] {

@@ -26,7 +26,7 @@ struct Demo: AsyncParsableCommand {
 
         let store = try workspace.openStore(readOnly: true)
         let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
-        print("verdant demo: \(records.count) images — \(RunSession.summary(last))")
+        print("verdant demo: \(records.count) images — \(last.stateSummary())")
         for record in records {
             var line = "  \(record.id)  \(record.state.rawValue)"
             if let output = record.output {

@@ -13,10 +13,7 @@ struct ProgressLine {
         let rate = Double(done - initiallyFinished) / elapsed
         let remaining = total - done
         let eta = rate > 0 ? Self.duration(Double(remaining) / rate) : "--"
-        let states = TaskState.allCases.compactMap { s -> String? in
-            let n = snap.counts[s, default: 0]
-            return n > 0 ? "\(s.rawValue) \(n)" : nil
-        }.joined(separator: " · ")
+        let states = snap.stateSummary(separator: " · ")
         let pause = snap.paused ? " [PAUSED]" : ""
         let line = "\(done)/\(total) done\(pause) | \(states) | \(String(format: "%.2f", rate)) img/s | ETA \(eta)"
         return String(line.prefix(width))

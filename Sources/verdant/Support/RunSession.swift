@@ -54,7 +54,7 @@ struct RunSession {
         watcher.cancel()
         _ = await watcher.value
         if onTerminal { FileHandle.standardError.write(Data(("\r" + progress.render(last) + "\n").utf8)) }
-        logger.info("finished: \(Self.summary(last))")
+        logger.info("finished: \(last.stateSummary())")
         return last
     }
 
@@ -73,13 +73,6 @@ struct RunSession {
                 break
             }
         }
-    }
-
-    static func summary(_ snap: SchedulerSnapshot) -> String {
-        TaskState.allCases.compactMap { s in
-            let n = snap.counts[s, default: 0]
-            return n > 0 ? "\(s.rawValue) \(n)" : nil
-        }.joined(separator: ", ")
     }
 }
 
