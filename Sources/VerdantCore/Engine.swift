@@ -45,6 +45,17 @@ public enum EngineTaskState: String, Codable, Sendable {
     }
 }
 
+/// Why a job failed, as far as retrying is concerned.
+public enum FailureKind: String, Codable, Sendable {
+    /// May heal by trying again (a crash, a flaky read): counts as an attempt and is retried.
+    case retryable
+    /// Cannot heal by waiting (missing file, missing band, invalid asset): failed at once.
+    case permanent
+    /// The machine, not the image (disk full, output folder not writable): the run holds
+    /// submissions with the reason instead of failing image after image.
+    case machine
+}
+
 public struct EngineTaskStatus: Codable, Sendable, Equatable {
     public var id: EngineTaskID
     public var state: EngineTaskState
@@ -52,14 +63,16 @@ public struct EngineTaskStatus: Codable, Sendable, Equatable {
     public var requestId: String?
     public var description: String
     public var error: String?
+    /// For FAILED tasks: whether trying again can help (nil: the engine cannot tell; retryable).
+    public var failureKind: FailureKind?
     /// Where the result went (a path, an asset name, a URI).
     public var output: String?
     public var progress: Double?
 
     public init(id: EngineTaskID, state: EngineTaskState, requestId: String?, description: String,
-                error: String? = nil, output: String? = nil, progress: Double? = nil) {
+                error: String? = nil, failureKind: FailureKind? = nil, output: String? = nil, progress: Double? = nil) {
         self.id = id; self.state = state; self.requestId = requestId; self.description = description
-        self.error = error; self.output = output; self.progress = progress
+        self.error = error; self.failureKind = failureKind; self.output = output; self.progress = progress
     }
 }
 
