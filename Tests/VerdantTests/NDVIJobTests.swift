@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+import Testing
+import VerdantLocal
+import VerdantRaster
+
+@Suite("NDVIJob on the real cloud masks of the sample catalog")
+struct NDVIJobTests {
+    /// t01, 2015-07-31: thin haze.
+    static let hazyID = "20150731T100009_20150731T100009_T33TVL"
+    static let clearID = SampleCatalog.clearIDs[0]
+    let maskSettings = CloudMaskSettings(scale: 30, coefNormalisation: 10000, method: "hollstein",
+                                         landGeometryPath: SampleCatalog.landPath)
+
+    /// Runs the real mask job for `id` into `<directory>/mask`, as the cloudmask stage publishes it.
+    func mask(_ id: String, in directory: URL) throws -> CloudMaskResult {
+        let job = CloudMaskJob(item: try SampleCatalog.item(id), land: try LandArea.load(path: SampleCatalog.landPath),
+                               settings: maskSettings)
+        return try job.run(into: directory.appendingPathComponent("mask"), requestId: "mask-\(id)", isCancelled: { false })
+    }
+
+    func ndvi(_ id: String, maskPath: String, in directory: URL) throws -> NDVIResult {
+        let job = NDVIJob(item: try SampleCatalog.item(id), maskPath: maskPath, settings: NDVISettings(scale: 30))
+        return try job.run(into: directory.appendingPathComponent("ndvi"), requestId: "ndvi-\(id)", isCancelled: { false })
+    }
+
+    /// Mask then NDVI of `id` in a fresh folder (removed by the caller).
+    func maskAndNDVI(_ id: String) throws -> (directory: URL, mask: CloudMaskResult, ndvi: NDVIResult) {
+        let directory = try SampleCatalog.temporaryDirectory()
+        let mask = try mask(id, in: directory)
+        return (directory, mask, try ndvi(id, maskPath: mask.maskPath, in: directory))
+    }
+
+    @Test func outputIsAFloat32COGOnTheMaskGrid() throws {
+        let (directory, mask, result) = try maskAndNDVI(Self.hazyID)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(result.ndviPath == directory.appendingPathComponent("ndvi/\(Self.hazyID).tif").path)
+        let info = try VerdantProcess.gdalinfo(result.ndviPath)
+        let maskInfo = try VerdantProcess.gdalinfo(mask.maskPath)
+        let band = try #require((info["bands"] as? [[String: Any]])?.first)
+        #expect(band["type"] as? String == "Float32")
+        #expect(band["noDataValue"] as? String == "NaN")
+        let structure = try #require((info["metadata"] as? [String: Any])?["IMAGE_STRUCTURE"] as? [String: Any])
+        #expect(structure["LAYOUT"] as? String == "COG")
+        #expect(structure["COMPRESSION"] as? String == "DEFLATE")
+        #expect(structure["PREDICTOR"] as? String == "3")
+        let size = try #require(info["size"] as? [Int])
+        #expect(size == maskInfo["size"] as? [Int])
+        #expect(size.count == 2 && size[0] > 30 && size[1] > 30)
+        let transform = try #require(info["geoTransform"] as? [Double])
+        #expect(transform == maskInfo["geoTransform"] as? [Double])
+        #expect(transform[1] == 30)
+        #expect(try RasterInfo.read(path: result.ndviPath).epsgCode == 32633)
+    }
+
+    @Test(arguments: [hazyID, SampleCatalog.cloudyID, clearID])
+    func ndviIsNaNWhereTheMaskIsNotClearAndWithinRangeElsewhere(id: String) throws {
+        let (directory, mask, result) = try maskAndNDVI(id)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let maskValues = try RasterInfo.read(path: mask.maskPath).values
+        let ndvi = try RasterInfo.read(path: result.ndviPath).values
+        #expect(ndvi.count == maskValues.count)
+        let unusable = maskValues.indices.filter { maskValues[$0] == 1 || maskValues[$0] == 255 }
+        #expect(!unusable.isEmpty, "land cuts off a corner, so every sample mask has nodata")
+        #expect(unusable.allSatisfy { ndvi[$0].isNaN })
+        let valid = ndvi.filter { !$0.isNaN }
+        #expect(valid.allSatisfy { $0 >= -1 && $0 <= 1 })
+        // Reflectances of these scenes are positive, so every clear pixel has a value.
+        #expect(valid.count == maskValues.filter { $0 == 0 }.count)
+        #expect(abs(result.validFraction - Double(valid.count) / Double(ndvi.count)) < 1e-12)
+        #expect(abs(result.cloudFraction - Double(maskValues.filter { $0 == 1 }.count) / Double(ndvi.count)) < 1e-12)
+        #expect(abs(result.validFraction + result.cloudFraction + result.nodataFraction - 1) < 1e-12)
+    }
+
+    @Test func valuesEqualAnIndependentComputationFromTheBandFiles() throws {
+        let (directory, mask, result) = try maskAndNDVI(Self.clearID)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let grid = try RasterInfo.read(path: mask.maskPath).grid
+        let maskValues = try RasterInfo.read(path: mask.maskPath).values
+        let ndvi = try RasterInfo.read(path: result.ndviPath).values
+        let red = try NativeBand(SampleCatalog.bandPath(Self.clearID, "B04"))
+        let nearInfrared = try NativeBand(SampleCatalog.bandPath(Self.clearID, "B08"))
+        // STAC `raster:bands` of the samples: reflectance = DN × 0.0001 + 0, nodata 0.
+        // Cells that straddle the band's edge are left out: there GDAL 3.6's average weights the
+        // partly covered source pixels otherwise than a plain area-weighted mean (by ~0.2 % at row 0).
+        let clear = maskValues.indices.filter {
+            maskValues[$0] == 0 && red.coversWholly(row: $0 / grid.width, column: $0 % grid.width, of: grid)
+        }
+        let picked = stride(from: 0, to: clear.count, by: max(1, clear.count / 12)).map { clear[$0] }
+        #expect(picked.count >= 10)
+        for index in picked {
+            let (row, column) = (index / grid.width, index % grid.width)
+            let b4 = Float(try #require(red.areaWeightedMean(row: row, column: column, on: grid))) * 0.0001
+            let b8 = Float(try #require(nearInfrared.areaWeightedMean(row: row, column: column, on: grid))) * 0.0001
+            let expected = (b8 - b4) / (b8 + b4)
+            #expect(abs(ndvi[index] - expected) <= 1e-6, "pixel \(row),\(column): \(ndvi[index]) vs \(expected)")
+        }
+    }
+}
+
+/// A band at its native resolution, averaged by hand onto a coarser grid: the mean of the native
+/// pixels a target cell covers, each weighted by the area it shares with the cell, nodata (0)
+/// left out. Independent of GDAL's warper, which the job uses.
+struct NativeBand {
+    let info: RasterInfo
+
+    init(_ path: String) throws { info = try RasterInfo.read(path: path) }
+
+    /// Whether the target cell lies entirely within the band's extent.
+    func coversWholly(row: Int, column: Int, of grid: RasterGrid) -> Bool {
+        let t = grid.geoTransform, n = info.grid.geoTransform
+        let left = t[0] + Double(column) * t[1], top = t[3] + Double(row) * t[5]
+        return left >= n[0] && left + t[1] <= n[0] + Double(info.width) * n[1]
+            && top <= n[3] && top + t[5] >= n[3] + Double(info.height) * n[5]
+    }
+
+    func areaWeightedMean(row: Int, column: Int, on grid: RasterGrid) -> Double? {
+        let t = grid.geoTransform, n = info.grid.geoTransform
+        let left = t[0] + Double(column) * t[1], right = left + t[1]
+        let top = t[3] + Double(row) * t[5], bottom = top + t[5]
+        let firstColumn = max(0, Int(((left - n[0]) / n[1]).rounded(.down)))
+        let lastColumn = min(info.width - 1, Int(((right - n[0]) / n[1]).rounded(.up)) - 1)
+        let firstRow = max(0, Int(((top - n[3]) / n[5]).rounded(.down)))
+        let lastRow = min(info.height - 1, Int(((bottom - n[3]) / n[5]).rounded(.up)) - 1)
+        guard firstColumn <= lastColumn, firstRow <= lastRow else { return nil }
+        var weighted = 0.0, weights = 0.0
+        for r in firstRow...lastRow {
+            let pixelTop = n[3] + Double(r) * n[5], pixelBottom = pixelTop + n[5]
+            let height = min(top, pixelTop) - max(bottom, pixelBottom)
+            for c in firstColumn...lastColumn {
+                let pixelLeft = n[0] + Double(c) * n[1], pixelRight = pixelLeft + n[1]
+                let width = min(right, pixelRight) - max(left, pixelLeft)
+                let value = info.values[r * info.width + c]
+                guard width > 0, height > 0, value != 0 else { continue }
+                weighted += Double(value) * width * height
+                weights += width * height
+            }
+        }
+        return weights > 0 ? weighted / weights : nil
+    }
+}
