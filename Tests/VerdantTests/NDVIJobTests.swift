@@ -247,14 +247,6 @@ struct NDVIJobTests {
     }
 }
 
-/// A 3 × 2 uint8 raster with no geotransform or CRS (binary PGM, which GDAL reads), to stand
-/// for a mask whose grid cannot be known.
-func ungeoreferencedByteRaster(in directory: URL) throws -> String {
-    let path = directory.appendingPathComponent("plain.pgm").path
-    try (Data("P5\n3 2\n255\n".utf8) + Data([0, 1, 255, 0, 0, 1])).write(to: URL(fileURLWithPath: path))
-    return path
-}
-
 /// A band at its native resolution, averaged by hand onto a coarser grid: the mean of the native
 /// pixels a target cell covers, each weighted by the area it shares with the cell, nodata (0)
 /// left out. Independent of GDAL's warper, which the job uses.
