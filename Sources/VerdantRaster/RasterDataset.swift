@@ -73,17 +73,47 @@ final class RasterDataset {
 
     /// The whole band as Float32 (GDAL converts from the stored type).
     func readFloats(band index: Int) throws -> [Float] {
+        try readPixels(band: index, as: GDT_Float32, zero: Float(0))
+    }
+
+    /// The whole band as bytes; the band must store bytes, since GDAL would otherwise clamp or
+    /// round (a Float32 raster read as bytes is not a mask).
+    func readBytes(band index: Int) throws -> [UInt8] {
+        let stored = GDALGetRasterDataType(try band(index))
+        guard stored == GDT_Byte else {
+            let name = GDALGetDataTypeName(stored).map { String(cString: $0) } ?? "unknown"
+            throw RasterError.readFailed(path: path, reason: "band \(index) holds \(name), expected Byte (uint8)")
+        }
+        return try readPixels(band: index, as: GDT_Byte, zero: UInt8(0))
+    }
+
+    private func readPixels<Pixel>(band index: Int, as type: GDALDataType, zero: Pixel) throws -> [Pixel] {
+        precondition(MemoryLayout<Pixel>.stride == Int(GDALGetDataTypeSizeBytes(type)), "pixel type does not match GDAL's")
         let band = try band(index)
         let (width, height) = (self.width, self.height)
-        var values = [Float](repeating: 0, count: width * height)
+        var values = [Pixel](repeating: zero, count: width * height)
         CPLErrorReset()
         let status = values.withUnsafeMutableBytes {
             GDALRasterIO(band, GF_Read, 0, 0, Int32(width), Int32(height), $0.baseAddress,
-                         Int32(width), Int32(height), GDT_Float32, 0, 0)
+                         Int32(width), Int32(height), type, 0, 0)
         }
         guard status == CE_None else {
             throw RasterError.readFailed(path: path, reason: GDALRuntime.lastError())
         }
         return values
+    }
+
+    /// The grid of a georeferenced, north-up raster; anything else cannot be a working grid,
+    /// since bands are warped onto it by its bounds and size.
+    func georeferencedGrid() throws -> RasterGrid {
+        var transform = [Double](repeating: 0, count: 6)
+        let status = transform.withUnsafeMutableBufferPointer { GDALGetGeoTransform(handle, $0.baseAddress) }
+        guard status == CE_None else { throw RasterError.notGeoreferenced(path: path, reason: "it has no geotransform") }
+        guard transform[1] > 0, transform[5] < 0, transform[2] == 0, transform[4] == 0 else {
+            throw RasterError.notGeoreferenced(path: path, reason: "its geotransform \(transform) is not north-up")
+        }
+        let wkt = projectionWKT
+        guard !wkt.isEmpty else { throw RasterError.notGeoreferenced(path: path, reason: "it has no CRS") }
+        return RasterGrid(crsWKT: wkt, geoTransform: transform, width: width, height: height)
     }
 }

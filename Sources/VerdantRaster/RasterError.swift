@@ -11,6 +11,8 @@ public enum RasterError: Error, Equatable, CustomStringConvertible {
     case readFailed(path: String, reason: String)
     case writeFailed(path: String, reason: String)
     case sizeMismatch(what: String, expected: Int, actual: Int)
+    case notGeoreferenced(path: String, reason: String)
+    case gridMismatch(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum RasterError: Error, Equatable, CustomStringConvertible {
         case .writeFailed(let path, let reason): return "\(path): write failed (\(reason))"
         case .sizeMismatch(let what, let expected, let actual):
             return "\(what): expected \(expected) values, got \(actual)"
+        case .notGeoreferenced(let path, let reason): return "\(path): not usable as a pixel grid (\(reason))"
+        case .gridMismatch(let path, let reason): return "\(path): not on the expected grid (\(reason))"
         }
     }
 }

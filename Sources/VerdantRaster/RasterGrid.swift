@@ -58,11 +58,10 @@ public struct RasterGrid: Sendable, Equatable, Codable {
                           width: width, height: height)
     }
 
-    /// The native grid of a raster file.
+    /// The native grid of a raster file; throws `RasterError.notGeoreferenced` when the file has
+    /// no geotransform or CRS, or is not north-up.
     public static func of(rasterPath path: String) throws -> RasterGrid {
-        let dataset = try RasterDataset(openingPath: path)
-        return RasterGrid(crsWKT: dataset.projectionWKT, geoTransform: dataset.geoTransform,
-                          width: dataset.width, height: dataset.height)
+        try RasterDataset(openingPath: path).georeferencedGrid()
     }
 
     /// An empty in-memory dataset on this grid, for rasterizing and writing.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VerdantLocal
 import VerdantRaster
 
 @Suite("VerdantRaster")
@@ -68,6 +69,107 @@ struct RasterTests {
         #expect(throws: RasterError.self) {
             try writeCOG(path: "/tmp/never.tif", grid: grid, values: [0, 1], nodata: 255)
         }
+    }
+
+    @Test func writtenFloatRasterIsACOGWithNaNNodataAndTheSameValues() throws {
+        let grid = try berlinGrid(scale: 60)
+        let values: [Float] = (0..<grid.pixelCount).map { $0 % 7 == 0 ? .nan : Float($0 % 201 - 100) / 100 }
+        let directory = try SampleCatalog.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ndvi.tif").path
+        try writeCOG(path: path, grid: grid, values: values)
+        let info = try RasterInfo.read(path: path)
+        #expect(info.layout == "COG")
+        #expect(info.epsgCode == 32633)
+        #expect(info.nodata?.isNaN == true)
+        #expect(info.grid.geoTransform == grid.geoTransform && info.width == 256 && info.height == 128)
+        #expect(info.values.indices.allSatisfy { info.values[$0].bitPattern == values[$0].bitPattern || (info.values[$0].isNaN && values[$0].isNaN) })
+        let gdalinfo = try VerdantProcess.gdalinfo(path)
+        #expect((gdalinfo["bands"] as? [[String: Any]])?.first?["type"] as? String == "Float32")
+        let structure = (gdalinfo["metadata"] as? [String: Any])?["IMAGE_STRUCTURE"] as? [String: Any]
+        #expect(structure?["COMPRESSION"] as? String == "DEFLATE")
+        #expect(structure?["PREDICTOR"] as? String == "3", "the floating-point predictor")
+    }
+
+    @Test func floatWriteRejectsAWrongNumberOfValues() throws {
+        let grid = try berlinGrid(scale: 60)
+        #expect(throws: RasterError.sizeMismatch(what: "/tmp/never.tif", expected: grid.pixelCount, actual: 2)) {
+            try writeCOG(path: "/tmp/never.tif", grid: grid, values: [Float(0), 1])
+        }
+    }
+
+    @Test func floatOverviewsAreTheMeanOfTheValidPixels() throws {
+        // 1536 × 768 is above the COG's 512 px tiles, so GDAL adds overviews; level 0 halves the
+        // grid. Every 2 × 2 block is [NaN, 1; 0, 1]: its mean without the NaN is 2/3.
+        let grid = try berlinGrid(scale: 10)
+        let values: [Float] = (0..<grid.pixelCount).map { index in
+            let (row, column) = (index / grid.width, index % grid.width)
+            switch (row % 2, column % 2) {
+            case (0, 0): return .nan
+            case (1, 0): return 0
+            default: return 1
+            }
+        }
+        let directory = try SampleCatalog.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("full.tif").path
+        let overview = directory.appendingPathComponent("overview.tif").path
+        try writeCOG(path: path, grid: grid, values: values)
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "gdal_translate -q -ovr 0 '\(path)' '\(overview)'"],
+                                     output: nil)
+        #expect(child.wait() == .exited(0))
+        let info = try RasterInfo.read(path: overview)
+        #expect(info.width == 768 && info.height == 384)
+        #expect(info.values.allSatisfy { abs($0 - 2.0 / 3.0) < 1e-6 }, "first values: \(info.values.prefix(4))")
+    }
+
+    @Test func byteBandIsReadAsStoredWhenOnItsGrid() throws {
+        let grid = try berlinGrid(scale: 60)
+        let values = (0..<grid.pixelCount).map { UInt8([0, 1, 255][$0 % 3]) }
+        let directory = try SampleCatalog.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("mask.tif").path
+        try writeCOG(path: path, grid: grid, values: values, nodata: 255)
+        #expect(try RasterGrid.of(rasterPath: path) == RasterInfo.read(path: path).grid)
+        #expect(try readByteBand(path: path, grid: grid) == values)
+
+        var shifted = grid
+        shifted.geoTransform[0] += 60
+        #expect(throws: RasterError.gridMismatch(path: path, reason: "geotransform \(grid.geoTransform), expected \(shifted.geoTransform)")) {
+            try readByteBand(path: path, grid: shifted)
+        }
+        var smaller = grid
+        smaller.width -= 1
+        #expect(throws: RasterError.gridMismatch(path: path, reason: "256 × 128 pixels, expected 255 × 128")) {
+            try readByteBand(path: path, grid: smaller)
+        }
+        var otherCRS = grid
+        otherCRS.crsWKT = "EPSG:32632"
+        #expect(throws: RasterError.gridMismatch(path: path, reason: "its CRS differs from the grid's")) {
+            try readByteBand(path: path, grid: otherCRS)
+        }
+    }
+
+    @Test func aFloatRasterIsNotReadAsBytes() throws {
+        let grid = try berlinGrid(scale: 60)
+        let directory = try SampleCatalog.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("float.tif").path
+        try writeCOG(path: path, grid: grid, values: [Float](repeating: 0.5, count: grid.pixelCount))
+        #expect(throws: RasterError.readFailed(path: path, reason: "band 1 holds Float32, expected Byte (uint8)")) {
+            try readByteBand(path: path, grid: grid)
+        }
+    }
+
+    @Test func anUngeoreferencedRasterHasNoGrid() throws {
+        let directory = try SampleCatalog.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try ungeoreferencedByteRaster(in: directory)
+        #expect(try RasterInfo.read(path: path).width == 3, "GDAL reads the file itself")
+        let error = #expect(throws: RasterError.notGeoreferenced(path: path, reason: "it has no geotransform")) {
+            try RasterGrid.of(rasterPath: path)
+        }
+        #expect(error.map { "\($0)".hasPrefix(path) } == true)
     }
 
     @Test func landMeetsTheSloveniaFootprintsButNotBerlin() throws {
@@ -154,4 +256,12 @@ struct RasterTests {
             try readBand(path: "/nonexistent/B02.tif", grid: RasterGrid(crsWKT: "", geoTransform: [0, 1, 0, 0, 0, -1], width: 1, height: 1))
         }
     }
+}
+
+/// A 3 × 2 uint8 raster with no geotransform or CRS (binary PGM, which GDAL reads), to stand
+/// for a raster whose grid cannot be known.
+func ungeoreferencedByteRaster(in directory: URL) throws -> String {
+    let path = directory.appendingPathComponent("plain.pgm").path
+    try (Data("P5\n3 2\n255\n".utf8) + Data([0, 1, 255, 0, 0, 1])).write(to: URL(fileURLWithPath: path))
+    return path
 }
