@@ -31,6 +31,8 @@ let package = Package(
         // Cloud tests as pure array code.
         .target(name: "VerdantMask", dependencies: [],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
+        .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
         .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask"]),
         .executableTarget(name: "verdant", dependencies: [
@@ -39,11 +41,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "verdant-bench", dependencies: [
-            "VerdantCore", "VerdantStore", "VerdantMask", "VerdantRaster", "VerdantLocal",
+            "VerdantCore", "VerdantStore", "VerdantTesting", "VerdantMask", "VerdantRaster", "VerdantLocal",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
-            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
+            "VerdantCore", "VerdantTesting", "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
         ]),
     ]
 )

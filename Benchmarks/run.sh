@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Prints the benchmark figures of the README: scheduler bookkeeping over 100,000 images with an
-# instant engine, and the Hollstein tests on the real 13-band scenes (I/O excluded).
-# Each runs in its own process so the peak RSS is the scheduler's alone.
+# Prints the benchmark figures of the README. Each runs in its own process so its peak RSS is
+# its own. Set VERDANT_DATA to the shared data folder (default ../shared/data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 swift build -c release --product verdant-bench
 bench=.build/release/verdant-bench
-$bench scheduler "${IMAGES:-100000}" "${NB_TASK_MAX:-30}"
+$bench scheduler --images "${IMAGES:-100000}" --nb-task-max "${NB_TASK_MAX:-30}" --stages 1
+$bench scheduler --images "${IMAGES:-100000}" --nb-task-max 3000 --stages 1
+$bench scheduler --images "${IMAGES:-100000}" --nb-task-max "${NB_TASK_MAX:-30}" --stages 2
+$bench fill --slots 3000 --latency 0.3 --unclear 0.1 --concurrency 24
+$bench cycle --images "${IMAGES:-100000}" --in-flight 3000
 data="${VERDANT_DATA:-../shared/data}"
 if [ -d "$data/eolearn_slovenia" ]; then
   $bench hollstein "$data"

@@ -1,21 +1,30 @@
 import Foundation
 
-/// What an engine is asked to compute: one stage of one image.
+/// What an engine is asked to compute: one stage of one image or block.
 public struct Job: Codable, Sendable, Equatable {
-    public var imageId: String
+    public var id: String
     public var stage: Stage
-    /// STAC item path or Earth Engine asset id (ImageRecord.source).
+    /// STAC item path or Earth Engine asset id (TaskRecord.source); a block's tile for block stages.
     public var source: String
+    /// The outputs of the tasks it reads (a mask for NDVI, every NDVI of a block for gap filling).
+    public var inputs: [JobInput]
+    /// The fingerprint of the parameters the output is made under: an engine that finds an
+    /// output made under another fingerprint must not take it for this job's.
+    public var paramsHash: String
     /// A human label, shown in the engine's own task list (Earth Engine's `description`).
-    public var description: String { "\(stage.rawValue)_\(imageId)" }
+    public var description: String { "\(stage.rawValue)_\(id)" }
+    public var key: TaskKey { TaskKey(stage, id) }
 
-    public init(imageId: String, stage: Stage, source: String) {
-        self.imageId = imageId; self.stage = stage; self.source = source
+    public init(id: String, stage: Stage, source: String, inputs: [JobInput] = [], paramsHash: String = "") {
+        self.id = id; self.stage = stage; self.source = source; self.inputs = inputs; self.paramsHash = paramsHash
     }
+}
 
-    public init(_ record: ImageRecord) {
-        self.init(imageId: record.id, stage: record.stage, source: record.source)
-    }
+/// One input of a job: which task made it and where its output is.
+public struct JobInput: Codable, Sendable, Equatable {
+    public var key: TaskKey
+    public var output: String
+    public init(key: TaskKey, output: String) { self.key = key; self.output = output }
 }
 
 /// An engine's own name for a task (Earth Engine: `projects/p/operations/ID`).
@@ -93,29 +102,77 @@ public struct EngineTaskPage: Sendable {
     }
 }
 
-/// Limits the scheduler must respect besides `nb_task_max`.
-public struct EngineQuota: Sendable, Equatable {
-    /// Tasks the engine accepts queued or running at once (Earth Engine: 3000); nil = no limit.
+/// Limits the scheduler must respect besides `nb_task_max`, read from the engine every cycle.
+public struct EngineQuota: Sendable, Equatable, Codable {
+    /// Tasks the engine accepts queued or running at once, counting other processes' tasks
+    /// (Earth Engine: 3000); nil = no limit.
     public var maxQueuedTasks: Int?
     /// Tasks it runs at the same time (local: workers).
     public var concurrentTasks: Int?
+    /// Tasks queued or running in the engine now, this run's and others'.
     public var queuedOrRunning: Int
-    public init(maxQueuedTasks: Int?, concurrentTasks: Int?, queuedOrRunning: Int) {
+    /// Of those, waiting to start and running (when the engine tells them apart).
+    public var pending: Int?
+    public var running: Int?
+    /// Storage quotas of the destination (Earth Engine assets), when known.
+    public var assetsUsed: Int?
+    public var assetsLimit: Int?
+    public var bytesUsed: Int64?
+    public var bytesLimit: Int64?
+
+    public init(maxQueuedTasks: Int?, concurrentTasks: Int?, queuedOrRunning: Int, pending: Int? = nil,
+                running: Int? = nil, assetsUsed: Int? = nil, assetsLimit: Int? = nil,
+                bytesUsed: Int64? = nil, bytesLimit: Int64? = nil) {
         self.maxQueuedTasks = maxQueuedTasks; self.concurrentTasks = concurrentTasks
-        self.queuedOrRunning = queuedOrRunning
+        self.queuedOrRunning = queuedOrRunning; self.pending = pending; self.running = running
+        self.assetsUsed = assetsUsed; self.assetsLimit = assetsLimit
+        self.bytesUsed = bytesUsed; self.bytesLimit = bytesLimit
+    }
+
+    /// Submissions the engine can still take, or nil when it sets no limit.
+    public var freeSlots: Int? { maxQueuedTasks.map { max(0, $0 - queuedOrRunning) } }
+    /// True when the storage quota is used up (nothing more can be written).
+    public var storageExhausted: Bool {
+        if let used = assetsUsed, let limit = assetsLimit, used >= limit { return true }
+        if let used = bytesUsed, let limit = bytesLimit, used >= limit { return true }
+        return false
     }
 }
 
+/// Why an engine cannot take work at all, whatever the job: submission pauses for every task.
+public enum EngineOutage: String, Sendable, Codable, Equatable {
+    /// Credentials refused (HTTP 401/403 on every call).
+    case authentication
+    /// A quota of the account is used up (assets, storage, daily compute).
+    case quota
+    /// The engine cannot be reached (network down, DNS, 5xx after the client's own retries).
+    case unreachable
+    /// The engine's queue is full ("Too many tasks already in the queue (3000)").
+    case queueFull = "queue-full"
+}
+
 public enum EngineError: Error, CustomStringConvertible, Equatable {
-    /// Worth trying again later (network, HTTP 429/5xx, engine busy).
-    case transient(String)
+    /// This request did not get a clear answer (timeout, connection reset, HTTP 429/5xx):
+    /// the job may or may not have started, so it is retried with the same request id,
+    /// after `retryAfter` seconds when the engine said so.
+    case transient(String, retryAfter: Double? = nil)
     /// The engine refused the job itself (bad input, HTTP 400): retrying the same job won't help.
     case rejected(String)
+    /// The engine takes no work at all for now; the outcome of this request is unknown.
+    case unavailable(EngineOutage, String, retryAfter: Double? = nil)
 
     public var description: String {
         switch self {
-        case .transient(let m): return "engine unavailable: \(m)"
+        case .transient(let m, _): return "engine did not answer clearly: \(m)"
         case .rejected(let m): return "engine refused the job: \(m)"
+        case .unavailable(let outage, let m, _): return "engine unavailable (\(outage.rawValue)): \(m)"
+        }
+    }
+
+    public var retryAfter: Double? {
+        switch self {
+        case .transient(_, let after), .unavailable(_, _, let after): return after
+        case .rejected: return nil
         }
     }
 }
@@ -138,10 +195,21 @@ public protocol Engine: Sendable {
     /// A hint that some task changed, so the scheduler may poll before its next refresh.
     /// Engines that cannot tell (Earth Engine) return nil and are polled every `refresh`.
     var changes: AsyncStream<Void>? { get }
+    /// Submissions the scheduler may have on their way at once (Earth Engine allows 40
+    /// concurrent requests and 100 per second; an in-process engine answers at once).
+    var submissionConcurrency: Int { get }
+    /// True when `list` reports each task's request id (then a request absent from the list
+    /// was never received). Earth Engine's operations list does not.
+    var reportsRequestIds: Bool { get }
+    /// Stops the engine's own work (a local engine's workers and jobs); a remote engine's
+    /// tasks go on and are adopted by the next run's reconciliation.
+    func shutdown() async
 }
 
 public extension Engine {
     var changes: AsyncStream<Void>? { nil }
+    var submissionConcurrency: Int { 1 }
+    var reportsRequestIds: Bool { false }
 
     /// Every task the engine knows, following pages to the end.
     func listAll(pageSize: Int = 500) async throws -> [EngineTaskStatus] {

@@ -1,30 +1,55 @@
 import Foundation
 
 extension Scheduler {
-    /// Cancels images: queued ones at once, in-flight ones by asking the engine (after writing
-    /// CANCELLING). Returns how many images were affected.
+    /// Resolves command targets: `stage/id` is one task, a bare id every stage's task of that
+    /// image or block. Unknown targets are returned apart.
+    func resolve(_ targets: [String]) throws -> (records: [TaskRecord], unknown: [String]) {
+        var records: [TaskRecord] = []
+        var seen: Set<TaskKey> = []
+        var unknown: [String] = []
+        for target in targets {
+            let found: [TaskRecord]
+            if let key = TaskKey(text: target) {
+                found = try store.record(key).map { [$0] } ?? []
+            } else {
+                found = try store.records(id: target)
+            }
+            if found.isEmpty { unknown.append(target) }
+            // A target given twice would make two transitions from the same state: the store
+            // refuses the second and, with it, the whole batch.
+            for record in found where seen.insert(record.key).inserted { records.append(record) }
+        }
+        return (records, unknown)
+    }
+
+    /// Cancels tasks: queued and waiting ones at once, in-flight ones by asking the engine
+    /// (after writing CANCELLING). Returns how many tasks were affected.
     @discardableResult
-    public func cancel(imageIds: [String]) async throws -> Int {
+    public func cancel(targets: [String]) async throws -> Int {
+        let (records, unknown) = try resolve(targets)
+        if !unknown.isEmpty { warn("cancel: no task \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? " (+\(unknown.count - 5))" : "")") }
+        return try await cancel(records.map(TaskRef.init))
+    }
+
+    func cancel(_ refs: [TaskRef]) async throws -> Int {
         var transitions: [Transition] = []
         var engineIds: [EngineTaskID] = []
-        var seen: Set<String> = []
         var deferred = 0
-        // An id given twice would make two transitions from the same state: the store refuses
-        // the second and, with it, the whole batch.
-        for id in imageIds where seen.insert(id).inserted {
-            guard let record = try store.record(id: id, stage: settings.stage) else {
-                throw StoreError("no image \(id) in the status store")
-            }
-            switch record.state {
-            case .queued:
-                transitions.append(Transition(record, to: .cancelled, detail: "cancelled before submission"))
-            case .submitting where record.taskId == nil:
-                // Its submission is on its way; cancel as soon as the engine names the task.
-                cancelAfterSubmit.insert(id)
+        for ref in refs {
+            switch ref.state {
+            case .queued, .waiting:
+                transitions.append(Transition(ref, to: .cancelled, detail: "cancelled before submission"))
+            case .submitting where ref.taskId == nil && submittingNow.contains(ref.key):
+                // Its submission is on its way; cancelled as soon as the engine answers.
+                cancelAfterSubmit.insert(ref.key)
                 deferred += 1
+            case .submitting where ref.taskId == nil:
+                // Left by a run that died mid-submission: the engine may have it under its
+                // request id; resolveUnnamedCancels finds out.
+                transitions.append(Transition(ref, to: .cancelling, detail: "cancel requested; submission outcome unknown"))
             case .submitting, .ready, .running:
-                transitions.append(Transition(record, to: .cancelling, detail: "cancel requested"))
-                if let taskId = record.taskId { engineIds.append(taskId) }
+                transitions.append(Transition(ref, to: .cancelling, detail: "cancel requested"))
+                if let taskId = ref.taskId { engineIds.append(taskId) }
             default:
                 continue
             }
@@ -34,21 +59,73 @@ extension Scheduler {
         return transitions.count + deferred
     }
 
-    /// Cancels everything queued or in flight, with one engine call.
+    /// Cancels everything waiting, queued or in flight, with one engine call.
     @discardableResult
     public func cancelAll() async throws -> Int {
-        let open = try store.records(in: TaskState.inFlight.union([.queued]), stage: settings.stage, limit: nil)
-        return try await cancel(imageIds: open.filter { $0.state != .cancelling }.map(\.id))
+        let open = try store.refs(in: TaskState.inFlight.union([.queued, .waiting]), stage: nil)
+        return try await cancel(open.filter { $0.state != .cancelling })
     }
 
+    /// Asks the engine to cancel; a failure leaves the tasks CANCELLING (never CANCELLED while
+    /// the engine may still run them) and the next poll asks again.
     func askEngineToCancel(_ ids: [EngineTaskID]) async throws {
         guard !ids.isEmpty else { return }
         do {
             try await engine.cancel(ids)
         } catch {
-            // The images stay CANCELLING; reconciliation or the next cancel asks again.
-            warn("cancel of \(ids.count) task(s) failed: \(error)")
+            warn("cancel of \(ids.count) task(s) failed, will ask again: \(error)")
+            if case EngineError.unavailable(let outage, let message, let after) = error { holdFor(outage, message, retryAfter: after) }
         }
         wake()
+    }
+
+    var unnamedCancelsPending: Bool {
+        (try? store.count(in: [.cancelling])).map { $0 > 0 } ?? false
+    }
+
+    /// CANCELLING tasks the engine never named (their submission's outcome was unclear): the
+    /// same request is sent again — the engine answers with the task it has, or starts it —
+    /// and the task it names is cancelled. A clear refusal means nothing runs: CANCELLED.
+    func resolveUnnamedCancels() async throws {
+        let unnamed = try store.refs(in: [.cancelling], stage: nil).filter { $0.taskId == nil }
+        guard !unnamed.isEmpty else { return }
+        if engine.reportsRequestIds, let known = try? await engine.listAll() {
+            // Engines that list request ids can tell at once which of them exist.
+            let byRequest = Dictionary(known.compactMap { s in s.requestId.map { ($0, s) } }, uniquingKeysWith: { a, _ in a })
+            var transitions: [Transition] = []
+            var toCancel: [EngineTaskID] = []
+            for ref in unnamed {
+                if let status = ref.requestId.flatMap({ byRequest[$0] }) {
+                    if status.state.isTerminal {
+                        transitions += follow(ref, to: status, why: "found by its request id")
+                        continue
+                    }
+                    toCancel.append(status.id)
+                    // Same state: only the task id changes, which the next poll will see.
+                    try store.nameTask(ref.key, taskId: status.id)
+                } else {
+                    transitions.append(Transition(ref, to: .cancelled, detail: "the engine never started it"))
+                }
+            }
+            try commit(transitions)
+            try await askEngineToCancel(toCancel)
+            return
+        }
+        for ref in unnamed {
+            guard let requestId = ref.requestId, let record = try store.record(ref.key) else {
+                try commit([Transition(ref, to: .cancelled, detail: "never submitted")])
+                continue
+            }
+            let job = Job(id: record.id, stage: record.stage, source: record.source, paramsHash: record.paramsHash ?? "")
+            do {
+                let taskId = try await engine.submit(job, requestId: requestId)
+                try store.nameTask(ref.key, taskId: taskId)
+                try await askEngineToCancel([taskId])
+            } catch EngineError.rejected(let message) {
+                try commit([Transition(ref, to: .cancelled, detail: "the engine refused the request: \(message)")])
+            } catch {
+                warn("\(ref.key): cancel still waiting for the engine: \(error)")
+            }
+        }
     }
 }

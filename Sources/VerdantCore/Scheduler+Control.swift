@@ -2,13 +2,14 @@ import Foundation
 
 extension Scheduler {
     /// Carries out requests other processes left in the store (`verdant cancel` while a run is
-    /// going). Returns how many were handled.
+    /// going, dashboard keys). Returns how many were handled.
     @discardableResult
     public func handleControlRequests() async throws -> Int {
         guard let channel = store as? ControlChannel, try channel.hasPendingControlRequests() else { return 0 }
         let requests = try channel.takeControlRequests()
         for request in requests {
-            logger.info("control request \(request.seq): \(request.command.rawValue) \(request.imageIds.joined(separator: " "))")
+            let shown = request.targets.prefix(5).joined(separator: " ") + (request.targets.count > 5 ? " … (\(request.targets.count))" : "")
+            logger.info("control request \(request.seq): \(request.command.rawValue) \(shown)")
             do {
                 try await carryOut(request)
             } catch {
@@ -24,24 +25,32 @@ extension Scheduler {
         case .pause: pause()
         case .resume: resume()
         case .cancelAll: try await cancelAll()
-        case .cancel:
-            // Unknown ids were refused by the sender; ids gone since are skipped here.
-            let known = try request.imageIds.filter { try store.record(id: $0, stage: settings.stage) != nil }
-            try await cancel(imageIds: known)
+        case .cancel: try await cancel(targets: request.targets)
+        case .retry: try retry(targets: request.targets)
+        case .retryFailed: try retryAll(in: .failed)
+        case .requeueCancelled: try retryAll(in: .cancelled)
+        case .release: try release(targets: request.targets)
         }
     }
 
     /// Watches the store for control requests between cycles (a cheap read twice a second),
-    /// so a cancel does not wait for the next refresh.
-    func watchControlRequests() -> Task<Void, Never>? {
-        guard let channel = store as? ControlChannel else { return nil }
+    /// so a cancel does not wait for the next refresh; writes the run's heartbeat meanwhile.
+    func watchControlRequests(heartbeat: Bool) -> Task<Void, Never>? {
+        let channel = store as? ControlChannel
+        guard channel != nil || heartbeat else { return nil }
         return Task { [weak self] in
+            var lastBeat = Date.distantPast
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 500_000_000)
-                if (try? channel.hasPendingControlRequests()) == true {
-                    do { try await self?.handleControlRequests() } catch {
-                        await self?.warn("control request failed: \(error)")
+                guard let self else { return }
+                if let channel, (try? channel.hasPendingControlRequests()) == true {
+                    do { try await self.handleControlRequests() } catch {
+                        await self.warn("control request failed: \(error)")
                     }
+                }
+                if heartbeat && Date().timeIntervalSince(lastBeat) >= RunState.heartbeatInterval {
+                    lastBeat = Date()
+                    try? await self.beat()
                 }
             }
         }

@@ -1,104 +1,195 @@
 import Foundation
 
 extension Scheduler {
-    /// Submits queued images into the free slots. A batch's SUBMITTING intents (with their
-    /// request ids) are written in one transaction before any engine call; the engine's answers
-    /// are written together after. A crash in between leaves SUBMITTING rows with request ids,
-    /// which reconciliation adopts or requeues.
+    /// Submits queued tasks into the free slots: `nb_task_max` minus this run's tasks in
+    /// flight, and no more than the engine's own queue limit leaves (which counts other
+    /// processes' tasks too). Later stages first, so images finish before new ones start.
+    /// During a hold, one task at a time probes whether the cause is gone.
     func fillSlots() async throws {
-        while !paused && !stopRequested {
-            let free = settings.nbTaskMax - (try inFlightCount())
+        // A task answered "unclear" with no delay may be queued again at once: it waits for
+        // the next cycle rather than spinning here.
+        var tried: Set<TaskKey> = []
+        while !paused && !stopRequested && !Task.isCancelled {
+            var free = settings.nbTaskMax - (try inFlightCount())
+            if let engineFree = lastQuota?.freeSlots { free = min(free, engineFree) }
+            if let hold {
+                guard now() >= hold.nextProbe else { return }
+                free = min(free, 1)
+                holdProbes += 1
+                setHold(SubmissionHold(cause: hold.cause, reason: hold.reason, since: hold.since,
+                                       nextProbe: now().addingTimeInterval(probeInterval())))
+            }
             guard free > 0 else { return }
-            let batch = try store.nextQueued(stage: settings.stage, limit: free, now: now())
+            var batch: [TaskRecord] = []
+            for stage in settings.graph.stages.reversed() where batch.count < free {
+                batch += try store.nextQueued(stage: stage, limit: free - batch.count + tried.count, now: now())
+                    .filter { !tried.contains($0.key) }.prefix(free - batch.count)
+            }
             guard !batch.isEmpty else { return }
-            try await submit(batch)
+            tried.formUnion(batch.map(\.key))
+            let chunk = max(1, engine.submissionConcurrency * 4)
+            for start in stride(from: 0, to: batch.count, by: chunk) {
+                guard !paused && !stopRequested else { return }
+                let held = hold != nil
+                try await submit(Array(batch[start..<min(batch.count, start + chunk)]))
+                // A hold that began during this chunk stops the rest of the batch.
+                if hold != nil && !held { return }
+            }
+            if hold != nil { return }
+            if let engineFree = lastQuota?.freeSlots {
+                lastQuota?.queuedOrRunning += min(engineFree, batch.count)
+            }
         }
     }
 
-    func submit(_ batch: [ImageRecord]) async throws {
+    /// Waits between two probes of a hold: from 5 s, doubling, at most `refresh`.
+    func probeInterval() -> Double {
+        min(settings.refresh, 5 * pow(2, Double(min(holdProbes, 10))))
+    }
+
+    enum SubmitOutcome {
+        case accepted(EngineTaskID)
+        case failed(Error)
+        /// Not sent: a hold or a stop came first.
+        case notSent
+    }
+
+    /// One chunk: the SUBMITTING intents (with their request ids) in one transaction before
+    /// any engine call, up to `engine.submissionConcurrency` calls at once, the answers in one
+    /// transaction after. A crash in between leaves SUBMITTING rows with request ids, which
+    /// reconciliation adopts or requeues.
+    func submit(_ batch: [TaskRecord]) async throws {
+        let ready = try withInputs(batch)
         var intents: [Transition] = []
-        var requests: [(record: ImageRecord, requestId: String, attempts: Int)] = []
-        for record in batch {
-            // A requeue after a crash or a transient error keeps its request id, so the engine
-            // can recognise a submission it already has; a retry after a failure gets a new one.
-            let attempts = record.requestId == nil ? record.attempts + 1 : record.attempts
-            let requestId = record.requestId
-                ?? RequestID.make(imageId: record.id, stage: record.stage, attempt: attempts)
+        var requests: [(key: TaskKey, job: Job, requestId: String)] = []
+        for (record, inputs) in ready {
+            let current = settings.fingerprint(record.stage)
+            // A request id kept after a crash or an unclear answer is sent again, so the engine
+            // can recognise a submission it already has — unless it was made under other
+            // parameters; a retry after a failure gets a new one.
+            let reuse = record.requestId != nil && record.paramsHash == current
+            let attempts = reuse ? record.attempts : record.attempts + 1
+            let submissions = reuse ? record.submissions : record.submissions + 1
+            let requestId = reuse ? record.requestId! : RequestID.make(record.key, submission: submissions, salt: current)
             var intent = Transition(record, to: .submitting, detail: "attempt \(attempts)")
             intent.requestId = .set(requestId)
             intent.attempts = attempts
+            intent.submissions = submissions
+            intent.paramsHash = .set(current)
             intent.engine = engine.name
             intent.error = .clear
             intent.notBefore = .clear
             intents.append(intent)
-            requests.append((record, requestId, attempts))
+            let job = Job(id: record.id, stage: record.stage, source: record.source, inputs: inputs, paramsHash: current)
+            requests.append((record.key, job, requestId))
         }
         try commit(intents)
+        submittingNow.formUnion(requests.map(\.key))
+        defer { submittingNow.subtract(requests.map(\.key)) }
 
-        var outcomes: [String: Result<EngineTaskID, Error>] = [:]
-        for request in requests {
-            if stopRequested { break }
-            do {
-                outcomes[request.record.id] = .success(try await engine.submit(Job(request.record), requestId: request.requestId))
-            } catch {
-                outcomes[request.record.id] = .failure(error)
-            }
-        }
+        let outcomes = await send(requests.map { ($0.job, $0.requestId) })
 
         // Read again: a cancel may have come in while the engine was answering.
         var answers: [Transition] = []
         var cancelNow: [String] = []
-        let submitting = Dictionary(try store.records(in: [.submitting], stage: settings.stage, limit: nil).map { ($0.id, $0) },
-                                    uniquingKeysWith: { a, _ in a })
         for request in requests {
-            guard let outcome = outcomes[request.record.id], let current = submitting[request.record.id] else { continue }
-            let cancelAsked = cancelAfterSubmit.remove(current.id) != nil
-            switch (outcome, cancelAsked) {
-            case (.failure, true):
-                // Cancelled while on its way, and the engine started nothing: done.
-                answers.append(Transition(current, to: .cancelled, detail: "cancelled during submission"))
-            case (.success, true):
-                answers += transitions(for: outcome, of: current, attempts: request.attempts)
-                cancelNow.append(current.id)
-            default:
-                answers += transitions(for: outcome, of: current, attempts: request.attempts)
-            }
+            guard let current = try store.record(request.key), current.state == .submitting else { continue }
+            let outcome = outcomes[request.key] ?? .notSent
+            let cancelAsked = cancelAfterSubmit.remove(current.key) != nil
+            answers += transitions(for: outcome, of: current, cancelAsked: cancelAsked)
+            if cancelAsked, case .accepted = outcome { cancelNow.append(current.key.description) }
         }
         try commit(answers)
-        if !cancelNow.isEmpty { try await cancel(imageIds: cancelNow) }
+        if !cancelNow.isEmpty { try await cancel(targets: cancelNow) }
     }
 
-    func transitions(for outcome: Result<EngineTaskID, Error>, of current: ImageRecord, attempts: Int) -> [Transition] {
+    /// The engine calls, `submissionConcurrency` at a time. An engine-wide refusal stops the
+    /// sending: the rest are `notSent` and go back to the queue.
+    func send(_ jobs: [(job: Job, requestId: String)]) async -> [TaskKey: SubmitOutcome] {
+        let engine = self.engine
+        let width = max(1, engine.submissionConcurrency)
+        var outcomes: [TaskKey: SubmitOutcome] = [:]
+        var stopSending = false
+        await withTaskGroup(of: (TaskKey, SubmitOutcome).self) { group in
+            var next = 0
+            func launch() {
+                let (job, requestId) = jobs[next]
+                next += 1
+                group.addTask {
+                    do { return (job.key, .accepted(try await engine.submit(job, requestId: requestId))) }
+                    catch { return (job.key, .failed(error)) }
+                }
+            }
+            while next < jobs.count && next < width { launch() }
+            for await (key, outcome) in group {
+                outcomes[key] = outcome
+                if case .failed(EngineError.unavailable(let outage, let message, let after)) = outcome {
+                    if !stopSending { holdFor(outage, message, retryAfter: after) }
+                    stopSending = true
+                } else if case .accepted = outcome, hold != nil, !storeTrouble, hold?.cause != .machine {
+                    setHold(nil)  // a probe got through: the engine takes work again
+                }
+                if !stopSending && !stopRequested && next < jobs.count { launch() }
+            }
+        }
+        return outcomes
+    }
+
+    func transitions(for outcome: SubmitOutcome, of current: TaskRecord, cancelAsked: Bool) -> [Transition] {
         switch outcome {
-        case .success(let taskId):
+        case .accepted(let taskId):
             var accepted = Transition(current, to: .ready, detail: "task \(taskId)")
             accepted.taskId = .set(taskId)
             return [accepted]
-        case .failure(EngineError.transient(let message)):
-            var back = Transition(current, to: .queued, detail: "submission failed, will retry: \(message)")
-            back.error = .set(message)
-            back.notBefore = .set(now().addingTimeInterval(settings.backoff(afterAttempts: attempts)))
-            return [back]
-        case .failure(EngineError.rejected(let message)):
+        case .failed(EngineError.rejected(let message)):
+            // A clear refusal: the engine started nothing.
+            if cancelAsked { return [Transition(current, to: .cancelled, detail: "cancelled during submission (refused: \(message))")] }
             var refused = Transition(current, to: .failed, detail: "engine refused the job")
             refused.error = .set(message)
             return [refused]
-        case .failure(let error):
-            var refused = Transition(current, to: .failed, detail: "submission failed")
-            refused.error = .set(String(describing: error))
-            return retrying([refused], failed: current, attempts: attempts)
+        case .failed(let error):
+            // Anything else may have started the job: keep the request id, so the engine
+            // answers "already have it" to the next try instead of starting it twice.
+            let message = String(describing: error)
+            if cancelAsked {
+                var cancelling = Transition(current, to: .cancelling,
+                                            detail: "cancel asked while the submission's outcome was unclear: \(message)")
+                cancelling.error = .set(message)
+                return [cancelling]
+            }
+            var back = Transition(current, to: .queued, detail: "submission unclear, will send the same request again: \(message)")
+            back.error = .set(message)
+            let after = (error as? EngineError)?.retryAfter ?? settings.unclearRetry
+            back.notBefore = .set(now().addingTimeInterval(after))
+            return [back]
+        case .notSent:
+            if cancelAsked { return [Transition(current, to: .cancelled, detail: "cancelled before it was sent")] }
+            var back = Transition(current, to: .queued, detail: "not sent: \(hold?.reason ?? "the run is stopping")")
+            back.notBefore = hold.map { .set($0.nextProbe) } ?? .keep
+            return [back]
         }
     }
 
-    /// Adds FAILED -> QUEUED with backoff after `failure` when attempts remain.
-    func retrying(_ transitions: [Transition], failed record: ImageRecord, attempts: Int) -> [Transition] {
-        guard attempts < settings.maxAttempts else { return transitions }
-        let delay = settings.backoff(afterAttempts: attempts)
-        var retry = Transition(imageId: record.id, stage: record.stage, from: .failed, to: .queued,
-                               detail: "retry \(attempts + 1) of \(settings.maxAttempts) in \(Int(delay)) s")
-        retry.requestId = .clear
-        retry.taskId = .clear
-        retry.notBefore = .set(now().addingTimeInterval(delay))
-        return transitions + [retry]
+    /// Each task with the outputs of its inputs. A task whose inputs are no longer all final
+    /// (one started again meanwhile) goes back to waiting instead.
+    func withInputs(_ batch: [TaskRecord]) throws -> [(TaskRecord, [JobInput])] {
+        let reading = batch.filter { !(settings.graph.spec($0.stage)?.inputs.isEmpty ?? true) }
+        guard !reading.isEmpty else { return batch.map { ($0, []) } }
+        let inputs = try store.inputs(of: reading.map(\.key))
+        var ready: [(TaskRecord, [JobInput])] = []
+        var back: [Transition] = []
+        for record in batch {
+            let list = inputs[record.key] ?? []
+            let open = list.filter { !$0.waived && !TaskState.delivered.contains($0.state) && !TaskState.notAnInput.contains($0.state) }
+            if !open.isEmpty {
+                back.append(Transition(record, to: .waiting, detail: "input \(open[0].key) is \(open[0].state.rawValue) again"))
+                continue
+            }
+            let given = list.filter { !$0.waived && TaskState.delivered.contains($0.state) }
+                .map { JobInput(key: $0.key, output: $0.output ?? "") }
+            ready.append((record, given))
+        }
+        try commit(back)
+        return ready
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 
-/// Runs the queue of one stage through an engine: keeps up to `nbTaskMax` tasks in flight,
-/// polls them in one batched call per cycle, retries failures with backoff, and obeys pause,
-/// resume and cancel. Every transition is written to the store before the engine call it
-/// announces, so `reconcile()` can bring a store and an engine back into agreement after a crash.
+/// Runs the tasks of a stage graph through an engine: keeps up to `nbTaskMax` tasks of all
+/// stages in flight, polls them in one batched call per cycle, promotes waiting tasks when
+/// their inputs are final, retries failures with backoff, holds submission when the engine or
+/// the machine cannot take work, and obeys pause, resume, cancel, retry and release. Every
+/// transition is written to the store before the engine call it announces, so `reconcile()`
+/// can bring a store and an engine back into agreement after a crash.
 ///
 /// Actor reentrancy: while an engine call is awaited, commands (pause, cancel) may run. So after
 /// every await the scheduler reads the records again before deciding anything.
@@ -13,53 +15,75 @@ public actor Scheduler {
     let engine: Engine
     let settings: SchedulerSettings
     let logger: Logger
+    /// The one clock: every time the scheduler decides on or writes comes from here.
     let now: @Sendable () -> Date
-
-    public nonisolated let events: AsyncStream<SchedulerEvent>
-    let emitter: AsyncStream<SchedulerEvent>.Continuation
+    let hub = EventHub<SchedulerEvent>()
 
     var paused = false
     var stopRequested = false
     var wakePending = false
     var sleeper: CheckedContinuation<Void, Never>?
     var sleepTimer: Task<Void, Never>?
-    /// Images whose cancel arrived while their submission was on its way to the engine.
-    var cancelAfterSubmit: Set<String> = []
+    /// Submission held for everyone (engine outage, machine error), with the next probe time.
+    var hold: SubmissionHold?
+    var holdProbes = 0
+    /// The last cycle failed on the status store (the hold's cause); the next good one lifts it.
+    var storeTrouble = false
+    /// Tasks whose submission is on its way to the engine right now (from this process).
+    var submittingNow: Set<TaskKey> = []
+    /// Of those, the ones a cancel arrived for meanwhile.
+    var cancelAfterSubmit: Set<TaskKey> = []
+    /// Set until the engine's task list has been read once after start (it may fail: an
+    /// engine can be unreachable when a run starts).
+    var engineReconciled = false
+    var lastQuota: EngineQuota?
+    var lastPoll: Date?
+    var nextPoll: Date?
+    var runState: RunState?
 
     public init(store: StatusStore, engine: Engine, settings: SchedulerSettings,
                 logger: Logger = Logger(label: "verdant.scheduler"),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store; self.engine = engine; self.settings = settings
         self.logger = logger; self.now = now
-        (events, emitter) = AsyncStream.makeStream(of: SchedulerEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// A stream of everything the scheduler does, for one watcher; any number may subscribe.
+    public nonisolated func subscribe(bufferingNewest limit: Int = 4096) -> AsyncStream<SchedulerEvent> {
+        hub.subscribe(bufferingNewest: limit)
     }
 
     // MARK: commands
 
     public var isPaused: Bool { paused }
+    public var currentHold: SubmissionHold? { hold }
 
     /// No new submissions; tasks in flight go on and are still polled.
     public func pause() {
         guard !paused else { return }
         paused = true
         logger.info("paused: no new submissions")
-        emitter.yield(.paused)
+        hub.publish(.paused)
+        try? persistRunState()
     }
 
     public func resume() {
         guard paused else { return }
         paused = false
         logger.info("resumed")
-        emitter.yield(.resumed)
+        hub.publish(.resumed)
+        try? persistRunState()
         wake()
     }
 
-    /// Ends `run()` after the current cycle; tasks in flight stay with the engine and are
+    /// Ends `run()` after the current step; tasks in flight stay with the engine and are
     /// adopted by the next run's reconciliation.
     public func stop() {
         stopRequested = true
         wake()
     }
+
+    public var wasStopped: Bool { stopRequested }
 
     /// Wakes the loop before its refresh period ends (engine change hints, commands).
     public func wake() {
@@ -74,45 +98,78 @@ public actor Scheduler {
     }
 
     public func snapshot() throws -> SchedulerSnapshot {
-        SchedulerSnapshot(counts: try store.counts(stage: settings.stage), paused: paused, at: now())
+        SchedulerSnapshot(counts: try store.counts(), paused: paused, hold: hold, at: now())
     }
 
     // MARK: the loop
 
-    /// Reconciles, then cycles until drained (or until `stop()`), and returns the final counts.
+    /// Reconciles, then cycles until drained (or until `stop()` or cancellation of the calling
+    /// task), and returns the final counts. With `identity`, the run's state is kept in the
+    /// store for other processes to watch.
     @discardableResult
-    public func run() async throws -> SchedulerSnapshot {
-        try await reconcile()
+    public func run(as identity: RunIdentity? = nil) async throws -> SchedulerSnapshot {
+        if let identity { try startRunState(identity) }
         let hints = engine.changes.map { stream in
             Task { [weak self] in
                 for await _ in stream { await self?.wake() }
             }
         }
-        let control = watchControlRequests()
+        let control = watchControlRequests(heartbeat: identity != nil)
         defer { hints?.cancel(); control?.cancel() }
-        var lastSnapshot = Date.distantPast
-        while !stopRequested && !Task.isCancelled {
-            try await cycle()
-            let drained = try isDrained()
-            // Counting every state reads the whole table: at most a few times a second.
-            if drained || now().timeIntervalSince(lastSnapshot) >= 0.25 {
-                lastSnapshot = now()
-                emitter.yield(.cycle(try snapshot()))
+        var outcome = "stopped"
+        do {
+            try await reconcile()
+            try promoteAllWaiting()
+            var lastSnapshot = Date.distantPast
+            while !stopRequested && !Task.isCancelled {
+                try await cycleSurvivingStoreTrouble()
+                let drained = try isDrained()
+                // Counting every state reads the whole table: at most a few times a second.
+                if drained || now().timeIntervalSince(lastSnapshot) >= 0.25 {
+                    lastSnapshot = now()
+                    hub.publish(.cycle(try snapshot()))
+                }
+                if stopRequested || Task.isCancelled { break }
+                if settings.untilDrained && drained { outcome = "drained"; break }
+                await nap(seconds: try secondsUntilNextCycle())
             }
-            if stopRequested { break }
-            if settings.untilDrained && drained { break }
-            await nap(seconds: try secondsUntilNextCycle())
+        } catch {
+            if identity != nil { try? endRunState(outcome: "error: \(error)") }
+            hub.publish(.warning("run ended by an error: \(error)"))
+            throw error
         }
         let last = try snapshot()
-        emitter.yield(.finished(last))
+        if identity != nil { try endRunState(outcome: outcome) }
+        hub.publish(.finished(last))
         return last
     }
 
     /// One poll of everything in flight, then submissions into the free slots.
     public func cycle() async throws {
         try await handleControlRequests()
+        if !engineReconciled { try await reconcile() }
+        await readQuotas()
         try await pollInFlight()
+        try await resolveUnnamedCancels()
         try await fillSlots()
+        try persistRunState()
+    }
+
+    /// A status store that cannot be written (disk full, read-only, locked for long) holds the
+    /// run instead of ending it: every transition is written before its action, so nothing
+    /// done meanwhile is lost, and the cycle is tried again after `refresh`.
+    func cycleSurvivingStoreTrouble() async throws {
+        do {
+            try await cycle()
+            if storeTrouble {
+                storeTrouble = false
+                setHold(nil)
+            }
+        } catch let error as StoreError where error.kind != .invalid {
+            storeTrouble = true
+            setHold(SubmissionHold(cause: .machine, reason: "status store: \(error.description)",
+                                   since: hold?.since ?? now(), nextProbe: now().addingTimeInterval(settings.refresh)))
+        }
     }
 
     /// Polls the tasks in flight without submitting anything (used by one-shot commands).
@@ -120,56 +177,77 @@ public actor Scheduler {
         try await pollInFlight()
     }
 
-    /// Nothing queued and nothing in flight.
+    /// Nothing queued and nothing in flight (one COUNT, no rows read).
     func isDrained() throws -> Bool {
-        // nextQueued walks the queue in order and stops at its limit; a query over QUEUED that
-        // sorts (records(in:)) would read the whole queue every cycle.
-        try inFlightCount() == 0
-            && store.nextQueued(stage: settings.stage, limit: 1, now: .distantFuture).isEmpty
+        try store.count(in: TaskState.inFlight.union([.queued])) == 0
     }
 
     func inFlightCount() throws -> Int {
-        try store.records(in: TaskState.inFlight, stage: settings.stage, limit: nil).count
+        try store.count(in: TaskState.inFlight)
     }
 
     func secondsUntilNextCycle() throws -> Double {
         var wait = settings.refresh
-        if !paused, try inFlightCount() < settings.nbTaskMax, let retry = try store.nextRetryTime(stage: settings.stage) {
+        if let hold {
+            wait = min(wait, max(0, hold.nextProbe.timeIntervalSince(now())))
+        } else if !paused, try inFlightCount() < settings.nbTaskMax, let retry = try store.nextRetryTime(now: now()) {
             wait = min(wait, max(0, retry.timeIntervalSince(now())))
         }
+        if unnamedCancelsPending { wait = min(wait, settings.unclearRetry) }
+        nextPoll = now().addingTimeInterval(wait)
         return wait
     }
 
+    /// Sleeps until woken, the time is up, or the calling task is cancelled.
     func nap(seconds: Double) async {
-        if wakePending || stopRequested {
+        if wakePending || stopRequested || Task.isCancelled {
             wakePending = false
             return
         }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            sleeper = c
-            sleepTimer = Task { [weak self] in
-                try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-                if !Task.isCancelled { await self?.wake() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                sleeper = c
+                sleepTimer = Task { [weak self] in
+                    try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+                    if !Task.isCancelled { await self?.wake() }
+                }
             }
+        } onCancel: {
+            Task { await self.wake() }
         }
         wakePending = false
     }
 
-    /// Applies transitions in one store transaction and tells the watchers.
+    /// Applies transitions in one store transaction, tells the watchers, and promotes the
+    /// waiting tasks whose inputs the transitions made final.
     @discardableResult
-    func commit(_ transitions: [Transition]) throws -> [ImageRecord] {
+    func commit(_ transitions: [Transition]) throws -> [TaskRecord] {
         guard !transitions.isEmpty else { return [] }
-        let records = try store.apply(transitions)
+        let records = try store.apply(transitions, at: now())
+        var settled: [TaskKey] = []
         for t in transitions {
-            emitter.yield(.transition(imageId: t.imageId, from: t.from, to: t.to, detail: t.detail))
-            // The log file gets every transition here; the events stream may drop old ones.
-            logger.info("\(t.imageId): \(t.from.rawValue) -> \(t.to.rawValue)\(t.detail.map { " (\($0))" } ?? "")")
+            hub.publish(.transition(key: t.key, from: t.from, to: t.to, detail: t.detail))
+            // The log file gets every transition here; an event stream may drop old ones.
+            logger.info("\(t.key): \(t.from.rawValue) -> \(t.to.rawValue)\(t.detail.map { " (\($0))" } ?? "")")
+            if t.to.isFinal { settled.append(t.key) }
         }
+        if !settled.isEmpty { try promoteDependents(of: settled) }
         return records
     }
 
     func warn(_ message: String) {
         logger.warning("\(message)")
-        emitter.yield(.warning(message))
+        hub.publish(.warning(message))
+    }
+}
+
+/// Who runs: recorded in the store's run state so other processes can tell a live run from a
+/// dead one and say where it is.
+public struct RunIdentity: Sendable {
+    public var pid: Int32
+    public var host: String
+    public var parametersPath: String?
+    public init(pid: Int32, host: String, parametersPath: String?) {
+        self.pid = pid; self.host = host; self.parametersPath = parametersPath
     }
 }

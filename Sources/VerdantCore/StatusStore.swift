@@ -1,16 +1,18 @@
 import Foundation
 
 /// A change of state with the fields that change with it. `from` is the state the writer
-/// believes the image is in: the store refuses the change when it is not (another writer, or a
+/// believes the task is in: the store refuses the change when it is not (another writer, or a
 /// stale view), and refuses any change the state table does not allow.
 public struct Transition: Sendable, Equatable {
-    public var imageId: String
-    public var stage: Stage
+    public var key: TaskKey
     public var from: TaskState
     public var to: TaskState
     public var taskId: FieldChange<String> = .keep
     public var requestId: FieldChange<String> = .keep
     public var attempts: Int?
+    public var submissions: Int?
+    public var paramsHash: FieldChange<String> = .keep
+    public var reason: FieldChange<String> = .keep
     public var error: FieldChange<String> = .keep
     public var output: FieldChange<String> = .keep
     public var notBefore: FieldChange<Date> = .keep
@@ -18,13 +20,24 @@ public struct Transition: Sendable, Equatable {
     /// A sentence for the journal: why this happened.
     public var detail: String?
 
-    public init(imageId: String, stage: Stage = .cloudMask, from: TaskState, to: TaskState, detail: String? = nil) {
-        self.imageId = imageId; self.stage = stage; self.from = from; self.to = to; self.detail = detail
+    public init(key: TaskKey, from: TaskState, to: TaskState, detail: String? = nil) {
+        self.key = key; self.from = from; self.to = to; self.detail = detail
     }
 
-    public init(_ record: ImageRecord, to: TaskState, detail: String? = nil) {
-        self.init(imageId: record.id, stage: record.stage, from: record.state, to: to, detail: detail)
+    public init(imageId: String, stage: Stage = .cloudMask, from: TaskState, to: TaskState, detail: String? = nil) {
+        self.init(key: TaskKey(stage, imageId), from: from, to: to, detail: detail)
     }
+
+    public init(_ record: TaskRecord, to: TaskState, detail: String? = nil) {
+        self.init(key: record.key, from: record.state, to: to, detail: detail)
+    }
+
+    public init(_ ref: TaskRef, to: TaskState, detail: String? = nil) {
+        self.init(key: ref.key, from: ref.state, to: to, detail: detail)
+    }
+
+    public var imageId: String { key.id }
+    public var stage: Stage { key.stage }
 }
 
 public enum FieldChange<Value: Sendable & Equatable>: Sendable, Equatable {
@@ -41,44 +54,79 @@ public enum FieldChange<Value: Sendable & Equatable>: Sendable, Equatable {
     }
 }
 
-/// What discovery found about an image before any task exists for it.
-public struct DiscoveredImage: Sendable, Equatable {
-    public var record: ImageRecord
-    public var reason: String?
-    public init(record: ImageRecord, reason: String? = nil) { self.record = record; self.reason = reason }
-}
-
 public struct StoreError: Error, CustomStringConvertible {
+    /// What kind of trouble, for the exit code and for whether a run may wait and try again.
+    public enum Kind: Sendable, Equatable {
+        /// Another process holds a lock for too long.
+        case busy
+        /// The file or its folder cannot be written (read-only, disk full, I/O error): the
+        /// machine's problem, not the data's.
+        case unwritable
+        /// Not a verdant store, a newer schema, a refused transition: the data's problem.
+        case invalid
+    }
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public let kind: Kind
+    public init(_ description: String, kind: Kind = .invalid) { self.description = description; self.kind = kind }
 }
 
-/// Persistent status of every image. Implementations write each call atomically and the
-/// journal entry with it; readers never block the writer.
+/// Persistent status of every task. Implementations write each call atomically and the
+/// journal entries with it; readers never block the writer. Times come from the caller, so one
+/// clock (the scheduler's) stamps everything.
 public protocol StatusStore: AnyObject, Sendable {
-    /// Adds images not seen before (journal DISCOVERED -> their state); leaves known ones alone.
-    /// Returns how many were new.
+    /// Adds tasks not seen before (journal DISCOVERED -> their state) with their inputs; leaves
+    /// known ones alone. Returns how many were new.
     @discardableResult
-    func register(_ images: [DiscoveredImage]) throws -> Int
-    /// Applies the transitions in one transaction; all or none. Returns the updated records.
+    func register(_ tasks: [NewTask], at: Date) throws -> Int
+    /// Applies the transitions in one transaction, in order; all or none. Returns the updated records.
     @discardableResult
-    func apply(_ transitions: [Transition]) throws -> [ImageRecord]
-    func record(id: String, stage: Stage) throws -> ImageRecord?
-    func records(in states: Set<TaskState>, stage: Stage?, limit: Int?) throws -> [ImageRecord]
-    /// QUEUED images whose backoff has passed, oldest acquisition first.
-    func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [ImageRecord]
-    /// Earliest `notBefore` among QUEUED images still waiting, if any.
-    func nextRetryTime(stage: Stage) throws -> Date?
-    func counts(stage: Stage?) throws -> [TaskState: Int]
-    /// The newest journal entries, newest first.
+    func apply(_ transitions: [Transition], at: Date) throws -> [TaskRecord]
+    func record(_ key: TaskKey) throws -> TaskRecord?
+    /// Every stage's task of one image or block id.
+    func records(id: String) throws -> [TaskRecord]
+    func records(in states: Set<TaskState>, stage: Stage?, limit: Int?) throws -> [TaskRecord]
+    /// The light view of tasks in `states` (all stages when nil): no footprints, no texts.
+    func refs(in states: Set<TaskState>, stage: Stage?) throws -> [TaskRef]
+    /// Tasks in `states` across all stages, counted without reading them.
+    func count(in states: Set<TaskState>) throws -> Int
+    /// QUEUED tasks of `stage` whose backoff has passed, oldest acquisition first.
+    func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [TaskRecord]
+    /// Earliest `notBefore` after `now` among QUEUED tasks, if any.
+    func nextRetryTime(now: Date) throws -> Date?
+    /// How many tasks are in each state, per stage.
+    func counts() throws -> [Stage: [TaskState: Int]]
+    /// The newest journal entries, newest first; only one id's (any stage) when given.
     func journal(limit: Int, imageId: String?) throws -> [JournalEntry]
+    /// Entries with a sequence number above `seq`, oldest first: what a viewer tails.
+    func journal(after seq: Int64, limit: Int) throws -> [JournalEntry]
+    /// The inputs of each task, with their current state and output.
+    func inputs(of keys: [TaskKey]) throws -> [TaskKey: [TaskInput]]
+    /// Tasks in `states` that read any of `inputs`.
+    func dependents(of inputs: [TaskKey], in states: Set<TaskState>) throws -> [TaskKey]
+    /// Replaces a task's input list (a block whose images changed). Waivers of kept inputs stay.
+    func replaceInputs(of key: TaskKey, with inputs: [TaskKey]) throws
+    /// Lets `key` go on without `inputs` (a person's decision, kept with the reason).
+    func waive(_ inputs: [TaskKey], of key: TaskKey, reason: String, at: Date) throws
+    /// Records the engine's task id of a CANCELLING task that had none (its submission's
+    /// outcome was unclear): the state does not change, so no journal entry.
+    func nameTask(_ key: TaskKey, taskId: String) throws
     func meta(_ key: String) throws -> String?
     func setMeta(_ key: String, _ value: String) throws
+    /// The state of the run using this store (nil before the first run).
+    func runState() throws -> RunState?
+    func saveRunState(_ state: RunState) throws
 }
 
 public extension StatusStore {
     @discardableResult
-    func apply(_ transition: Transition) throws -> ImageRecord {
-        try apply([transition])[0]
+    func apply(_ transition: Transition, at: Date = Date()) throws -> TaskRecord {
+        try apply([transition], at: at)[0]
+    }
+
+    /// Counts per state over all stages.
+    func totalCounts() throws -> [TaskState: Int] {
+        try counts().values.reduce(into: [:]) { total, counts in
+            for (state, n) in counts { total[state, default: 0] += n }
+        }
     }
 }

@@ -53,9 +53,10 @@ public struct SubprocessLauncher: JobLauncher {
         do {
             child = try ChildProcess(
                 executable: executable.path,
-                arguments: arguments + ["--source", job.source, "--image", job.imageId, "--stage", job.stage.rawValue,
+                arguments: arguments + ["--source", job.source, "--image", job.id, "--stage", job.stage.rawValue,
                                         "--request-id", requestId, "--into", directory.path,
-                                        "--parent-pid", String(getpid())],
+                                        "--parent-pid", String(getpid())]
+                    + job.inputs.flatMap { ["--input", "\($0.key)=\($0.output)"] },
                 output: logURL.path)
         } catch {
             return .failed(String(describing: error))

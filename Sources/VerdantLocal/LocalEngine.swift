@@ -7,6 +7,9 @@ import VerdantCore
 /// work already published for the image instead of doing it again.
 public final class LocalEngine: Engine, @unchecked Sendable {
     public let name = "local"
+    /// Submissions only queue a job in memory: the scheduler may send many at once.
+    public let submissionConcurrency = 8
+    public let reportsRequestIds = true
     public let workers: Int
     public let layout: OutputLayout
     let launcher: JobLauncher
@@ -51,9 +54,13 @@ public final class LocalEngine: Engine, @unchecked Sendable {
         }
     }
 
+    public func shutdown() async {
+        shutdown(timeout: 3)
+    }
+
     /// Cancels running jobs and ends the worker threads (their tasks end CANCELLED). Waits up
     /// to `timeout` seconds for running jobs to stop, so none outlives a clean exit.
-    public func shutdown(timeout: Double = 3) {
+    public func shutdown(timeout: Double) {
         condition.lock()
         stopping = true
         for id in tasks.keys where tasks[id]!.status.state == .running { tasks[id]!.cancelRequested = true }
@@ -75,10 +82,11 @@ public final class LocalEngine: Engine, @unchecked Sendable {
         nextNumber += 1
         let id = "local-\(getpid())-\(nextNumber)"
         var status = EngineTaskStatus(id: id, state: .pending, requestId: requestId, description: job.description)
-        if layout.isPublished(imageId: job.imageId, stage: job.stage) {
-            // Published before a crash kept the store from hearing of it: adopt, don't redo.
+        if layout.publishedFingerprint(job.key) == job.paramsHash {
+            // Published under the same parameters before a crash kept the store from hearing
+            // of it: adopt, don't redo. A result of other parameters is redone (and replaced).
             status.state = .succeeded
-            status.output = layout.resultFile(imageId: job.imageId, stage: job.stage).path
+            status.output = layout.resultFile(job.key).path
             status.progress = 1
         } else {
             pending.append(id)
@@ -151,11 +159,14 @@ public final class LocalEngine: Engine, @unchecked Sendable {
             switch outcome {
             case .succeeded:
                 do {
-                    let publication = try layout.publish(work, imageId: task.job.imageId, stage: task.job.stage)
-                    let output = layout.resultFile(imageId: task.job.imageId, stage: task.job.stage).path
-                    finish(id, state: .succeeded,
-                           error: publication == .alreadyPublished ? "result already published; this run's copy discarded" : nil,
-                           output: output)
+                    let publication = try layout.publish(work, key: task.job.key, fingerprint: task.job.paramsHash)
+                    let output = layout.resultFile(task.job.key).path
+                    let remark: String? = switch publication {
+                    case .published: nil
+                    case .alreadyPublished: "result already published; this run's copy discarded"
+                    case .replacedOtherParameters: "replaced a result made under other parameters"
+                    }
+                    finish(id, state: .succeeded, error: remark, output: output)
                 } catch {
                     finish(id, state: .failed, error: String(describing: error), output: nil)
                 }

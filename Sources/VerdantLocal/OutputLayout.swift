@@ -16,18 +16,31 @@ public struct OutputLayout: Sendable {
         root.appendingPathComponent(stage.rawValue, isDirectory: true)
     }
 
-    /// `<output>/<stage>/<image id>/`: the published result of one image.
-    public func resultDirectory(imageId: String, stage: Stage) -> URL {
-        stageDirectory(stage).appendingPathComponent(imageId, isDirectory: true)
+    /// `<output>/<stage>/<id>/`: the published result of one image or block at one stage.
+    public func resultDirectory(_ key: TaskKey) -> URL {
+        stageDirectory(key.stage).appendingPathComponent(key.id, isDirectory: true)
     }
 
-    /// The main file of a published result (what the store records as `output`).
-    public func resultFile(imageId: String, stage: Stage) -> URL {
-        resultDirectory(imageId: imageId, stage: stage).appendingPathComponent("\(imageId).tif")
+    /// The main file of a published result (what the store records as `output`):
+    /// `<output>/<stage>/<id>/<id>.tif`, its JSON sidecar beside it.
+    public func resultFile(_ key: TaskKey) -> URL {
+        resultDirectory(key).appendingPathComponent("\(key.id).tif")
     }
 
-    public func isPublished(imageId: String, stage: Stage) -> Bool {
-        FileManager.default.fileExists(atPath: resultDirectory(imageId: imageId, stage: stage).path)
+    public func isPublished(_ key: TaskKey) -> Bool {
+        FileManager.default.fileExists(atPath: resultDirectory(key).path)
+    }
+
+    /// The file in each result naming the parameter fingerprint it was made under.
+    static let fingerprintFile = ".verdant-fingerprint"
+
+    /// The fingerprint a published result was made under: nil when nothing is published, ""
+    /// when the result carries none (made by an older verdant, or by hand).
+    public func publishedFingerprint(_ key: TaskKey) -> String? {
+        let directory = resultDirectory(key)
+        guard FileManager.default.fileExists(atPath: directory.path) else { return nil }
+        let marker = directory.appendingPathComponent(Self.fingerprintFile)
+        return (try? String(contentsOf: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 
     var workRoot: URL { root.appendingPathComponent(".work", isDirectory: true) }
@@ -65,24 +78,45 @@ public struct OutputLayout: Sendable {
         sync(path: directory.path)
     }
 
-    public enum Publication: Equatable { case published, alreadyPublished }
+    public enum Publication: Equatable {
+        case published
+        /// A result made under the same fingerprint was there: this copy was discarded.
+        case alreadyPublished
+        /// A result made under other parameters was there: replaced by this one.
+        case replacedOtherParameters
+    }
 
-    /// Publishes `work` as the result of `imageId`. Refuses (and discards `work`) when a result
-    /// is already there: work is never written twice.
-    func publish(_ work: URL, imageId: String, stage: Stage) throws -> Publication {
-        let target = resultDirectory(imageId: imageId, stage: stage)
-        try FileManager.default.createDirectory(at: stageDirectory(stage), withIntermediateDirectories: true)
+    /// Publishes `work` as the result of `key`, made under `fingerprint`. Refuses (and
+    /// discards `work`) when a result of the same fingerprint is already there: work is never
+    /// written twice. A result made under other parameters is moved aside and removed, so the
+    /// folder never shows a mix.
+    func publish(_ work: URL, key: TaskKey, fingerprint: String) throws -> Publication {
+        let target = resultDirectory(key)
+        try FileManager.default.createDirectory(at: stageDirectory(key.stage), withIntermediateDirectories: true)
+        try Data(fingerprint.utf8).write(to: work.appendingPathComponent(Self.fingerprintFile))
         // Files reach the disk before the rename makes them visible, and the rename before
         // the store hears of it: after a power loss a published result is whole.
         Self.sync(contentsOf: work)
         if rename(work.path, target.path) == 0 {
-            Self.sync(path: stageDirectory(stage).path)
+            Self.sync(path: stageDirectory(key.stage).path)
             return .published
         }
-        let code = errno
+        var code = errno
         if code == EEXIST || code == ENOTEMPTY {
-            try? FileManager.default.removeItem(at: work)
-            return .alreadyPublished
+            if publishedFingerprint(key) == fingerprint {
+                try? FileManager.default.removeItem(at: work)
+                return .alreadyPublished
+            }
+            // Aside under .work, whose leftovers of dead processes are removed at start.
+            let aside = workRoot.appendingPathComponent("superseded-\(getpid())-\(UUID().uuidString.prefix(8))")
+            if rename(target.path, aside.path) == 0 {
+                if rename(work.path, target.path) == 0 {
+                    Self.sync(path: stageDirectory(key.stage).path)
+                    try? FileManager.default.removeItem(at: aside)
+                    return .replacedOtherParameters
+                }
+            }
+            code = errno
         }
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path,
             NSLocalizedDescriptionKey: "cannot publish \(target.path): \(String(cString: strerror(code)))"])

@@ -3,84 +3,101 @@ import GRDB
 import VerdantCore
 
 extension SQLiteStatusStore {
-    public func record(id: String, stage: Stage) throws -> ImageRecord? {
+    public func record(_ key: TaskKey) throws -> TaskRecord? {
         try read { db in
-            try ImageRow.fetchOne(db, key: ["id": id, "stage": stage.rawValue])?.record
+            try TaskRow.fetchOne(db, key: ["stage": key.stage.rawValue, "id": key.id])?.record
         }
     }
 
-    /// Images in any of `states` (all stages when `stage` is nil), oldest acquisition first.
-    public func records(in states: Set<TaskState>, stage: Stage?, limit: Int?) throws -> [ImageRecord] {
+    public func records(id: String) throws -> [TaskRecord] {
+        try read { db in
+            try TaskRow.filter(TaskRow.Columns.id == id).fetchAll(db).map(\.record)
+        }
+    }
+
+    /// Tasks in any of `states` (all stages when `stage` is nil), oldest acquisition first.
+    public func records(in states: Set<TaskState>, stage: Stage?, limit: Int?) throws -> [TaskRecord] {
         guard !states.isEmpty else { return [] }
         return try read { db in
-            var request = ImageRow.filter(states.map(\.rawValue).contains(ImageRow.Columns.state))
-            if let stage { request = request.filter(ImageRow.Columns.stage == stage.rawValue) }
-            request = request.order(ImageRow.Columns.acquired, ImageRow.Columns.id)
+            var request = TaskRow.filter(states.map(\.rawValue).contains(TaskRow.Columns.state))
+            if let stage { request = request.filter(TaskRow.Columns.stage == stage.rawValue) }
+            request = request.order(TaskRow.Columns.acquired, TaskRow.Columns.id, TaskRow.Columns.stage)
             if let limit { request = request.limit(limit) }
             return try request.fetchAll(db).map(\.record)
         }
     }
 
-    /// QUEUED images of `stage` with no backoff or one that ended at or before `now`,
+    public func refs(in states: Set<TaskState>, stage: Stage?) throws -> [TaskRef] {
+        guard !states.isEmpty else { return [] }
+        let list = states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+        return try read { db in
+            var sql = "SELECT \(TaskRow.refColumns) FROM tasks WHERE state IN (\(list))"
+            var arguments: StatementArguments = []
+            if let stage { sql += " AND stage = ?"; arguments = [stage.rawValue] }
+            let statement = try db.cachedStatement(sql: sql)
+            var refs: [TaskRef] = []
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            while let row = try rows.next() { refs.append(try TaskRow.ref(row)) }
+            return refs
+        }
+    }
+
+    public func count(in states: Set<TaskState>) throws -> Int {
+        guard !states.isEmpty else { return 0 }
+        // One COUNT per state: each is answered by an index (the in-flight and queued partial
+        // indexes, or (stage, state)) without reading a row.
+        return try read { db in
+            try states.reduce(0) { total, state in
+                let statement = try db.cachedStatement(sql: "SELECT count(*) FROM tasks WHERE state = ?")
+                return total + (try Int.fetchOne(statement, arguments: [state.rawValue]) ?? 0)
+            }
+        }
+    }
+
+    /// QUEUED tasks of `stage` with no backoff or one that ended at or before `now`,
     /// oldest acquisition first (ties by id, so the order is stable across runs).
-    public func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [ImageRecord] {
+    public func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [TaskRecord] {
         guard limit > 0 else { return [] }
         return try read { db in
             let statement = try db.cachedStatement(sql: """
-                SELECT * FROM images
+                SELECT * FROM tasks
                 WHERE stage = ? AND state = 'QUEUED' AND (not_before IS NULL OR not_before <= ?)
                 ORDER BY acquired, id
                 LIMIT ?
                 """)
-            return try ImageRow.fetchAll(statement, arguments: [stage.rawValue, StoredDate.text(now), limit]).map(\.record)
+            return try TaskRow.fetchAll(statement, arguments: [stage.rawValue, StoredDate.text(now), limit]).map(\.record)
         }
     }
 
-    /// `nextRetryTime(stage:now:)` at the current time.
-    public func nextRetryTime(stage: Stage) throws -> Date? {
-        try nextRetryTime(stage: stage, now: Date())
-    }
-
-    /// The earliest `notBefore` strictly after `now` among QUEUED images of `stage`: when the
-    /// next image still in backoff becomes submittable. Images whose backoff ended at or before
-    /// `now` are not counted (`nextQueued(stage:limit:now:)` returns them already); nil when no
-    /// QUEUED image is waiting.
-    public func nextRetryTime(stage: Stage, now: Date) throws -> Date? {
+    /// The earliest `notBefore` strictly after `now` among QUEUED tasks: when the next task
+    /// still in backoff becomes submittable. Tasks whose backoff ended at or before `now` are
+    /// not counted (`nextQueued` returns them already); nil when no QUEUED task is waiting.
+    public func nextRetryTime(now: Date) throws -> Date? {
         try read { db in
             let statement = try db.cachedStatement(sql: """
-                SELECT min(not_before) FROM images
-                WHERE stage = ? AND state = 'QUEUED' AND not_before > ?
+                SELECT min(not_before) FROM tasks WHERE state = 'QUEUED' AND not_before > ?
                 """)
-            return try Date.fetchOne(statement, arguments: [stage.rawValue, StoredDate.text(now)])
+            return try Date.fetchOne(statement, arguments: [StoredDate.text(now)])
         }
     }
 
-    /// How many images are in each state (states with none are absent); all stages when nil.
-    public func counts(stage: Stage?) throws -> [TaskState: Int] {
+    public func counts() throws -> [Stage: [TaskState: Int]] {
         try read { db in
-            let rows: RowCursor
-            if let stage {
-                let statement = try db.cachedStatement(sql: """
-                    SELECT state, count(*) FROM images WHERE stage = ? GROUP BY state
-                    """)
-                rows = try Row.fetchCursor(statement, arguments: [stage.rawValue])
-            } else {
-                let statement = try db.cachedStatement(sql: "SELECT state, count(*) FROM images GROUP BY state")
-                rows = try Row.fetchCursor(statement)
-            }
-            var counts: [TaskState: Int] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT stage, state, count(*) FROM tasks GROUP BY stage, state")
+            let rows = try Row.fetchCursor(statement)
+            var counts: [Stage: [TaskState: Int]] = [:]
             while let row = try rows.next() {
-                let raw: String = row[0]
+                let raw: String = row[1]
                 guard let state = TaskState(rawValue: raw) else {
-                    throw StoreError("\(path): unknown state \(raw) in the images table")
+                    throw StoreError("\(path): unknown state \(raw) in the tasks table")
                 }
-                counts[state] = row[1]
+                counts[Stage(rawValue: row[0]), default: [:]][state] = row[2]
             }
             return counts
         }
     }
 
-    /// The newest `limit` journal entries, newest first; only `imageId`'s when given.
+    /// The newest `limit` journal entries, newest first; only `imageId`'s (every stage) when given.
     public func journal(limit: Int, imageId: String?) throws -> [JournalEntry] {
         guard limit > 0 else { return [] }
         return try read { db in
@@ -89,4 +106,104 @@ extension SQLiteStatusStore {
             return try request.fetchAll(db).map(\.entry)
         }
     }
+
+    public func journal(after seq: Int64, limit: Int) throws -> [JournalEntry] {
+        guard limit > 0 else { return [] }
+        return try read { db in
+            try JournalRow.filter(JournalRow.Columns.seq > seq).order(JournalRow.Columns.seq).limit(limit)
+                .fetchAll(db).map(\.entry)
+        }
+    }
+
+    public func inputs(of keys: [TaskKey]) throws -> [TaskKey: [TaskInput]] {
+        guard !keys.isEmpty else { return [:] }
+        return try read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT i.input_stage, i.input_id, u.state, u.output, u.error, i.waived_at IS NOT NULL
+                FROM task_inputs i LEFT JOIN tasks u ON u.stage = i.input_stage AND u.id = i.input_id
+                WHERE i.stage = ? AND i.id = ?
+                """)
+            var result: [TaskKey: [TaskInput]] = [:]
+            for key in keys {
+                var list: [TaskInput] = []
+                let rows = try Row.fetchCursor(statement, arguments: [key.stage.rawValue, key.id])
+                while let row = try rows.next() {
+                    let input = TaskKey(Stage(rawValue: row[0]), row[1])
+                    // An input the store does not have (never registered) cannot deliver: it
+                    // reads as not an input.
+                    let stateText: String? = row[2]
+                    let state = try stateText.map { try TaskRow.state($0, id: input.id) } ?? .excluded
+                    list.append(TaskInput(key: input, state: state, output: row[3], error: row[4], waived: row[5]))
+                }
+                result[key] = list
+            }
+            return result
+        }
+    }
+
+    public func dependents(of inputs: [TaskKey], in states: Set<TaskState>) throws -> [TaskKey] {
+        guard !inputs.isEmpty, !states.isEmpty else { return [] }
+        let list = states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+        return try read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT t.stage, t.id FROM task_inputs i JOIN tasks t ON t.stage = i.stage AND t.id = i.id
+                WHERE i.input_stage = ? AND i.input_id = ? AND t.state IN (\(list))
+                """)
+            var seen: Set<TaskKey> = []
+            var found: [TaskKey] = []
+            for input in inputs {
+                let rows = try Row.fetchCursor(statement, arguments: [input.stage.rawValue, input.id])
+                while let row = try rows.next() {
+                    let key = TaskKey(Stage(rawValue: row[0]), row[1])
+                    if seen.insert(key).inserted { found.append(key) }
+                }
+            }
+            return found
+        }
+    }
+
+    /// Stored input keys of a task (block reconciliation compares them with the planned ones).
+    public func inputKeys(of key: TaskKey) throws -> [TaskKey] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT input_stage, input_id FROM task_inputs WHERE stage = ? AND id = ?",
+                             arguments: [key.stage.rawValue, key.id])
+                .map { TaskKey(Stage(rawValue: $0[0]), $0[1]) }
+        }
+    }
+
+    public func runState() throws -> RunState? {
+        try read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT state FROM run_state WHERE id = 1") else { return nil }
+            do {
+                return try JSONDecoder.runState.decode(RunState.self, from: Data(text.utf8))
+            } catch {
+                throw StoreError("\(path): the run state is not readable (\(error)); the next run rewrites it")
+            }
+        }
+    }
+
+    public func saveRunState(_ state: RunState) throws {
+        let text = String(decoding: try JSONEncoder.runState.encode(state), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO run_state (id, state, updated_at) VALUES (1, ?, ?)",
+                           arguments: [text, StoredDate.text(state.heartbeat)])
+        }
+    }
+}
+
+extension JSONEncoder {
+    static let runState: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .millisecondsSince1970
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+}
+
+extension JSONDecoder {
+    static let runState: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .millisecondsSince1970
+        return d
+    }()
 }

@@ -62,6 +62,27 @@ public final class SQLiteStatusStore: StatusStore {
         }
     }
 
+    /// Makes the file self-contained after a clean exit: the write-ahead log is folded into it
+    /// and, when no other process has the store open, the file leaves WAL mode, so copying
+    /// `status.sqlite` alone copies the status and a reader that may not write beside it (a
+    /// read-only folder, another user's file) can open it. The next writer turns WAL on again.
+    public func finish() throws {
+        guard !readOnly else { return }
+        do {
+            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try pool.close()
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, path: path)
+        }
+        // Best effort: another process reading (a dashboard) keeps it in WAL mode, which is fine.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(0.2)
+        if let queue = try? DatabaseQueue(path: path, configuration: configuration) {
+            _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try? queue.close()
+        }
+    }
+
     public func meta(_ key: String) throws -> String? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
@@ -99,9 +120,14 @@ public final class SQLiteStatusStore: StatusStore {
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError("\(path): the status store stayed locked by another process for more than "
-                + "\(Int(busyTimeout)) s (\(error.message ?? "busy")).")
+                + "\(Int(busyTimeout)) s (\(error.message ?? "busy")).", kind: .busy)
         case .SQLITE_READONLY:
-            return StoreError("\(path): the status store cannot be written (read-only file or folder).")
+            return StoreError("\(path): the status store cannot be written (read-only file or folder).", kind: .unwritable)
+        case .SQLITE_FULL:
+            return StoreError("\(path): the status store cannot be written: the disk is full.", kind: .unwritable)
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN:
+            return StoreError("\(path): the status store cannot be read or written: \(error.message ?? "I/O error") "
+                + "(SQLite code \(error.extendedResultCode.rawValue)).", kind: .unwritable)
         default:
             return StoreError("\(path): status store error: \(error.message ?? "\(error.resultCode)") "
                 + "(SQLite code \(error.extendedResultCode.rawValue)).")

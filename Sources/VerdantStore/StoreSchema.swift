@@ -6,7 +6,7 @@ import VerdantCore
 enum StoreSchema {
     /// Bumped with every migration; kept in `meta` so that a person or another tool can tell
     /// what wrote a file without knowing GRDB's bookkeeping table.
-    static let version = 2
+    static let version = 3
     static let versionKey = "schema_version"
 
     static let migrator: DatabaseMigrator = {
@@ -85,8 +85,62 @@ enum StoreSchema {
             }
             try db.execute(sql: "UPDATE meta SET value = '2' WHERE key = ?", arguments: [versionKey])
         }
+        migrator.registerMigration("v3 stages, task inputs, run state") { db in
+            try migrateToStages(db)
+            try db.execute(sql: "UPDATE meta SET value = '3' WHERE key = ?", arguments: [versionKey])
+        }
         return migrator
     }()
+
+    /// A task is an image or a block at one stage; downstream tasks name their inputs; the run's
+    /// state lives in the store for other processes to watch. Stores of v2 keep every row:
+    /// their tasks gain the new columns (no fingerprint: their outputs count as made under other
+    /// parameters, so they are redone rather than taken for current).
+    static func migrateToStages(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP INDEX images_by_stage_state;
+            DROP INDEX images_queued_by_acquired;
+            DROP INDEX images_waiting_by_not_before;
+            DROP INDEX images_by_task_id;
+            ALTER TABLE images RENAME TO tasks;
+            ALTER TABLE tasks ADD COLUMN submissions INTEGER NOT NULL DEFAULT 0;
+            UPDATE tasks SET submissions = attempts;
+            ALTER TABLE tasks ADD COLUMN params_hash TEXT;
+            ALTER TABLE tasks ADD COLUMN reason TEXT;
+            """)
+        // counts() groups by (stage, state) over this one.
+        try db.create(index: "tasks_by_stage_state", on: "tasks", columns: ["stage", "state"])
+        // Every transition rewrites the index pages holding its row's state, and in WAL mode
+        // each commit appends every page it touched: partial indexes change only when a task
+        // enters or leaves their states. nextQueued walks the first in acquisition order and
+        // stops at its limit; the in-flight one answers the COUNT and the poll list.
+        try db.execute(sql: """
+            CREATE INDEX tasks_queued_by_acquired ON tasks (stage, acquired, id) WHERE state = 'QUEUED';
+            CREATE INDEX tasks_waiting_by_not_before ON tasks (not_before) WHERE state = 'QUEUED' AND not_before IS NOT NULL;
+            CREATE INDEX tasks_in_flight ON tasks (state) WHERE state IN ('SUBMITTING', 'READY', 'RUNNING', 'CANCELLING');
+            CREATE INDEX tasks_waiting ON tasks (stage, id) WHERE state = 'WAITING';
+            CREATE INDEX tasks_by_id ON tasks (id);
+            """)
+        try db.create(table: "task_inputs") { t in
+            t.column("stage", .text).notNull()
+            t.column("id", .text).notNull()
+            t.column("input_stage", .text).notNull()
+            t.column("input_id", .text).notNull()
+            // Set when a person let the task go on without this input, with why.
+            t.column("waived_at", .datetime)
+            t.column("waived_reason", .text)
+            t.primaryKey(["stage", "id", "input_stage", "input_id"])
+        }
+        // "Who reads this task?" when it becomes final.
+        try db.create(index: "task_inputs_by_input", on: "task_inputs", columns: ["input_stage", "input_id"])
+        try db.create(table: "run_state") { t in
+            t.column("id", .integer).primaryKey(onConflict: .replace).check { $0 == 1 }
+            // RunState as JSON: it grows with the dashboard's needs without a migration each time.
+            t.column("state", .text).notNull()
+            t.column("updated_at", .datetime).notNull()
+        }
+        try db.execute(sql: "ALTER TABLE control RENAME COLUMN image_ids TO targets")
+    }
 
     /// Refuses files that are not verdant stores or were written by a newer verdant, then brings
     /// a writable store up to date. A read-only store must already be up to date: a reader that
@@ -112,7 +166,7 @@ enum StoreSchema {
                 SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
                 """) ?? 0
             guard userTables == 0 else {
-                throw StoreError("\(path): expected a verdant status store (tables images, journal, meta), "
+                throw StoreError("\(path): expected a verdant status store (tables tasks, journal, meta), "
                     + "found an SQLite database with \(userTables) other table(s); refusing to modify it.")
             }
             return

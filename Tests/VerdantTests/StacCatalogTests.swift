@@ -109,8 +109,8 @@ struct ExclusionChangeTests {
         nowExcluded.state = .excluded
         var nowQueued = excludedB
         nowQueued.state = .queued
-        let result = Discovery.Result(images: [DiscoveredImage(record: nowExcluded, reason: "listed in area.image_to_exclude"),
-                                               DiscoveredImage(record: nowQueued, reason: "in range and in area")])
+        let result = Discovery.Result(images: [NewTask(record: nowExcluded, reason: "listed in area.image_to_exclude"),
+                                               NewTask(record: nowQueued, reason: "in range and in area")])
         let changes = try result.exclusionChanges(in: store)
         try store.apply(changes)
         #expect(changes.count == 2)

@@ -26,8 +26,8 @@ func day(_ n: Int, plusSeconds seconds: Int = 0) -> Date {
 }
 
 func discovered(_ id: String, acquired: Date = day(0), state: TaskState = .queued,
-                stage: Stage = .cloudMask, notBefore: Date? = nil, reason: String? = nil) -> DiscoveredImage {
-    DiscoveredImage(record: ImageRecord(id: id, stage: stage, acquired: acquired, tile: "31TCJ",
+                stage: Stage = .cloudMask, notBefore: Date? = nil, reason: String? = nil) -> NewTask {
+    NewTask(record: TaskRecord(id: id, stage: stage, acquired: acquired, tile: "31TCJ",
                                         footprint: #"{"type":"Point","coordinates":[1.4,43.6]}"#,
                                         cloudCover: 12.5, source: "stac/\(id).json", state: state,
                                         notBefore: notBefore),
@@ -56,7 +56,7 @@ func pathFromQueued(to target: TaskState) -> [TaskState]? {
 
 /// Registers `id` and walks it through legal transitions until it is in `state`.
 @discardableResult
-func bring(_ id: String, to state: TaskState, in store: SQLiteStatusStore) throws -> ImageRecord {
+func bring(_ id: String, to state: TaskState, in store: SQLiteStatusStore) throws -> TaskRecord {
     if TaskState.discovered.canTransition(to: state) {
         try store.register([discovered(id, state: state)])
         return try #require(try store.record(id: id, stage: .cloudMask))
@@ -424,7 +424,7 @@ struct StatusStoreTests {
         try store.apply(Transition(imageId: "soon", from: .queued, to: .cancelled))
         #expect(try store.nextRetryTime(stage: .cloudMask, now: now) == day(11))
         // Without a clock argument the current time is used: these backoffs are all in the past.
-        #expect(try store.nextRetryTime(stage: .cloudMask) == nil)
+        #expect(try store.nextRetryTime(now: Date()) == nil)
     }
 
     @Test func countsGroupByState() throws {

@@ -1,59 +1,108 @@
 import ArgumentParser
 import Foundation
-import Logging
 import VerdantCore
 
 struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Cancel images by id, or all queued and running ones.")
+        abstract: "Cancel tasks by id, or every waiting, queued and running one.",
+        discussion: "An image id cancels every stage of that image; stage/id one stage. Exit codes: \(ExitStatus.table).")
 
     @OptionGroup var parameters: ParametersOption
-    @Flag(help: "Cancel every queued and in-flight image.")
+    @Flag(help: "Cancel every waiting, queued and in-flight task.")
     var all = false
-    @Argument(help: "Image ids to cancel.")
-    var ids: [String] = []
+    @OptionGroup var targets: TargetsOption
 
     func validate() throws {
-        if all == !ids.isEmpty { throw ValidationError("give image ids or --all (not both)") }
+        if all == targets.given { throw ValidationError("give ids (arguments or --from FILE) or --all, not both") }
     }
 
     func run() async throws {
         let workspace = try parameters.workspace(checkFiles: false)
-        if !FileManager.default.fileExists(atPath: workspace.storePath) {
-            Failure.printError("\(workspace.storePath): no status store yet, nothing to cancel")
-            throw ExitCode(2)
+        let ids = try Failure.guarded { try targets.read() }
+        try await TaskControl(workspace: workspace).perform(all ? .cancelAll : .cancel, targets: ids) { scheduler in
+            // Agree with the engine first, so tasks a crash left behind are cancelled for real.
+            try await scheduler.reconcile()
+            let count = all ? try await scheduler.cancelAll() : try await scheduler.cancel(targets: ids)
+            // Let the engine confirm what it stopped.
+            try await scheduler.pollOnce()
+            return "cancelled \(count) task(s)"
         }
-        guard let lock = try RunLock(storePath: workspace.storePath) else {
-            // A run is going: ask it through the store; it acts within a second.
-            let store = try workspace.openStore()
-            for id in ids where try store.record(id: id, stage: .cloudMask) == nil {
-                Failure.printError("no image \(id) in \(workspace.storePath)")
-                throw ExitCode(2)
-            }
-            try store.send(ControlRequest(command: all ? .cancelAll : .cancel, imageIds: ids))
-            print("asked the running verdant (pid \(RunLock.holder(storePath: workspace.storePath))) to cancel \(all ? "everything queued or running" : ids.joined(separator: " "))")
-            return
+    }
+}
+
+struct Retry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start failed or cancelled tasks again, each with a fresh budget of attempts.",
+        discussion: "Give ids (an image id: every stage; stage/id: one stage), or --failed / --cancelled for all of them. A task reading inputs waits for them again. Exit codes: \(ExitStatus.table).")
+
+    @OptionGroup var parameters: ParametersOption
+    @Flag(help: "Every FAILED task.") var failed = false
+    @Flag(help: "Every CANCELLED task.") var cancelled = false
+    @OptionGroup var targets: TargetsOption
+
+    func validate() throws {
+        let modes = [failed, cancelled, targets.given].filter { $0 }.count
+        if modes != 1 { throw ValidationError("give ids (arguments or --from FILE), --failed or --cancelled: exactly one") }
+    }
+
+    func run() async throws {
+        let workspace = try parameters.workspace(checkFiles: false)
+        let ids = try Failure.guarded { try targets.read() }
+        let command: ControlRequest.Command = failed ? .retryFailed : cancelled ? .requeueCancelled : .retry
+        try await TaskControl(workspace: workspace).perform(command, targets: ids) { scheduler in
+            let count: Int
+            if failed { count = try await scheduler.retryAll(in: .failed) }
+            else if cancelled { count = try await scheduler.retryAll(in: .cancelled) }
+            else { count = try await scheduler.retry(targets: ids) }
+            return "started \(count) task(s) again; `verdant run` processes them"
         }
-        defer { withExtendedLifetime(lock) {} }
-        let store = try workspace.openStore()
-        let engine = try Failure.exitOnBadInput { try workspace.makeEngine() }
-        defer { engine.shutdown() }
-        let scheduler = Scheduler(store: store, engine: engine, settings: workspace.schedulerSettings,
-                                  logger: Logger(label: "verdant.cancel"))
-        // Agree with the engine first, so tasks a crash left behind are cancelled for real.
-        try await scheduler.reconcile()
-        let count: Int
-        if all {
-            count = try await scheduler.cancelAll()
-        } else {
-            for id in ids where try store.record(id: id, stage: .cloudMask) == nil {
-                Failure.printError("no image \(id) in \(workspace.storePath)")
-                throw ExitCode(2)
-            }
-            count = try await scheduler.cancel(imageIds: ids)
+    }
+}
+
+struct Release: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Let waiting tasks go on without their failed or cancelled inputs.",
+        discussion: "`verdant status` lists the tasks waiting on failed inputs. A task left with no input to read ends EXCLUDED. Exit codes: \(ExitStatus.table).")
+
+    @OptionGroup var parameters: ParametersOption
+    @OptionGroup var targets: TargetsOption
+
+    func validate() throws {
+        if !targets.given { throw ValidationError("give the waiting tasks' ids (arguments or --from FILE)") }
+    }
+
+    func run() async throws {
+        let workspace = try parameters.workspace(checkFiles: false)
+        let ids = try Failure.guarded { try targets.read() }
+        try await TaskControl(workspace: workspace).perform(.release, targets: ids) { scheduler in
+            let count = try await scheduler.release(targets: ids)
+            return "\(count) waiting task(s) go on without their failed or cancelled inputs"
         }
-        // Let the engine confirm what it stopped.
-        try await scheduler.pollOnce()
-        print("cancelled \(count) image(s)")
+    }
+}
+
+struct Pause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask the active run to stop submitting; tasks in flight go on.")
+    @OptionGroup var parameters: ParametersOption
+    func run() async throws { try PauseResume.send(.pause, parameters: parameters) }
+}
+
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask the active run to submit again after a pause.")
+    @OptionGroup var parameters: ParametersOption
+    func run() async throws { try PauseResume.send(.resume, parameters: parameters) }
+}
+
+enum PauseResume {
+    static func send(_ command: ControlRequest.Command, parameters: ParametersOption) throws {
+        let workspace = try parameters.workspace(checkFiles: false)
+        guard RunLock.isHeld(storePath: workspace.storePath) else {
+            Failure.printError("no verdant run is active on \(workspace.storePath)")
+            throw ExitStatus.tasksFailedOrBusy.exitCode
+        }
+        let store = try TaskControl(workspace: workspace).existingStore()
+        try Failure.guarded { try store.send(ControlRequest(command: command)) }
+        print("asked the running verdant (pid \(RunLock.holder(storePath: workspace.storePath))) to \(command.rawValue)")
     }
 }

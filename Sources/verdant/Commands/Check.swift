@@ -4,31 +4,51 @@ import VerdantCore
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate the parameters and show what a run would do: date range, images matched, out of area, excluded, done.")
+        abstract: "Validate the parameters and show what a run would do: images matched, out of area, excluded, and what it would change in the store.",
+        discussion: "Reads the store without changing it (it may be read-only). Exit codes: \(ExitStatus.table).")
 
     @OptionGroup var parameters: ParametersOption
 
     func run() async throws {
         let workspace = try parameters.workspace()
         let p = workspace.parameters
-        let items = try Failure.exitOnBadInput { try workspace.catalogItems() }
-        let found = try Failure.exitOnBadInput { try workspace.discover() }
-        var completed = 0
-        if FileManager.default.fileExists(atPath: workspace.storePath) {
-            let store = try workspace.openStore(readOnly: true)
-            completed = try store.counts(stage: .cloudMask)[.completed, default: 0]
-        }
+        let fingerprints = try Failure.guarded { try workspace.fingerprints() }
+        let (discovery, found) = try Failure.guarded { try workspace.discover() }
+        let store = FileManager.default.fileExists(atPath: workspace.storePath)
+            ? try Failure.guarded { try workspace.openStore(readOnly: true) } : nil
+        let plan = try Failure.guarded { try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints) }
         print("parameters: \(workspace.parametersPath) — valid")
         print("dates: \(p.dates.start) … \(p.dates.end); with nb_days_before \(p.dates.nbDaysBefore) and nb_days_after \(p.dates.nbDaysAfter): \(p.dates.extendedStart) … \(p.dates.extendedEnd)")
         print("engine: \(p.run.engine.rawValue); workers \(workspace.workers); nb_task_max \(p.run.nbTaskMax); refresh \(Int(p.run.refresh)) s; scale \(Int(p.area.scale)) m")
-        print("catalog: \(p.resolve(p.run.catalog)): \(items.count) image(s)")
+        print("stages: \(workspace.graph.stages.map(\.rawValue).joined(separator: " -> "))")
+        print("catalog: \(found.source): \(found.images.count + found.failures.count) entr\(found.images.count + found.failures.count == 1 ? "y" : "ies")")
         print("  outside the date range:   \(found.outsideDates)")
         print("  outside area.geometry:    \(found.outsideGeometry)")
-        print("  matching:                 \(found.images.count)")
-        print("    out of area (land):     \(found.count(.outOfArea))")
-        print("    excluded:               \(found.count(.excluded))")
-        print("    already done (output):  \(found.count(.skipped))")
-        print("    completed in the store: \(completed)")
-        print("    to process:             \(found.count(.queued))")
+        print("  unreadable:               \(found.failures.count)")
+        print("  matching:                 \(found.matching)")
+        print("    out of area (land):     \(found.outOfArea)")
+        print("    excluded:               \(found.excluded)")
+        print("    wanted:                 \(found.wanted)")
+        for failure in found.failures.prefix(10) { print("  unreadable entry: \(failure)") }
+        if let store {
+            let counts = try store.counts()
+            let done = counts[.cloudMask]?[.completed] ?? 0
+            print("store: \(workspace.storePath): \(try store.totalCounts().values.reduce(0, +)) task(s), \(done) mask(s) completed")
+        } else {
+            print("store: \(workspace.storePath): none yet (a run creates it)")
+        }
+        print("a run would:")
+        for line in PlanReport.lines(plan.summary, graph: workspace.graph) { print(line) }
+        // Exactly what the run will process: what the store holds queued or waiting, moved by
+        // the plan's transitions, plus the new tasks.
+        let stored = try store?.totalCounts() ?? [:]
+        var pending = stored[.queued, default: 0] + stored[.waiting, default: 0]
+        for t in plan.transitions {
+            if TaskState.notStarted.contains(t.from) { pending -= 1 }
+            if TaskState.notStarted.contains(t.to) { pending += 1 }
+        }
+        pending += plan.summary.registered(.queued) + plan.summary.registered(.waiting)
+        let inFlight = TaskState.inFlight.reduce(0) { $0 + stored[$1, default: 0] }
+        print("  then process \(pending) task(s)\(inFlight > 0 ? ", after the \(inFlight) left in flight" : "")")
     }
 }

@@ -21,6 +21,7 @@ struct JobCommand: ParsableCommand {
     @Option(name: .customLong("request-id")) var requestId: String
     @Option(help: "The work folder to write into.") var into: String
     @Option(name: .customLong("parent-pid"), help: "Stop when this process is gone.") var parentPid: Int32?
+    @Option(name: .customLong("input"), help: "An input's output: stage/id=path (repeated).") var inputs: [String] = []
 
     /// The arguments that carry a run's settings to its jobs.
     static func settingsArguments(_ p: Parameters) -> [String] {
@@ -29,16 +30,36 @@ struct JobCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard Stage(rawValue: stage) == .cloudMask else { throw BadInput("unknown stage \(stage)") }
         let item = try StacCatalog.loadItem(path: source, coefNormalisation: coefNormalisation)
         guard item.id == image else { throw BadInput("\(source) holds \(item.id), not \(image)") }
-        let settings = CloudMaskSettings(scale: scale, coefNormalisation: coefNormalisation, method: method,
-                                         landGeometryPath: land)
         let parent = parentPid
         // A job orphaned by a killed `verdant run` stops instead of writing work nobody publishes.
-        let result = try CloudMaskJob(item: item, land: try LandArea.load(path: land), settings: settings)
-            .run(into: URL(fileURLWithPath: into), requestId: requestId,
-                 isCancelled: { parent.map { getppid() != $0 } ?? false })
-        print(String(format: "%@: cloud %.3f clear %.3f nodata %.3f", item.id, result.cloudFraction, result.clearFraction, result.nodataFraction))
+        let orphaned: @Sendable () -> Bool = { parent.map { getppid() != $0 } ?? false }
+        let directory = URL(fileURLWithPath: into)
+        switch Stage(rawValue: stage) {
+        case .cloudMask:
+            let settings = CloudMaskSettings(scale: scale, coefNormalisation: coefNormalisation, method: method,
+                                             landGeometryPath: land)
+            let result = try CloudMaskJob(item: item, land: try LandArea.load(path: land), settings: settings)
+                .run(into: directory, requestId: requestId, isCancelled: orphaned)
+            print(String(format: "%@: cloud %.3f clear %.3f nodata %.3f", item.id, result.cloudFraction, result.clearFraction, result.nodataFraction))
+        case .ndvi:
+            let result = try NDVIJob(item: item, maskPath: try input(.cloudMask), settings: NDVISettings(scale: scale))
+                .run(into: directory, requestId: requestId, isCancelled: orphaned)
+            print(String(format: "%@: valid %.3f cloud %.3f nodata %.3f", item.id, result.validFraction, result.cloudFraction, result.nodataFraction))
+        default:
+            throw BadInput("unknown stage \(stage) (this verdant runs \(StageGraph.local.stages.map(\.rawValue).joined(separator: ", ")))")
+        }
+    }
+
+    /// The output path of this image's task at `stage`, given with `--input stage/id=path`.
+    func input(_ stage: Stage) throws -> String {
+        for entry in inputs {
+            guard let equals = entry.firstIndex(of: "="), let key = TaskKey(text: String(entry[..<equals])) else {
+                throw BadInput("--input \(entry): expected stage/id=path")
+            }
+            if key.stage == stage && key.id == image { return String(entry[entry.index(after: equals)...]) }
+        }
+        throw BadInput("stage \(self.stage) of \(image) needs --input \(stage.rawValue)/\(image)=PATH (the \(stage.rawValue) output)")
     }
 }

@@ -3,14 +3,16 @@ import VerdantCore
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the queue to the end without a screen (a progress line on a terminal, log lines otherwise).")
+        abstract: "Run every stage to the end without a screen (a progress line on a terminal, log lines otherwise).",
+        discussion: "Exit codes: \(ExitStatus.table).")
 
     @OptionGroup var parameters: ParametersOption
     @Flag(name: .shortAndLong, help: "Log every step, also to stderr.")
     var verbose = false
 
     func run() async throws {
-        let last = try await RunSession(workspace: try parameters.workspace(), verbose: verbose).execute()
-        if last.counts[.failed, default: 0] > 0 { throw ExitCode(1) }
+        let outcome = try await RunSession(workspace: try parameters.workspace(), verbose: verbose).execute()
+        let status = outcome.status
+        if status != .done { throw status.exitCode }
     }
 }

@@ -38,17 +38,59 @@ struct FileLogHandler: LogHandler {
     }
 }
 
+/// Lets a full-screen view silence the log on stderr (it would tear the screen) while the log
+/// file keeps everything; the view turns it back on when it leaves the screen.
+final class StderrGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var open = true
+    var isOpen: Bool { lock.lock(); defer { lock.unlock() }; return open }
+    func silence() { lock.lock(); open = false; lock.unlock() }
+    func restore() { lock.lock(); open = true; lock.unlock() }
+}
+
+/// The stderr handler behind the gate.
+struct GatedStderrHandler: LogHandler {
+    var inner: StreamLogHandler
+    let gate: StderrGate
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        guard gate.isOpen else { return }
+        inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
+    }
+}
+
 enum LogSetup {
+    static let stderrGate = StderrGate()
+
     /// Logs go to the log file and to stderr; with a progress line on a terminal, stderr gets
-    /// only warnings so the line stays readable.
+    /// only warnings so the line stays readable. `stderrGate` silences stderr entirely.
     static func bootstrap(logFile: String, quietStderr: Bool, verbose: Bool) throws {
-        let sink = try FileLogHandler.Sink(path: logFile)
+        let sink: FileLogHandler.Sink
+        do {
+            sink = try FileLogHandler.Sink(path: logFile)
+        } catch {
+            throw MachineError("\(logFile): cannot open the log file: \(error.localizedDescription)")
+        }
         LoggingSystem.bootstrap { label in
             var file = FileLogHandler(label: label, sink: sink)
             file.logLevel = verbose ? .debug : .info
             var stderr = StreamLogHandler.standardError(label: label)
             stderr.logLevel = quietStderr ? .warning : (verbose ? .debug : .info)
-            return MultiplexLogHandler([file, stderr])
+            return MultiplexLogHandler([file, GatedStderrHandler(inner: stderr, gate: stderrGate)])
         }
     }
 }

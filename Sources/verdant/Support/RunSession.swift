@@ -5,57 +5,104 @@ import VerdantCore
 import VerdantLocal
 import VerdantStore
 
-/// What `verdant run` and `verdant demo` share: lock, logs, discovery, scheduler, progress,
-/// signals. Returns the final counts.
+/// What `verdant run` and `verdant demo` share: lock, logs, reconciliation with the parameters,
+/// scheduler, progress, signals. Returns how the run ended.
 struct RunSession {
     let workspace: Workspace
     var verbose = false
     /// The store's lock when the caller took it already (demo empties its folder under it).
     var lock: RunLock? = nil
 
+    struct Outcome {
+        var snapshot: SchedulerSnapshot
+        /// The signal that stopped the run, if one did.
+        var signal: Int32?
+
+        /// 130/143 when a signal stopped it with work left, 1 when tasks failed or wait on
+        /// failed inputs, else 0.
+        var status: ExitStatus {
+            if let signal, !snapshot.drained { return signal == SIGTERM ? .terminated : .interrupted }
+            if snapshot.count(.failed) > 0 || snapshot.waiting > 0 { return .tasksFailedOrBusy }
+            return .done
+        }
+    }
+
     static func acquireLock(_ workspace: Workspace) throws -> RunLock {
-        guard let lock = try Failure.exitOnBadInput({ try RunLock(storePath: workspace.storePath) }) else {
+        guard let lock = try Failure.guarded({ try RunLock(storePath: workspace.storePath) }) else {
             Failure.printError("another verdant run (pid \(RunLock.holder(storePath: workspace.storePath))) is using \(workspace.storePath); use `verdant status` or `verdant cancel` meanwhile")
-            throw ExitCode(1)
+            throw ExitStatus.tasksFailedOrBusy.exitCode
         }
         return lock
     }
 
-    func execute() async throws -> SchedulerSnapshot {
+    func execute() async throws -> Outcome {
         let lock = try self.lock ?? Self.acquireLock(workspace)
         defer { withExtendedLifetime(lock) {} }
         let onTerminal = isatty(STDERR_FILENO) == 1
-        try LogSetup.bootstrap(logFile: workspace.logPath, quietStderr: onTerminal, verbose: verbose)
+        try Failure.guarded { try LogSetup.bootstrap(logFile: workspace.logPath, quietStderr: onTerminal, verbose: verbose) }
         let logger = Logger(label: "verdant.run")
 
-        let store = try Failure.exitOnBadInput { try workspace.openStore() }
+        let store = try Failure.guarded { try workspace.openStore() }
         // Requests left for a run that had ended (or died) before taking them are not this
         // run's: a stale pause or cancel-all must not act days later.
         for stale in try store.takeControlRequests() {
             logger.warning("ignored control request \(stale.seq) (\(stale.command.rawValue), sent \(stale.at)) left by no active run")
         }
-        let found = try Failure.exitOnBadInput { try workspace.discover() }
-        let added = try store.register(found.images)
-        let exclusions = try found.exclusionChanges(in: store)
-        try store.apply(exclusions)
-        logger.info("catalog: \(found.images.count) image(s) in \(workspace.parameters.dates.extendedStart)…\(workspace.parameters.dates.extendedEnd) and in area.geometry, \(added) new, \(exclusions.count) with a changed exclusion; queued \(found.count(.queued)), out of area \(found.count(.outOfArea)), excluded \(found.count(.excluded)), already done \(found.count(.skipped))")
+        let fingerprints = try Failure.guarded { try workspace.fingerprints() }
+        try Failure.guarded { try followParameters(store, fingerprints: fingerprints, logger: logger) }
 
-        let engine = try Failure.exitOnBadInput { try workspace.makeEngine() }
-        defer { engine.shutdown() }
-        let scheduler = Scheduler(store: store, engine: engine, settings: workspace.schedulerSettings,
+        let engine = try Failure.guarded { try workspace.makeEngine() }
+        let scheduler = Scheduler(store: store, engine: engine, settings: workspace.schedulerSettings(fingerprints: fingerprints),
                                   logger: Logger(label: "verdant.scheduler"))
         let signals = SignalTrap { await scheduler.stop() }
         defer { signals.cancel() }
 
-        let first = try store.counts(stage: .cloudMask)
+        let first = try store.totalCounts()
         let progress = ProgressLine(initiallyFinished: TaskState.final.reduce(0) { $0 + first[$1, default: 0] })
-        let watcher = Task { await Self.watch(scheduler.events, progress: progress, onTerminal: onTerminal, logger: logger) }
-        let last = try await scheduler.run()
+        let watcher = Task { await Self.watch(scheduler.subscribe(), progress: progress, onTerminal: onTerminal, logger: logger) }
+        let identity = RunIdentity(pid: getpid(), host: ProcessInfo.processInfo.hostName, parametersPath: workspace.parametersPath)
+        let last: SchedulerSnapshot
+        do {
+            last = try await Failure.guarded { try await scheduler.run(as: identity) }
+        } catch {
+            await engine.shutdown()
+            watcher.cancel()
+            throw error
+        }
+        await engine.shutdown()
         watcher.cancel()
         _ = await watcher.value
         if onTerminal { FileHandle.standardError.write(Data(("\r" + progress.render(last) + "\n").utf8)) }
         logger.info("finished: \(last.stateSummary())")
-        return last
+        try Failure.guarded { try store.finish() }
+        return Outcome(snapshot: last, signal: signals.received)
+    }
+
+    /// Brings the store into line with the parameters before anything is submitted: new
+    /// images registered, tasks the parameters no longer want out of the queue (and back when
+    /// wanted again), outputs made under other parameters redone, failed tasks with attempts
+    /// left tried again.
+    func followParameters(_ store: SQLiteStatusStore, fingerprints: [Stage: StageFingerprint], logger: Logger) throws {
+        for (stage, fingerprint) in fingerprints.sorted(by: { workspace.graph.rank($0.key) < workspace.graph.rank($1.key) }) {
+            let key = "fingerprint.\(stage.rawValue)"
+            if let old = try store.meta(key), old != fingerprint.lines.joined(separator: "\n") {
+                let changes = fingerprint.changes(from: old.split(separator: "\n").map(String.init))
+                logger.warning("parameters of stage \(stage) changed since the last run: \(changes.joined(separator: ", ")); its outputs made before are redone")
+            }
+        }
+        let (discovery, found) = try workspace.discover()
+        let plan = try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints)
+        let now = Date()
+        let added = try store.register(plan.newTasks, at: now)
+        for change in plan.inputChanges { try store.replaceInputs(of: change.key, with: change.inputs) }
+        try store.apply(plan.transitions, at: now)
+        for note in plan.notes { logger.warning("\(note)") }
+        for (stage, fingerprint) in fingerprints {
+            try store.setMeta("fingerprint.\(stage.rawValue)", fingerprint.lines.joined(separator: "\n"))
+        }
+        let p = workspace.parameters
+        logger.info("catalog: \(found.source): \(found.images.count) image(s), \(found.matching) in \(p.dates.extendedStart)…\(p.dates.extendedEnd) and area.geometry (wanted \(found.wanted), out of area \(found.outOfArea), excluded \(found.excluded)); \(found.failures.count) unreadable")
+        logger.info("store follows the parameters: \(added) new task(s); \(PlanReport.changeSummary(plan.summary))")
     }
 
     static func watch(_ events: AsyncStream<SchedulerEvent>, progress: ProgressLine, onTerminal: Bool, logger: Logger) async {
@@ -65,10 +112,6 @@ struct RunSession {
             case .cycle(let snap) where onTerminal && Date().timeIntervalSince(lastDraw) > 0.2:
                 lastDraw = Date()
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + progress.render(snap)).utf8))
-            case .paused:
-                logger.info("paused")
-            case .resumed:
-                logger.info("resumed")
             default:
                 break
             }
@@ -82,15 +125,24 @@ struct RunSession {
 final class SignalTrap: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
+    private var first: Int32?
+    private let lock = NSLock()
     private static let queue = DispatchQueue(label: "verdant.signals")
+
+    /// The first signal received, if any.
+    var received: Int32? { lock.lock(); defer { lock.unlock() }; return first }
 
     init(onFirst: @escaping @Sendable () async -> Void) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: Self.queue)
             source.setEventHandler { [unowned self] in
+                self.lock.lock()
                 self.count += 1
-                if self.count > 1 { exit(130) }
+                let again = self.count > 1
+                if self.first == nil { self.first = sig }
+                self.lock.unlock()
+                if again { exit(128 + sig) }
                 FileHandle.standardError.write(Data("\nverdant: stopping after the current step (again to quit now)\n".utf8))
                 Task { await onFirst() }
             }

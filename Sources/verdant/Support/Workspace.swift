@@ -6,11 +6,14 @@ import VerdantLocal
 import VerdantRaster
 import VerdantStore
 
-/// The parameters of a run and the parts built from them: store, catalog, land, engine.
+/// The parameters of a run and the parts built from them: store, catalog, discovery, the
+/// stage graph with its fingerprints, the engine.
 struct Workspace {
     var parameters: Parameters
     /// Absolute path of the parameters file.
     let parametersPath: String
+    /// The stages this verdant runs (masks, then NDVI).
+    var graph: StageGraph = .local
 
     static func load(_ path: String, checkFiles: Bool = true) throws -> Workspace {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -21,11 +24,6 @@ struct Workspace {
     var storePath: String { parameters.resolve(parameters.run.statusStore) }
     var logPath: String { parameters.resolve(parameters.run.logFile) }
 
-    var schedulerSettings: SchedulerSettings {
-        SchedulerSettings(stage: .cloudMask, nbTaskMax: parameters.run.nbTaskMax, refresh: parameters.run.refresh,
-                          maxAttempts: parameters.run.maxAttempts, retryBackoff: parameters.run.retryBackoff)
-    }
-
     var workers: Int {
         parameters.run.workers > 0 ? parameters.run.workers : ProcessInfo.processInfo.activeProcessorCount
     }
@@ -34,13 +32,31 @@ struct Workspace {
         try SQLiteStatusStore(path: storePath, readOnly: readOnly)
     }
 
-    func catalogItems() throws -> [CatalogItem] {
-        try StacCatalog.load(path: parameters.resolve(parameters.run.catalog),
-                             coefNormalisation: parameters.mask.coefNormalisation)
+    var catalog: Catalog {
+        LocalCatalog(path: parameters.resolve(parameters.run.catalog), coefNormalisation: parameters.mask.coefNormalisation)
     }
 
     func landArea() throws -> LandArea {
         try LandArea.load(path: parameters.resolve(parameters.area.landGeometry))
+    }
+
+    /// The land area's content, not its path: editing the file changes the masks' fingerprint.
+    func landDigest() throws -> String {
+        let path = parameters.resolve(parameters.area.landGeometry)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BadInput("\(path): cannot read area.land_geometry")
+        }
+        return Fingerprint.digest([UInt8](data))
+    }
+
+    func fingerprints() throws -> [Stage: StageFingerprint] {
+        StageFingerprint.all(parameters, graph: graph, landDigest: try landDigest())
+    }
+
+    func schedulerSettings(fingerprints: [Stage: StageFingerprint]) -> SchedulerSettings {
+        SchedulerSettings(graph: graph, fingerprints: fingerprints.mapValues(\.digest), nbTaskMax: parameters.run.nbTaskMax,
+                          refresh: parameters.run.refresh, maxAttempts: parameters.run.maxAttempts,
+                          retryBackoff: parameters.run.retryBackoff)
     }
 
     /// Ids listed in the exported-images JSON (keys are Earth Engine paths ending in the id).
@@ -54,21 +70,33 @@ struct Workspace {
         return Set(object.keys.map { String($0.split(separator: "/").last ?? Substring($0)) })
     }
 
-    func discover() throws -> Discovery.Result {
-        let land = try landArea()
-        let polygon = parameters.area.geometry
+    func discovery() throws -> Discovery {
+        Discovery(parameters: parameters,
+                  area: GDALAreaTests(geometry: parameters.area.geometry, land: try landArea()),
+                  exportedIds: try exportedIds())
+    }
+
+    /// The catalog's images with their verdicts under the current parameters.
+    func discover() throws -> (Discovery, Discovery.Result) {
+        let discovery = try discovery()
+        let listing = try catalog.list(CatalogQuery(parameters))
+        return (discovery, try discovery.discover(listing))
+    }
+
+    /// What a run would change in `store` (nil: no store yet) to follow the parameters.
+    func plan(_ found: Discovery.Result, discovery: Discovery, store: SQLiteStatusStore?,
+              fingerprints: [Stage: StageFingerprint]) throws -> ReconciliationPlan {
         let layout = self.layout
-        let discovery = Discovery(
-            parameters: parameters,
-            meetsGeometry: { try Footprint.intersects(geoJSON: $0.footprint, polygon: polygon) },
-            meetsLand: { try land.intersects(footprintGeoJSON: $0.footprint) },
-            isPublished: { layout.isPublished(imageId: $0, stage: .cloudMask) },
-            exportedIds: try exportedIds())
-        return try discovery.discover(try catalogItems())
+        let context = ReconciliationPlan.Context(
+            graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
+            stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
+            publishedFingerprint: { layout.publishedFingerprint($0) },
+            storedInputs: { try store?.inputKeys(of: $0) ?? [] })
+        return try ReconciliationPlan(found, discovery: discovery, context: context)
     }
 
     /// The engine named by `run.engine`; jobs of the local engine run as `verdant job` children.
-    func makeEngine() throws -> LocalEngine {
+    func makeEngine() throws -> any Engine {
         switch parameters.run.engine {
         case .local:
             let launcher = SubprocessLauncher(executable: Self.currentExecutable,

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The parameters that define each stage's output, as canonical `key=value` lines, and their
+/// digest. Two runs with the same fingerprint for a stage make the same outputs; a change
+/// (scale, the land area's content, the method, an upstream stage's fingerprint, the stage's
+/// version) makes every output of that stage and the stages after it out of date.
+/// Run settings (nb_task_max, refresh, workers…) are not part of it: they change how, not what.
+public struct StageFingerprint: Sendable, Equatable {
+    public var stage: Stage
+    public var lines: [String]
+    public var digest: String
+
+    /// `landDigest`: a digest of the land area's content (a file's bytes, an asset's id), so
+    /// editing the file counts as a change even when its path stays the same.
+    public static func all(_ p: Parameters, graph: StageGraph, landDigest: String) -> [Stage: StageFingerprint] {
+        var result: [Stage: StageFingerprint] = [:]
+        for spec in graph.specs {
+            var lines = ["stage=\(spec.stage.rawValue)", "version=\(spec.version)"]
+            lines += ownParameters(spec, p, landDigest: landDigest)
+            lines += spec.inputs.map { "input.\($0.rawValue)=\(result[$0]?.digest ?? "?")" }
+            result[spec.stage] = StageFingerprint(stage: spec.stage, lines: lines,
+                                                  digest: Fingerprint.digest(lines.joined(separator: "\n")))
+        }
+        return result
+    }
+
+    static func ownParameters(_ spec: StageSpec, _ p: Parameters, landDigest: String) -> [String] {
+        switch spec.stage {
+        case .cloudMask:
+            // Hollstein's trees read only the reflectances on the grid, restricted to land.
+            var lines = ["mask.method=\(p.mask.method.rawValue)", "area.scale=\(p.area.scale)",
+                         "mask.coef_normalisation=\(p.mask.coefNormalisation)", "land=\(landDigest)"]
+            switch p.mask.method {
+            case .hollstein: break
+            }
+            lines.sort()
+            return lines
+        case .ndvi:
+            // On the mask's own grid: nothing of its own beyond the mask's fingerprint.
+            return []
+        default:
+            // Block stages span the extended date range: the range is part of what they make.
+            return ["dates=\(p.dates.start)…\(p.dates.end)", "extended=\(p.dates.extendedStart)…\(p.dates.extendedEnd)",
+                    "area.scale=\(p.area.scale)"]
+        }
+    }
+
+    /// The lines of `self` that differ from `other`'s, for a log line such as
+    /// "cloudmask: area.scale=30.0 -> area.scale=20.0".
+    public func changes(from old: [String]) -> [String] {
+        let before = Set(old), after = Set(lines)
+        let removed = old.filter { !after.contains($0) }, added = lines.filter { !before.contains($0) }
+        if removed.count == added.count {
+            return zip(removed, added).map { "\($0) -> \($1)" }
+        }
+        return removed.map { "-\($0)" } + added.map { "+\($0)" }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import VerdantCore
+import VerdantRaster
+
+/// A static STAC catalog on disk as a `Catalog`: it lists every item (a static catalog cannot
+/// search); discovery filters them.
+public struct LocalCatalog: Catalog {
+    public let path: String
+    public let coefNormalisation: Double
+
+    public init(path: String, coefNormalisation: Double) {
+        self.path = path; self.coefNormalisation = coefNormalisation
+    }
+
+    public func list(_ query: CatalogQuery) throws -> CatalogListing {
+        let items = try StacCatalog.load(path: path, coefNormalisation: coefNormalisation)
+        return CatalogListing(source: "static STAC catalog \(path)", images: items.map(\.catalogImage))
+    }
+}
+
+extension CatalogItem {
+    /// What discovery and the store keep of an item; the job reads the item file again.
+    public var catalogImage: CatalogImage {
+        CatalogImage(id: id, acquired: datetime, end: endDatetime, tile: tile, footprint: footprint,
+                     cloudCover: cloudCover, source: itemPath)
+    }
+}
+
+/// Discovery's spatial tests through GDAL/OGR.
+public struct GDALAreaTests: AreaTests {
+    public let geometry: PolygonCoordinates
+    public let land: LandArea
+
+    public init(geometry: PolygonCoordinates, land: LandArea) {
+        self.geometry = geometry; self.land = land
+    }
+
+    public func meetsGeometry(_ footprint: String) throws -> Bool {
+        try Footprint.intersects(geoJSON: footprint, polygon: geometry)
+    }
+
+    public func meetsLand(_ footprint: String) throws -> Bool {
+        try land.intersects(footprintGeoJSON: footprint)
+    }
+}

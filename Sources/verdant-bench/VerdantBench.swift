@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+
+/// verdant-bench: the figures for the goals in the README, each printed with what it measured.
+@main
+struct VerdantBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verdant-bench",
+        abstract: "Benchmarks printing verdant's figures (build with -c release).",
+        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self])
+}
+
+struct SchedulerThroughput: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Bookkeeping with an instant engine: persisted transitions per second and peak RSS.")
+    @Option(help: "Images in the store.") var images = 100_000
+    @Option(name: .customLong("nb-task-max"), help: "Tasks in flight at once.") var nbTaskMax = 30
+    @Option(help: "Stages: 1 (masks only, the foundation's figure) or 2 (masks then NDVI).") var stages = 1
+    func validate() throws {
+        guard (1...2).contains(stages) else { throw ValidationError("--stages is 1 or 2") }
+    }
+    func run() async throws { try await runSchedulerBenchmark(images: images, nbTaskMax: nbTaskMax, stages: stages) }
+}
+
+struct SlotFilling: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fill",
+        abstract: "Time to fill the engine's slots with a slow, flaky engine (each call takes --latency; --unclear of the submissions get no clear answer).")
+    @Option(help: "Slots to fill (nb_task_max).") var slots = 3000
+    @Option(help: "Seconds per engine call.") var latency = 0.3
+    @Option(help: "Share of submissions answered unclearly (transient errors).") var unclear = 0.1
+    @Option(help: "Submissions on their way at once.") var concurrency = 24
+    func run() async throws {
+        try await runFillBenchmark(slots: slots, latency: latency, unclear: unclear, concurrency: concurrency)
+    }
+}
+
+struct CycleCost: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cycle",
+        abstract: "Scheduler cost of one cycle (poll, promote, admission, run state) with many tasks in flight in a large store.")
+    @Option(help: "Images in the store.") var images = 100_000
+    @Option(name: .customLong("in-flight"), help: "Tasks in flight.") var inFlight = 3000
+    @Option(help: "Cycles to time.") var cycles = 20
+    func run() async throws { try await runCycleBenchmark(images: images, inFlight: inFlight, cycles: cycles) }
+}
+
+struct HollsteinThroughput: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hollstein",
+        abstract: "The Hollstein cloud tests in pixels per second on the real 13-band scenes, I/O excluded.")
+    @Argument(help: "The shared data folder.") var data = "../shared/data"
+    func run() throws { try runHollsteinBenchmark(dataDirectory: data) }
+}
