@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "VerdantConfig", dependencies: ["VerdantCore", "TOMLKit"]),
         // StatusStore on SQLite through GRDB (WAL, migrations, journal).
         .target(name: "VerdantStore", dependencies: ["VerdantCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // posix_spawn extensions Swift's Glibc module does not import (closefrom in the child).
+        .target(name: "CSpawnShim"),
         // Everything that touches GDAL/OGR.
         .target(name: "VerdantRaster", dependencies: ["CGDAL"]),
         // Cloud tests as pure array code.
@@ -34,7 +36,7 @@ let package = Package(
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
-        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask"]),
+        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "CSpawnShim"]),
         .executableTarget(name: "verdant", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

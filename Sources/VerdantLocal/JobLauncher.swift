@@ -5,12 +5,12 @@ import VerdantCore
 public enum JobOutcome: Sendable, Equatable {
     case succeeded
     case cancelled
-    case failed(String)
+    case failed(JobFailure)
 }
 
 /// Runs one job to its end, writing into `directory`; blocks the calling worker thread.
-/// `isCancelled` turns true when the task is cancelled; the launcher must then stop the job
-/// within 2 seconds.
+/// `isCancelled` turns true when the task is cancelled; the launcher must then stop the job:
+/// promptly, and surely even when the job ignores being asked.
 public protocol JobLauncher: Sendable {
     func run(_ job: Job, requestId: String, into directory: URL, isCancelled: @escaping @Sendable () -> Bool) -> JobOutcome
 }
@@ -30,68 +30,82 @@ public struct InProcessLauncher: JobLauncher {
         } catch is CancellationError {
             return .cancelled
         } catch {
-            return .failed(String(describing: error))
+            return .failed(JobFailureClassifier(outputFolders: [directory.path]).classify(error))
         }
     }
 }
 
 /// Runs each job as a child process (`verdant job …`), so a job that crashes (a GDAL fault, an
 /// out-of-memory kill) fails only its own image, and a cancel can always stop it: SIGTERM,
-/// then SIGKILL one second later.
+/// then SIGKILL `killAfter` seconds later. The job's output comes through a pipe, so its own
+/// last words (`JobExitReport`) reach the record even when no file can be written.
 public struct SubprocessLauncher: JobLauncher {
     let executable: URL
     /// Arguments before the job's own (e.g. `["job", "--parameters", path]`).
     let arguments: [String]
+    /// The grace a job gets to stop by itself after SIGTERM.
+    static let killAfter = 1.0
+    /// How often the launcher looks at the job (exit, cancel) when it writes nothing.
+    static let tick = 0.02
 
     public init(executable: URL, arguments: [String]) {
         self.executable = executable; self.arguments = arguments
     }
 
     public func run(_ job: Job, requestId: String, into directory: URL, isCancelled: @escaping @Sendable () -> Bool) -> JobOutcome {
-        let logURL = directory.appendingPathComponent("job.log")
+        let output = JobOutputTail(logPath: directory.appendingPathComponent("job.log").path)
         let child: ChildProcess
         do {
             child = try ChildProcess(
                 executable: executable.path,
                 arguments: arguments + ["--source", job.source, "--image", job.id, "--stage", job.stage.rawValue,
                                         "--request-id", requestId, "--into", directory.path,
+<<<<<<< HEAD
                                         "--parent-pid", String(getpid())]
                     + job.inputs.flatMap { ["--input", "\($0.key)=\($0.output)"] },
                 output: logURL.path)
+=======
+                                        "--parent-pid", String(getpid())],
+                output: .pipe)
+>>>>>>> helper/process
         } catch {
-            return .failed(String(describing: error))
+            // No job can start (the executable is gone, no process slot): the machine's fault.
+            return .failed(JobFailure(kind: .machine, message: JobFailureClassifier.describe(error)))
         }
-        var termAt: Date?
-        var ended = child.poll()
-        while ended == nil {
-            if isCancelled() {
-                if termAt == nil {
-                    termAt = Date()
-                    child.signal(SIGTERM)
-                } else if Date().timeIntervalSince(termAt!) > 1 {
-                    child.signal(SIGKILL)
-                }
+        var termSentAt: Double?
+        var killSent = false
+        while child.exited() == nil {
+            let now = ProcessInfo.processInfo.systemUptime
+            if termSentAt == nil && isCancelled() {
+                child.signalGroup(SIGTERM)
+                termSentAt = now
+            } else if let sent = termSentAt, !killSent, now - sent >= Self.killAfter {
+                child.signalGroup(SIGKILL)
+                killSent = true
             }
-            usleep(20_000)
-            ended = child.poll()
+            child.awaitOutput(upTo: Self.tick)
+            output.append(child.readAvailableOutput() ?? [])
         }
-        // The job's own children (if any) go with it.
-        kill(-child.pid, SIGKILL)
-        if termAt != nil || isCancelled() { return .cancelled }
-        let tail = Self.lastLines(of: logURL, count: 5)
-        switch ended! {
+        // Exited but not yet reaped, so its process group cannot be anyone else's: what the job
+        // left running goes with it, and only then is the job collected.
+        child.signalGroup(SIGKILL)
+        output.append(child.readAvailableOutput() ?? [])
+        let ended = child.reap() ?? child.wait()
+        if termSentAt != nil || isCancelled() { return .cancelled }
+        return Self.outcome(of: ended, output: output)
+    }
+
+    static func outcome(of ended: ChildProcess.Termination, output: JobOutputTail) -> JobOutcome {
+        let tail = output.lastLines(5)
+        switch ended {
         case .exited(0):
             return .succeeded
         case .exited(let code):
-            return .failed(tail.isEmpty ? "job exited with code \(code)" : tail)
+            let message = JobExitReport.message(in: output.text) ?? (tail.isEmpty ? "job exited with code \(code)" : tail)
+            return .failed(JobFailure(kind: JobExitReport.kind(forExitCode: code), message: message))
         case .signalled(let signal):
-            return .failed("job crashed (signal \(signal))" + (tail.isEmpty ? "" : ": \(tail)"))
+            return .failed(JobFailure(kind: .retryable,
+                                      message: "job crashed (signal \(signal))" + (tail.isEmpty ? "" : ": \(tail)")))
         }
-    }
-
-    static func lastLines(of url: URL, count: Int) -> String {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return "" }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(count)
-        return lines.joined(separator: " | ")
     }
 }

@@ -151,7 +151,9 @@ public final class LocalEngine: Engine, @unchecked Sendable {
             do {
                 work = try layout.makeWorkDirectory(requestId: task.status.requestId ?? id)
             } catch {
-                finish(id, state: .failed, error: "cannot create a work folder: \(error)", output: nil)
+                // The output folder, not the image: every other job would fail the same way.
+                finish(id, state: .failed, error: "cannot create a work folder: \(JobFailureClassifier.describe(error))",
+                       failureKind: .machine, output: nil)
                 continue
             }
             outcome = launcher.run(task.job, requestId: task.status.requestId ?? id, into: work,
@@ -168,14 +170,15 @@ public final class LocalEngine: Engine, @unchecked Sendable {
                     }
                     finish(id, state: .succeeded, error: remark, output: output)
                 } catch {
-                    finish(id, state: .failed, error: String(describing: error), output: nil)
+                    finish(id, state: .failed, error: "cannot publish the result: \(JobFailureClassifier.describe(error))",
+                           failureKind: .machine, output: nil)
                 }
             case .cancelled:
                 try? FileManager.default.removeItem(at: work)
                 finish(id, state: .cancelled, error: "cancelled while running", output: nil)
-            case .failed(let message):
+            case .failed(let failure):
                 try? FileManager.default.removeItem(at: work)
-                finish(id, state: .failed, error: message, output: nil)
+                finish(id, state: .failed, error: failure.message, failureKind: failure.kind, output: nil)
             }
         }
     }
@@ -209,13 +212,15 @@ public final class LocalEngine: Engine, @unchecked Sendable {
         return tasks[id]?.cancelRequested ?? true
     }
 
-    private func finish(_ id: EngineTaskID, state: EngineTaskState, error: String?, output: String?) {
+    private func finish(_ id: EngineTaskID, state: EngineTaskState, error: String?, failureKind: FailureKind? = nil,
+                        output: String?) {
         condition.lock()
         busy -= 1
         condition.broadcast()
         if var task = tasks[id] {
             task.status.state = state
             task.status.error = error
+            task.status.failureKind = state == .failed ? failureKind : nil
             task.status.output = output
             task.status.progress = state == .succeeded ? 1 : task.status.progress
             tasks[id] = task

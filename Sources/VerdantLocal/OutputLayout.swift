@@ -118,7 +118,10 @@ public struct OutputLayout: Sendable {
             }
             code = errno
         }
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path,
-            NSLocalizedDescriptionKey: "cannot publish \(target.path): \(String(cString: strerror(code)))"])
+        var info: [String: Any] = [NSFilePathErrorKey: target.path,
+            NSLocalizedDescriptionKey: "cannot rename \(work.path) to \(target.path): \(String(cString: strerror(code)))"]
+        // The errno, where Foundation's own file errors keep it, for whoever sorts failures.
+        if let posix = POSIXErrorCode(rawValue: code) { info[NSUnderlyingErrorKey] = POSIXError(posix) }
+        throw CocoaError(.fileWriteUnknown, userInfo: info)
     }
 }

@@ -12,30 +12,76 @@ struct LocalEngineTests {
 
     func job(_ n: Int) -> Job { Job(imageId: Fixtures.imageId(n), stage: .cloudMask, source: "item.json") }
 
-    /// Polls until the task is terminal or `timeout` passes.
     func waitTerminal(_ engine: LocalEngine, _ id: EngineTaskID, timeout: Double = 10) async throws -> EngineTaskStatus {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let s = try await engine.poll([id]).first, s.state.isTerminal { return s }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
-        return try #require(try await engine.poll([id]).first)
+        try await engine.waitTerminal(id, timeout: timeout)
     }
 
-    @Test("a cancel stops a running job within 2 s, even one that ignores SIGTERM")
-    func cancelWithinTwoSeconds() async throws {
-        let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"),
-                                          arguments: ["-c", "trap '' TERM; sleep 30", "job"])
-        let (engine, dir) = engine(launcher: launcher)
-        defer { engine.shutdown(); try? FileManager.default.removeItem(at: dir) }
+    @Test("a cancel of a job that ignores SIGTERM escalates to SIGKILL: the job and its child are gone, the task CANCELLED")
+    func cancelEscalatesToKill() async throws {
+        let dir = Fixtures.temporaryDirectory("cancel")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let jobPidFile = dir.appendingPathComponent("job.pid"), childPidFile = dir.appendingPathComponent("child.pid")
+        // Both ignore SIGTERM (the child inherits the ignored disposition): only SIGKILL ends them.
+        let script = """
+            trap '' TERM
+            sleep 300 &
+            echo $! > '\(childPidFile.path)'
+            echo $$ > '\(jobPidFile.path)'
+            while :; do sleep 0.1; done
+            """
+        let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script, "job"])
+        let (engine, out) = engine(launcher: launcher)
+        defer { engine.shutdown(); try? FileManager.default.removeItem(at: out) }
         let id = try await engine.submit(job(0), requestId: "r0")
-        while try await engine.poll([id]).first?.state != .running { try await Task.sleep(nanoseconds: 10_000_000) }
-        try await Task.sleep(nanoseconds: 200_000_000)
-        let asked = Date()
+        let jobPid = try #require(ProcessTable.pid(writtenTo: jobPidFile, timeout: 15), "the job did not start")
+        let childPid = try #require(ProcessTable.pid(writtenTo: childPidFile, timeout: 15))
+        // Should the launcher fail to end them, the test does, rather than leave them behind.
+        defer { ProcessTable.killIfRunning([jobPid, childPid]) }
+        #expect(ProcessTable.isRunning(jobPid) && ProcessTable.isRunning(childPid))
+
         try await engine.cancel([id])
-        let status = try await waitTerminal(engine, id, timeout: 5)
-        #expect(status.state == .cancelled)
-        #expect(Date().timeIntervalSince(asked) < 2)
+        // The design is SIGTERM, then SIGKILL one second later; the deadline only has to hold on
+        // a loaded 2-core machine.
+        let status = try await waitTerminal(engine, id, timeout: 15)
+        #expect(status.state == .cancelled, "\(status)")
+        #expect(status.failureKind == nil)
+        #expect(waitUntil(5) { !ProcessTable.isRunning(jobPid) && !ProcessTable.isRunning(childPid) },
+                "still running after the cancel: job \(jobPid) \(ProcessTable.isRunning(jobPid)), child \(childPid) \(ProcessTable.isRunning(childPid))")
+    }
+
+    @Test("what a job leaves running is killed with it, even when the job succeeded")
+    func childrenGoWithTheJob() throws {
+        let dir = Fixtures.temporaryDirectory("orphans")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let childPidFile = dir.appendingPathComponent("child.pid")
+        let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"),
+                                          arguments: ["-c", "sleep 300 & echo $! > '\(childPidFile.path)'; exit 0", "job"])
+        let work = dir.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        // The child keeps the job's output pipe open: the launcher must see the exit anyway.
+        #expect(launcher.run(job(0), requestId: "r0", into: work, isCancelled: { false }) == .succeeded)
+        let childPid = try #require(ProcessTable.pid(writtenTo: childPidFile, timeout: 1))
+        defer { ProcessTable.killIfRunning([childPid]) }
+        #expect(waitUntil(5) { !ProcessTable.isRunning(childPid) }, "sleep \(childPid) outlived its job")
+    }
+
+    @Test("a job's last words reach the outcome through the pipe, however much it wrote before; job.log has it all")
+    func outputThroughThePipe() throws {
+        let dir = Fixtures.temporaryDirectory("pipe")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 300 kB, several times a pipe's buffer: a launcher that did not read as the job writes
+        // would leave the job blocked for ever.
+        let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", """
+            head -c 300000 /dev/zero | tr '\\0' x
+            echo
+            echo "verdant-job: permanent: $4: band B10 missing" >&2
+            exit 2
+            """, "job"])
+        let outcome = launcher.run(job(0), requestId: "r0", into: dir, isCancelled: { false })
+        #expect(outcome == .failed(JobFailure(kind: .permanent, message: "\(Fixtures.imageId(0)): band B10 missing")))
+        let log = try Data(contentsOf: dir.appendingPathComponent("job.log"))
+        #expect(log.count > 300_000)
+        #expect(String(decoding: log.suffix(200), as: UTF8.self).hasSuffix("band B10 missing\n"))
     }
 
     @Test("a job inherits no descriptor beyond stdin, stdout and stderr (no run lock, no database)")
@@ -53,26 +99,31 @@ struct LocalEngineTests {
         #expect(held > 3 && !fds.contains(Int(held)), "\(held) in \(fds)")
     }
 
-    @Test("a job that crashes or fails marks only its task FAILED, with the error")
+    @Test("a job that crashes or fails marks only its task FAILED, with its kind and its own message")
     func crashAndFailure() async throws {
         let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", """
             case "$4" in
               *00000) kill -SEGV $$ ;;
-              *00001) echo "band B10 unreadable" >&2; exit 3 ;;
+              *00001) echo "reading bands"; echo "verdant-job: permanent: band B10 unreadable" >&2; exit 2 ;;
+              *00002) echo "something odd" >&2; exit 1 ;;
               *) mkdir -p "${10}" && echo ok > "${10}/result.txt" ;;
             esac
             """, "job"])
         let (engine, dir) = engine(launcher: launcher)
         defer { engine.shutdown(); try? FileManager.default.removeItem(at: dir) }
         var ids: [EngineTaskID] = []
-        for n in 0..<3 { ids.append(try await engine.submit(job(n), requestId: "r\(n)")) }
+        for n in 0..<4 { ids.append(try await engine.submit(job(n), requestId: "r\(n)")) }
         let crashed = try await waitTerminal(engine, ids[0])
         let failed = try await waitTerminal(engine, ids[1])
-        let fine = try await waitTerminal(engine, ids[2])
+        let odd = try await waitTerminal(engine, ids[2])
+        let fine = try await waitTerminal(engine, ids[3])
         #expect(crashed.state == .failed && crashed.error?.contains("signal 11") == true, "\(crashed)")
-        #expect(failed.state == .failed && failed.error?.contains("band B10 unreadable") == true, "\(failed)")
-        #expect(fine.state == .succeeded)
-        #expect(engine.layout.isPublished(imageId: Fixtures.imageId(2), stage: .cloudMask))
+        #expect(crashed.failureKind == .retryable)
+        #expect(failed.state == .failed && failed.error == "band B10 unreadable", "\(failed)")
+        #expect(failed.failureKind == .permanent)
+        #expect(odd.state == .failed && odd.error == "something odd" && odd.failureKind == .retryable, "\(odd)")
+        #expect(fine.state == .succeeded && fine.failureKind == nil)
+        #expect(engine.layout.isPublished(imageId: Fixtures.imageId(3), stage: .cloudMask))
         #expect(!engine.layout.isPublished(imageId: Fixtures.imageId(0), stage: .cloudMask))
     }
 
@@ -117,6 +168,18 @@ struct LocalEngineTests {
         #expect(peak.value == 2)
         let all = try await engine.listAll(pageSize: 4)
         #expect(all.map(\.id) == ids)
+    }
+}
+
+extension LocalEngine {
+    /// Polls until the task is terminal or `timeout` passes (then returns it as it is).
+    func waitTerminal(_ id: EngineTaskID, timeout: Double) async throws -> EngineTaskStatus {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let s = try await poll([id]).first, s.state.isTerminal { return s }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return try #require(try await poll([id]).first)
     }
 }
 

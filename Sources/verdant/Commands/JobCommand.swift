@@ -7,9 +7,21 @@ import VerdantRaster
 /// One local job, run by the local engine as a child process (see SubprocessLauncher). Its
 /// settings come on the command line, fixed when the run started: editing parameters.toml
 /// during a run does not change the jobs of that run.
+///
+/// Exit codes, which the engine records as the failure's kind (`JobExitReport`): 0 done;
+/// 2 permanent, the input cannot heal by waiting (missing or unreadable source, missing band,
+/// invalid STAC item, unusable land file); 3 machine, the disk or the output folder is at fault
+/// (no space, quota, read-only, not writable, I/O error); 1 anything else, worth a retry.
+/// On failure the last stderr line is `verdant-job: <kind>: <message>`.
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "job", abstract: "Run one local job (used by the local engine).", shouldDisplay: false)
+        commandName: "job", abstract: "Run one local job (used by the local engine).",
+        discussion: """
+            Exit codes: 0 done; 2 permanent (the input cannot heal by waiting); 3 machine (disk \
+            full, output folder read-only or not writable, I/O error); 1 any other failure \
+            (retryable). On failure the last line on stderr is `verdant-job: <kind>: <message>`.
+            """,
+        shouldDisplay: false)
 
     @Option var scale: Double
     @Option(name: .customLong("coef-normalisation")) var coefNormalisation: Double
@@ -30,6 +42,21 @@ struct JobCommand: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try runJob()
+        } catch {
+            // The engine's folder of work folders is the job's output side too: the job creates
+            // its own work folder there when it is missing.
+            let outputSide = URL(fileURLWithPath: into).deletingLastPathComponent().path
+            let failure = error is BadInput
+                ? JobFailure(kind: .permanent, message: String(describing: error))
+                : JobFailureClassifier(outputFolders: [outputSide]).classify(error)
+            FileHandle.standardError.write(Data((JobExitReport.line(for: failure) + "\n").utf8))
+            throw ExitCode(JobExitReport.exitCode(for: failure.kind))
+        }
+    }
+
+    private func runJob() throws {
         let item = try StacCatalog.loadItem(path: source, coefNormalisation: coefNormalisation)
         guard item.id == image else { throw BadInput("\(source) holds \(item.id), not \(image)") }
         let parent = parentPid
