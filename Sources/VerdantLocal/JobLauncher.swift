@@ -60,14 +60,9 @@ public struct SubprocessLauncher: JobLauncher {
                 executable: executable.path,
                 arguments: arguments + ["--source", job.source, "--image", job.id, "--stage", job.stage.rawValue,
                                         "--request-id", requestId, "--into", directory.path,
-<<<<<<< HEAD
                                         "--parent-pid", String(getpid())]
                     + job.inputs.flatMap { ["--input", "\($0.key)=\($0.output)"] },
-                output: logURL.path)
-=======
-                                        "--parent-pid", String(getpid())],
                 output: .pipe)
->>>>>>> helper/process
         } catch {
             // No job can start (the executable is gone, no process slot): the machine's fault.
             return .failed(JobFailure(kind: .machine, message: JobFailureClassifier.describe(error)))
