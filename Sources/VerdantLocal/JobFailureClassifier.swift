@@ -50,7 +50,7 @@ public struct JobFailureClassifier: Sendable {
     private func classify(_ error: RasterError, message: String) -> JobFailure {
         switch error {
         case .fileNotFound, .cannotOpen, .notAVector, .noPolygonFeatures, .invalidGeometry,
-             .projectionFailed, .emptyIntersection:
+             .projectionFailed, .emptyIntersection, .notGeoreferenced, .gridMismatch:
             return JobFailure(kind: .permanent, message: message)
         case .writeFailed(let path, _):
             let folder = (path as NSString).deletingLastPathComponent
