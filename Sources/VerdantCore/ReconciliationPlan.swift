@@ -32,6 +32,10 @@ public struct ReconciliationPlan: Sendable {
         /// Outputs found in the output folder that were made under other parameters.
         public var outputsUnderOtherParameters = 0
         public var catalogFailures = 0
+        /// Tasks an earlier run left in flight, whose image is still wanted / no longer wanted
+        /// (the engine's reconciliation settles them first; unwanted ones leave the queue then).
+        public var inFlightWanted = 0
+        public var inFlightUnwanted = 0
 
         public var isEmpty: Bool {
             registered.isEmpty && changes.isEmpty && outputsUnderOtherParameters == 0 && catalogFailures == 0
@@ -164,6 +168,9 @@ private struct Planner {
 
     mutating func stored(_ ref: TaskRef, verdict: Discovery.Verdict) {
         let stage = ref.key.stage
+        if ref.state.isInFlight {
+            if verdict.isWanted { plan.summary.inFlightWanted += 1 } else { plan.summary.inFlightUnwanted += 1 }
+        }
         switch verdict {
         case .wanted:
             wanted(ref)

@@ -134,14 +134,6 @@ public final class ChildProcess: @unchecked Sendable {
         return reaped!
     }
 
-    // The first names, kept so the end-to-end tests written against them (crash, control)
-    // build unchanged; new code says what it does.
-    @available(*, deprecated, renamed: "reap()", message: "reap() names what it does: the pid is freed")
-    public func poll() -> Termination? { reap() }
-
-    @available(*, deprecated, renamed: "signalGroup(_:)")
-    public func signal(_ sig: Int32) { signalGroup(sig) }
-
     /// What the child wrote since the last call, without blocking (`.pipe` output only). Empty
     /// when there is nothing new; nil after the pipe's end (every writer, the child and what it
     /// left running, has closed it) was read, or when the output is not captured.

@@ -3,15 +3,19 @@ import GRDB
 import VerdantCore
 
 extension SQLiteStatusStore {
+    // Cached statements: commands resolve thousands of ids one by one, and compiling the
+    // query each time cost more than running it.
     public func record(_ key: TaskKey) throws -> TaskRecord? {
         try read { db in
-            try TaskRow.fetchOne(db, key: ["stage": key.stage.rawValue, "id": key.id])?.record
+            let statement = try db.cachedStatement(sql: "SELECT * FROM tasks WHERE stage = ? AND id = ?")
+            return try TaskRow.fetchOne(statement, arguments: [key.stage.rawValue, key.id])?.record
         }
     }
 
     public func records(id: String) throws -> [TaskRecord] {
         try read { db in
-            try TaskRow.filter(TaskRow.Columns.id == id).fetchAll(db).map(\.record)
+            let statement = try db.cachedStatement(sql: "SELECT * FROM tasks WHERE id = ?")
+            return try TaskRow.fetchAll(statement, arguments: [id]).map(\.record)
         }
     }
 

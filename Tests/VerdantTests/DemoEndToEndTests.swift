@@ -5,14 +5,14 @@ import VerdantStore
 
 @Suite("Demo end to end", .serialized)
 struct DemoEndToEndTests {
-    @Test("verdant demo masks the samples: valid COGs, cloudy scene cloudy, clear scenes clear, Berlin out of area")
+    @Test("verdant demo runs masks then NDVI on the samples: valid COGs, cloudy scene cloudy, clear scenes clear, Berlin out of area")
     func demoOnSamples() throws {
         let dir = Fixtures.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try VerdantProcess.sampleParameters(in: dir)
         let result = try VerdantProcess.run(["demo", "-p", parameters.path], in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(result.stdout.contains("masks: "))
+        #expect(result.stdout.contains("cloudmask: ") && result.stdout.contains("ndvi: "))
 
         let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/demo/status.sqlite").path, readOnly: true)
         let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
@@ -43,6 +43,27 @@ struct DemoEndToEndTests {
         // seed data README: 2015-08-20 is thick cloud; 2015-07-11, 08-30, 09-09 are clear.
         #expect(cloud["20150820"]! > 0.5)
         for day in ["20150711", "20150830", "20150909"] { #expect(cloud[day]! < 0.1, "\(day): \(cloud[day]!)") }
+
+        // Every mask has its NDVI, on the mask's grid, made after it.
+        let ndvi = try store.records(in: Set(TaskState.allCases), stage: .ndvi, limit: nil)
+        #expect(ndvi.count == 11)
+        #expect(ndvi.filter { $0.state == .completed }.count == 10)
+        #expect(ndvi.first { $0.tile == "33UUU" }?.state == .outOfArea)
+        for record in ndvi where record.state == .completed {
+            let output = try #require(record.output)
+            #expect(output.contains("/ndvi/\(record.id)/\(record.id).tif"))
+            let info = try VerdantProcess.gdalinfo(output)
+            let band = try #require((info["bands"] as? [[String: Any]])?.first)
+            #expect(band["type"] as? String == "Float32")
+            let mask = try #require(records.first { $0.id == record.id }?.output)
+            let maskInfo = try VerdantProcess.gdalinfo(mask)
+            #expect((info["size"] as? [Int]) == (maskInfo["size"] as? [Int]))
+            #expect((info["geoTransform"] as? [Double]) == (maskInfo["geoTransform"] as? [Double]))
+            let journal = try store.journal(limit: 100, imageId: record.id).reversed()
+            let maskDone = try #require(journal.firstIndex { $0.stage == .cloudMask && $0.to == .completed })
+            let ndviStart = try #require(journal.firstIndex { $0.stage == .ndvi && $0.to == .submitting })
+            #expect(maskDone < ndviStart)
+        }
     }
 
     @Test("bad parameters exit with code 2 and name the file, line and key")

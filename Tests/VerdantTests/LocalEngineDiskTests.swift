@@ -23,11 +23,11 @@ struct LocalEngineDiskTests {
 
     func run(_ source: String, outputRoot: URL, launcher: JobLauncher = Self.realJobs) async throws -> EngineTaskStatus {
         let engine = LocalEngine(workers: 1, layout: OutputLayout(root: outputRoot.path), launcher: launcher)
-        defer { engine.shutdown() }
-        let id = try await engine.submit(Job(imageId: Self.imageId, stage: .cloudMask, source: source), requestId: "disk-test")
+        defer { engine.shutdown(timeout: 3) }
+        let id = try await engine.submit(Job(id: Self.imageId, stage: .cloudMask, source: source), requestId: "disk-test")
         // A real job masks one small sample scene in well under a second when idle.
         let status = try await engine.waitTerminal(id, timeout: 60)
-        #expect(!engine.layout.isPublished(imageId: Self.imageId, stage: .cloudMask))
+        #expect(!engine.layout.isPublished(TaskKey(.cloudMask, Self.imageId)))
         return status
     }
 
@@ -62,7 +62,7 @@ struct LocalEngineDiskTests {
         defer { disk.unmount() }
         let mountPoint = disk.url
         let launcher = InProcessLauncher { job, _, work, _ in
-            try "mask".write(to: work.appendingPathComponent("\(job.imageId).tif"), atomically: false, encoding: .utf8)
+            try "mask".write(to: work.appendingPathComponent("\(job.id).tif"), atomically: false, encoding: .utf8)
             try TemporaryMount.remountReadOnly(mountPoint)
         }
         let status = try await run(Self.itemPath, outputRoot: disk.url, launcher: launcher)

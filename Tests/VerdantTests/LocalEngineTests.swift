@@ -10,7 +10,7 @@ struct LocalEngineTests {
         return (LocalEngine(workers: workers, layout: OutputLayout(root: dir.path), launcher: launcher), dir)
     }
 
-    func job(_ n: Int) -> Job { Job(imageId: Fixtures.imageId(n), stage: .cloudMask, source: "item.json") }
+    func job(_ n: Int) -> Job { Job(id: Fixtures.imageId(n), stage: .cloudMask, source: "item.json") }
 
     func waitTerminal(_ engine: LocalEngine, _ id: EngineTaskID, timeout: Double = 10) async throws -> EngineTaskStatus {
         try await engine.waitTerminal(id, timeout: timeout)
@@ -31,7 +31,7 @@ struct LocalEngineTests {
             """
         let launcher = SubprocessLauncher(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script, "job"])
         let (engine, out) = engine(launcher: launcher)
-        defer { engine.shutdown(); try? FileManager.default.removeItem(at: out) }
+        defer { engine.shutdown(timeout: 3); try? FileManager.default.removeItem(at: out) }
         let id = try await engine.submit(job(0), requestId: "r0")
         let jobPid = try #require(ProcessTable.pid(writtenTo: jobPidFile, timeout: 15), "the job did not start")
         let childPid = try #require(ProcessTable.pid(writtenTo: childPidFile, timeout: 15))
@@ -110,7 +110,7 @@ struct LocalEngineTests {
             esac
             """, "job"])
         let (engine, dir) = engine(launcher: launcher)
-        defer { engine.shutdown(); try? FileManager.default.removeItem(at: dir) }
+        defer { engine.shutdown(timeout: 3); try? FileManager.default.removeItem(at: dir) }
         var ids: [EngineTaskID] = []
         for n in 0..<4 { ids.append(try await engine.submit(job(n), requestId: "r\(n)")) }
         let crashed = try await waitTerminal(engine, ids[0])
@@ -123,8 +123,8 @@ struct LocalEngineTests {
         #expect(failed.failureKind == .permanent)
         #expect(odd.state == .failed && odd.error == "something odd" && odd.failureKind == .retryable, "\(odd)")
         #expect(fine.state == .succeeded && fine.failureKind == nil)
-        #expect(engine.layout.isPublished(imageId: Fixtures.imageId(3), stage: .cloudMask))
-        #expect(!engine.layout.isPublished(imageId: Fixtures.imageId(0), stage: .cloudMask))
+        #expect(engine.layout.isPublished(TaskKey(.cloudMask, Fixtures.imageId(3))))
+        #expect(!engine.layout.isPublished(TaskKey(.cloudMask, Fixtures.imageId(0))))
     }
 
     @Test("submit is idempotent on the request id, and a published result is adopted, not redone")
@@ -132,10 +132,10 @@ struct LocalEngineTests {
         let runs = Counter()
         let launcher = InProcessLauncher { job, _, dir, _ in
             runs.add(1)
-            try "mask".write(to: dir.appendingPathComponent("\(job.imageId).tif"), atomically: true, encoding: .utf8)
+            try "mask".write(to: dir.appendingPathComponent("\(job.id).tif"), atomically: true, encoding: .utf8)
         }
         let (engine, dir) = engine(launcher: launcher)
-        defer { engine.shutdown(); try? FileManager.default.removeItem(at: dir) }
+        defer { engine.shutdown(timeout: 3); try? FileManager.default.removeItem(at: dir) }
         let a = try await engine.submit(job(0), requestId: "same")
         let b = try await engine.submit(job(0), requestId: "same")
         #expect(a == b)
@@ -143,11 +143,11 @@ struct LocalEngineTests {
         #expect(runs.value == 1)
         // A new engine (after a crash) asked again for a published image: adopted at once.
         let (second, _) = (LocalEngine(workers: 1, layout: engine.layout, launcher: launcher), ())
-        defer { second.shutdown() }
+        defer { second.shutdown(timeout: 3) }
         let c = try await second.submit(job(0), requestId: "same")
         let status = try #require(try await second.poll([c]).first)
         #expect(status.state == .succeeded)
-        #expect(status.output == engine.layout.resultFile(imageId: Fixtures.imageId(0), stage: .cloudMask).path)
+        #expect(status.output == engine.layout.resultFile(TaskKey(.cloudMask, Fixtures.imageId(0))).path)
         #expect(runs.value == 1)
     }
 
@@ -161,7 +161,7 @@ struct LocalEngineTests {
             running.add(-1)
         }
         let (engine, dir) = engine(workers: 2, launcher: launcher)
-        defer { engine.shutdown(); try? FileManager.default.removeItem(at: dir) }
+        defer { engine.shutdown(timeout: 3); try? FileManager.default.removeItem(at: dir) }
         var ids: [EngineTaskID] = []
         for n in 0..<6 { ids.append(try await engine.submit(job(n), requestId: "w\(n)")) }
         for id in ids { #expect(try await waitTerminal(engine, id).state == .succeeded) }

@@ -168,7 +168,7 @@ struct SchedulerRemoteTests {
         let engine = InstantEngine(finishes: false)
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2, refresh: 3600))
         let run = Task { try await scheduler.run() }
-        #expect(try await Fixtures.eventually { try store.counts(stage: nil)[.ready, default: 0] == 2 })
+        #expect(try await Fixtures.eventually { try store.count(in: TaskState.inFlight) == 2 })
         try await Task.sleep(nanoseconds: 100_000_000)  // into its hour-long nap
         run.cancel()
         // Well under the hour: the deadline fails the test instead of hanging it.

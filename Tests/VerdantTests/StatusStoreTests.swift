@@ -74,16 +74,17 @@ struct StatusStoreTests {
     @Test func freshPathGetsTablesAndSchemaVersion() throws {
         let scratch = try ScratchStore()
         #expect(FileManager.default.fileExists(atPath: scratch.path))
-        #expect(try scratch.store.meta("schema_version") == "2")
+        #expect(try scratch.store.meta("schema_version") == "3")
         let tables = try scratch.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        #expect(Set(tables).isSuperset(of: ["images", "journal", "meta"]))
+        #expect(Set(tables).isSuperset(of: ["tasks", "task_inputs", "journal", "meta", "control", "run_state"]))
+        #expect(!tables.contains("images"))
         let indexes = try scratch.store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'images'")
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'")
         }
-        #expect(Set(indexes).isSuperset(of: ["images_by_stage_state", "images_queued_by_acquired",
-                                             "images_waiting_by_not_before", "images_by_task_id"]))
+        #expect(Set(indexes).isSuperset(of: ["tasks_by_stage_state", "tasks_queued_by_acquired", "tasks_in_flight",
+                                             "tasks_waiting_by_not_before", "tasks_waiting", "tasks_by_id"]))
         let mode = try scratch.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(try scratch.store.counts(stage: nil).isEmpty)
@@ -100,7 +101,7 @@ struct StatusStoreTests {
         #expect(try reopened.record(id: "A", stage: .cloudMask)?.state == .submitting)
         #expect(try reopened.record(id: "B", stage: .cloudMask)?.acquired == day(2))
         #expect(try reopened.meta("engine") == "local")
-        #expect(try reopened.meta("schema_version") == "2")
+        #expect(try reopened.meta("schema_version") == "3")
         #expect(try reopened.journal(limit: 10, imageId: nil).count == 3)
     }
 
@@ -135,17 +136,17 @@ struct StatusStoreTests {
     @Test func newerSchemaIsRefusedAndLeftAlone() throws {
         let scratch = try ScratchStore()
         try scratch.store.register([discovered("A")])
-        try scratch.store.setMeta("schema_version", "3")
+        try scratch.store.setMeta("schema_version", "4")
 
         let error = #expect(throws: StoreError.self) { try SQLiteStatusStore(path: scratch.path) }
         #expect(error?.description.contains("newer") == true)
         #expect(error?.description.contains(scratch.path) == true)
-        #expect(try scratch.store.meta("schema_version") == "3")
+        #expect(try scratch.store.meta("schema_version") == "4")
 
         // A migration this code does not know is refused just the same.
-        try scratch.store.setMeta("schema_version", "2")
+        try scratch.store.setMeta("schema_version", "3")
         try scratch.store.pool.write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v3 from the future')")
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v4 from the future')")
         }
         #expect(throws: StoreError.self) { try SQLiteStatusStore(path: scratch.path, readOnly: true) }
     }
@@ -233,7 +234,7 @@ struct StatusStoreTests {
                 let error = #expect(throws: IllegalTransition.self) {
                     try store.apply(Transition(imageId: id, from: from, to: to))
                 }
-                #expect(error == IllegalTransition(imageId: id, from: from, to: to))
+                #expect(error == IllegalTransition(key: TaskKey(.cloudMask, id), from: from, to: to))
                 #expect(try store.record(id: id, stage: .cloudMask) == before)
                 #expect(try store.journal(limit: 1_000, imageId: id) == journalBefore)
                 refused += 1
@@ -408,7 +409,7 @@ struct StatusStoreTests {
         let scratch = try ScratchStore()
         let store = scratch.store
         let now = day(10)
-        #expect(try store.nextRetryTime(stage: .cloudMask, now: now) == nil)
+        #expect(try store.nextRetryTime(now: now) == nil)
         try store.register([
             discovered("past", notBefore: day(9)),
             discovered("exactlyNow", notBefore: now),
@@ -416,13 +417,13 @@ struct StatusStoreTests {
             discovered("later", notBefore: day(11)),
             discovered("noBackoff"),
         ])
-        #expect(try store.nextRetryTime(stage: .cloudMask, now: now) == day(10, plusSeconds: 30))
-        #expect(try store.nextRetryTime(stage: .cloudMask, now: day(10, plusSeconds: 30)) == day(11))
-        #expect(try store.nextRetryTime(stage: .cloudMask, now: day(12)) == nil)
+        #expect(try store.nextRetryTime(now: now) == day(10, plusSeconds: 30))
+        #expect(try store.nextRetryTime(now: day(10, plusSeconds: 30)) == day(11))
+        #expect(try store.nextRetryTime(now: day(12)) == nil)
 
         // Only QUEUED images wait.
         try store.apply(Transition(imageId: "soon", from: .queued, to: .cancelled))
-        #expect(try store.nextRetryTime(stage: .cloudMask, now: now) == day(11))
+        #expect(try store.nextRetryTime(now: now) == day(11))
         // Without a clock argument the current time is used: these backoffs are all in the past.
         #expect(try store.nextRetryTime(now: Date()) == nil)
     }
@@ -495,6 +496,87 @@ struct StatusStoreTests {
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0 <= $1 })
         #expect(try reader.counts(stage: .cloudMask) == [.submitting: 400])
         #expect(try reader.journal(limit: 1, imageId: nil).first?.imageId == "img0399")
-        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).meta("schema_version") == "2")
+        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).meta("schema_version") == "3")
+    }
+
+    // MARK: Stages, inputs, run state
+
+    @Test func aVersion2StoreIsBroughtForwardKeepingEveryRow() throws {
+        let folder = Fixtures.temporaryDirectory("v2")
+        let path = folder.appendingPathComponent("status.sqlite").path
+        do {
+            // A store as the foundation left it: schema v2, one image half way, a pending request.
+            let pool = try DatabasePool(path: path)
+            try StoreSchema.migrator.migrate(pool, upTo: "v2 control requests")
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO images (id, stage, acquired, tile, footprint, source, state, request_id, attempts, updated_at)
+                    VALUES ('A', 'cloudmask', '2017-01-01 00:00:00.000', '33TVL', '{}', 'a.json', 'COMPLETED', 'r1', 2, '2017-01-02 00:00:00.000');
+                    INSERT INTO journal (at, image_id, stage, from_state, to_state) VALUES ('2017-01-02 00:00:00.000', 'A', 'cloudmask', 'RUNNING', 'COMPLETED');
+                    INSERT INTO control (at, command, image_ids) VALUES ('2017-01-02 00:00:00.000', 'cancel', 'A');
+                    """)
+            }
+            try pool.close()
+        }
+        let store = try SQLiteStatusStore(path: path)
+        #expect(try store.meta("schema_version") == "3")
+        let a = try #require(try store.record(TaskKey(.cloudMask, "A")))
+        #expect(a.state == .completed && a.attempts == 2 && a.submissions == 2 && a.requestId == "r1")
+        // No fingerprint: the next run counts its output as made under other parameters.
+        #expect(a.paramsHash == nil)
+        #expect(try store.journal(limit: 10, imageId: "A").count == 1)
+        #expect(try store.takeControlRequests().map(\.targets) == [["A"]])
+    }
+
+    @Test func inputsDependentsAndWaivers() throws {
+        let scratch = try ScratchStore()
+        let store = scratch.store
+        try store.register([discovered("A"), discovered("B")])
+        let block = NewTask(record: TaskRecord(id: "T33TVL", stage: .gapFill, acquired: day(0), tile: "33TVL", footprint: "{}",
+                                               cloudCover: nil, source: "33TVL", state: .waiting),
+                            inputs: [TaskKey(.cloudMask, "A"), TaskKey(.cloudMask, "B")])
+        try store.register([block])
+        let key = TaskKey(.gapFill, "T33TVL")
+        #expect(try store.dependents(of: [TaskKey(.cloudMask, "A")], in: [.waiting]) == [key])
+        #expect(try store.dependents(of: [TaskKey(.cloudMask, "A")], in: [.queued]).isEmpty)
+        try store.apply([Transition(imageId: "A", from: .queued, to: .cancelled)])
+        try store.waive([TaskKey(.cloudMask, "A")], of: key, reason: "test", at: day(1))
+        let inputs = try #require(try store.inputs(of: [key])[key])
+        #expect(inputs.count == 2)
+        #expect(inputs.first { $0.key.id == "A" }?.waived == true && inputs.first { $0.key.id == "A" }?.state == .cancelled)
+        #expect(inputs.first { $0.key.id == "B" }?.waived == false)
+        // Replacing the list keeps the waiver of a kept input.
+        try store.replaceInputs(of: key, with: [TaskKey(.cloudMask, "A")])
+        #expect(try store.inputs(of: [key])[key]?.map(\.waived) == [true])
+    }
+
+    @Test func counts_refs_and_runStateRoundTrip() throws {
+        let scratch = try ScratchStore()
+        let store = scratch.store
+        try store.register([discovered("A"), discovered("B", state: .waiting, stage: .ndvi)])
+        #expect(try store.counts() == [.cloudMask: [.queued: 1], .ndvi: [.waiting: 1]])
+        #expect(try store.count(in: [.queued, .waiting]) == 2)
+        #expect(try store.refs(in: [.waiting], stage: nil).map(\.key) == [TaskKey(.ndvi, "B")])
+        #expect(try store.runState() == nil)
+        let state = RunState(active: true, pid: 7, host: "h", startedAt: day(1), heartbeat: day(1, plusSeconds: 5), engine: "local",
+                             parametersPath: "/p.toml", nbTaskMax: 30, refresh: 30,
+                             hold: SubmissionHold(cause: .machine, reason: "disk full", since: day(1), nextProbe: day(2)),
+                             quota: EngineQuota(maxQueuedTasks: 3000, concurrentTasks: nil, queuedOrRunning: 12))
+        try store.saveRunState(state)
+        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).runState() == state)
+    }
+
+    @Test func afterFinishTheFileAloneHoldsTheStatus() throws {
+        let scratch = try ScratchStore()
+        try scratch.store.register((0..<50).map { discovered("img\($0)") })
+        try scratch.store.apply((0..<50).map { Transition(imageId: "img\($0)", from: .queued, to: .submitting) })
+        try scratch.store.finish()
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "-wal"))
+        // Copying the one file copies the status.
+        let copy = Fixtures.temporaryDirectory("copy").appendingPathComponent("copied.sqlite").path
+        try FileManager.default.copyItem(atPath: scratch.path, toPath: copy)
+        let copied = try SQLiteStatusStore(path: copy, readOnly: true)
+        #expect(try copied.counts(stage: nil) == [.submitting: 50])
+        #expect(try copied.journal(limit: 1000, imageId: nil).count == 100)
     }
 }

@@ -16,23 +16,33 @@ struct TaskStateTests {
         }
     }
 
-    @Test func discoveryEndsInQueuedOrAFinalState() {
+    @Test func discoveryEndsWaitingQueuedOrFinal() {
         let targets = TaskState.allowed[.discovered] ?? []
-        #expect(targets == [.queued, .outOfArea, .excluded, .skipped])
+        // FAILED: a catalog entry that could not be read is recorded with its problem.
+        #expect(targets == [.waiting, .queued, .outOfArea, .excluded, .skipped, .failed])
         #expect(!TaskState.discovered.canTransition(to: .submitting))
         #expect(!TaskState.discovered.canTransition(to: .completed))
     }
 
-    @Test func finalStatesOnlyLeaveByRequeueing() {
+    @Test func finalStatesLeaveOnlyToStartAgainOrForAnotherFinalReason() {
+        // Out of a final state only by starting again (a retry, a person, the parameters
+        // wanting it again or its output out of date) or by the parameters no longer wanting it.
         for state in TaskState.final {
             let exits = TaskState.allowed[state] ?? []
-            #expect(exits.isSubset(of: [.queued]), "\(state) leaves to \(exits)")
+            #expect(exits.isSubset(of: [.queued, .waiting, .excluded, .outOfArea, .skipped]), "\(state) leaves to \(exits)")
+            #expect(exits.isDisjoint(with: TaskState.inFlight), "\(state) jumps into flight")
         }
-        #expect(TaskState.allowed[.completed] == [])
-        #expect(TaskState.allowed[.outOfArea] == [])
-        #expect(TaskState.allowed[.skipped] == [])
+        // Done work is only ever redone, never taken out of the record by a parameter change.
+        #expect(TaskState.allowed[.completed] == [.queued, .waiting])
+        #expect(TaskState.allowed[.skipped] == [.queued, .waiting])
         #expect(TaskState.failed.canTransition(to: .queued))
         #expect(TaskState.cancelled.canTransition(to: .queued))
+    }
+
+    @Test func waitingStartsOnlyThroughTheQueue() {
+        #expect(TaskState.allowed[.waiting] == [.queued, .cancelled, .excluded, .outOfArea, .skipped])
+        #expect(!TaskState.waiting.canTransition(to: .submitting))
+        #expect(!TaskState.waiting.isInFlight && !TaskState.waiting.isFinal)
     }
 
     @Test func inFlightStatesCanAlwaysEndOrBeCancelled() {
@@ -58,8 +68,8 @@ struct TaskStateTests {
     }
 
     @Test func illegalTransitionNamesImageAndStates() {
-        let error = IllegalTransition(imageId: "S2A_X", from: .completed, to: .running)
-        #expect(error.description.contains("S2A_X"))
+        let error = IllegalTransition(key: TaskKey(.ndvi, "S2A_X"), from: .completed, to: .running)
+        #expect(error.description.contains("ndvi/S2A_X"))
         #expect(error.description.contains("COMPLETED -> RUNNING"))
     }
 

@@ -31,7 +31,7 @@ struct TerminalTests {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             screen = try tmux(["capture-pane", "-p", "-t", session])
-            if midway == nil, let line = screen.split(separator: "\n").first(where: { $0.contains("/44 done") && !$0.hasPrefix("44/44") }) {
+            if midway == nil, let line = screen.split(separator: "\n").first(where: { $0.contains("/88 tasks done") && !$0.hasPrefix("88/88") }) {
                 midway = String(line)
             }
             if screen.contains("EXIT=") { break }
@@ -39,10 +39,11 @@ struct TerminalTests {
         }
         let lines = screen.split(separator: "\n").map(String.init)
         #expect(midway != nil, "no live progress line seen:\n\(screen)")
-        #expect(midway?.contains("img/s") == true && midway?.contains("ETA") == true)
+        #expect(midway?.contains("tasks/s") == true && midway?.contains("ETA") == true)
         #expect(lines.contains("EXIT=0"), "\(screen)")
-        let final = try #require(lines.first { $0.hasPrefix("44/44 done") }, "\(screen)")
-        #expect(final.contains("COMPLETED 40") && final.contains("OUT_OF_AREA 4"))
+        // 44 images through two stages.
+        let final = try #require(lines.first { $0.hasPrefix("88/88 tasks done") }, "\(screen)")
+        #expect(final.contains("COMPLETED 80") && final.contains("OUT_OF_AREA 8"))
         // On a terminal the info log stays in the log file; the screen shows the line alone.
         #expect(!screen.contains("info verdant"))
         // One line updated in place, not one line per update.

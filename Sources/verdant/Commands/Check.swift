@@ -48,7 +48,9 @@ struct Check: AsyncParsableCommand {
             if TaskState.notStarted.contains(t.to) { pending += 1 }
         }
         pending += plan.summary.registered(.queued) + plan.summary.registered(.waiting)
-        let inFlight = TaskState.inFlight.reduce(0) { $0 + stored[$1, default: 0] }
-        print("  then process \(pending) task(s)\(inFlight > 0 ? ", after the \(inFlight) left in flight" : "")")
+        // Tasks an earlier run left in flight go back to the engine first; those still wanted
+        // are processed (or adopted), the others leave the queue.
+        let inFlight = plan.summary.inFlightWanted
+        print("  then process \(pending + inFlight) task(s)\(inFlight > 0 ? " (\(inFlight) of them left in flight by an earlier run)" : "")")
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import VerdantCore
 
-/// `verdant run`'s one live line on a terminal: done/total, counts per state, rate, ETA.
+/// `verdant run`'s one live line on a terminal: tasks done/total (all stages), counts per
+/// state, rate, ETA, and a pause or hold when there is one.
 struct ProgressLine {
     let started = Date()
     let initiallyFinished: Int
@@ -14,8 +15,9 @@ struct ProgressLine {
         let remaining = total - done
         let eta = rate > 0 ? Self.duration(Double(remaining) / rate) : "--"
         let states = snap.stateSummary(separator: " · ")
-        let pause = snap.paused ? " [PAUSED]" : ""
-        let line = "\(done)/\(total) done\(pause) | \(states) | \(String(format: "%.2f", rate)) img/s | ETA \(eta)"
+        var flags = snap.paused ? " [PAUSED]" : ""
+        if let hold = snap.hold { flags += " [HELD: \(hold.cause.rawValue)]" }
+        let line = "\(done)/\(total) tasks done\(flags) | \(states) | \(String(format: "%.2f", rate)) tasks/s | ETA \(eta)"
         return String(line.prefix(width))
     }
 

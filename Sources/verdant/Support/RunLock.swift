@@ -10,10 +10,15 @@ final class RunLock {
     /// nil when another process holds it; `holder` then names its pid if known.
     init?(storePath: String) throws {
         path = storePath + ".lock"
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+        } catch {
+            throw MachineError("\((path as NSString).deletingLastPathComponent): cannot create the folder of the status store: \(error.localizedDescription)")
+        }
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BadInput("\(path): cannot open the run lock: \(String(cString: strerror(errno)))") }
+        // Beside the store: a folder that cannot hold it is the machine's problem (exit 3).
+        guard fd >= 0 else { throw MachineError("\(path): cannot open the run lock: \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             return nil

@@ -49,11 +49,13 @@ struct RunSession {
             logger.warning("ignored control request \(stale.seq) (\(stale.command.rawValue), sent \(stale.at)) left by no active run")
         }
         let fingerprints = try Failure.guarded { try workspace.fingerprints() }
-        try Failure.guarded { try followParameters(store, fingerprints: fingerprints, logger: logger) }
-
         let engine = try Failure.guarded { try workspace.makeEngine() }
         let scheduler = Scheduler(store: store, engine: engine, settings: workspace.schedulerSettings(fingerprints: fingerprints),
                                   logger: Logger(label: "verdant.scheduler"))
+        // The engine first: tasks an earlier run left in flight are adopted or requeued, so the
+        // parameters then decide about every task that is not running.
+        try await Failure.guarded { try await scheduler.reconcile() }
+        try Failure.guarded { try followParameters(store, fingerprints: fingerprints, logger: logger) }
         let signals = SignalTrap { await scheduler.stop() }
         defer { signals.cancel() }
 
