@@ -13,7 +13,9 @@ extension Scheduler {
             var free = settings.nbTaskMax - (try inFlightCount())
             if let engineFree = lastQuota?.freeSlots { free = min(free, engineFree) }
             if let hold {
-                guard now() >= hold.nextProbe else { return }
+                // A used-up storage quota is lifted by the quotas read each cycle, not by a
+                // probe: an accepted export would only fail later.
+                guard hold.cause != .quota, now() >= hold.nextProbe else { return }
                 free = min(free, 1)
                 holdProbes += 1
                 setHold(SubmissionHold(cause: hold.cause, reason: hold.reason, since: hold.since,
@@ -126,7 +128,8 @@ extension Scheduler {
                 if case .failed(EngineError.unavailable(let outage, let message, let after)) = outcome {
                     if !stopSending { holdFor(outage, message, retryAfter: after) }
                     stopSending = true
-                } else if case .accepted = outcome, hold != nil, !storeTrouble, hold?.cause != .machine {
+                } else if case .accepted = outcome, let cause = hold?.cause, !storeTrouble,
+                          [.authentication, .unreachable, .queueFull].contains(cause) {
                     setHold(nil)  // a probe got through: the engine takes work again
                 }
                 if !stopSending && !stopRequested && next < jobs.count { launch() }

@@ -18,34 +18,34 @@ struct ControlEndToEndTests {
     }
 
     @Test("pause, resume and cancel --all from another process reach the running scheduler")
-    func controlFromAnotherProcess() throws {
+    func controlFromAnotherProcess() async throws {
         let dir = Fixtures.temporaryDirectory("control")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        defer { run.signalGroup(SIGKILL); run.wait() }
-        #expect(Fixtures.waitUntil { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
+        defer { run.signalGroup(SIGKILL); _ = run.wait() }  // already ended: returns at once
+        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
 
-        let pause = try VerdantProcess.run(["pause", "-p", parameters.path], in: dir)
+        let pause = try await VerdantProcess.run(["pause", "-p", parameters.path], in: dir)
         #expect(pause.status == 0, "\(pause.stderr)")
         let store = try SQLiteStatusStore(path: storePath, readOnly: true)
         // Once paused, what is in flight finishes and nothing new is submitted.
-        #expect(try Fixtures.waitUntil { try store.count(in: TaskState.inFlight) == 0 })
-        #expect(try Fixtures.waitUntil { try store.runState()?.paused == true })
+        #expect(try await Fixtures.eventually { try store.count(in: TaskState.inFlight) == 0 })
+        #expect(try await Fixtures.eventually { try store.runState()?.paused == true })
         let pausedCompleted = try store.counts(stage: nil)[.completed, default: 0]
-        usleep(1_500_000)
+        try await Task.sleep(nanoseconds: UInt64(1_500_000) * 1000)
         #expect(try store.counts(stage: nil)[.completed, default: 0] == pausedCompleted)
         #expect(try store.counts(stage: nil)[.queued, default: 0] > 0)
 
-        #expect(try VerdantProcess.run(["resume", "-p", parameters.path], in: dir).status == 0)
-        #expect(try Fixtures.waitUntil { try store.counts(stage: nil)[.completed, default: 0] > pausedCompleted })
+        #expect(try await VerdantProcess.run(["resume", "-p", parameters.path], in: dir).status == 0)
+        #expect(try await Fixtures.eventually { try store.counts(stage: nil)[.completed, default: 0] > pausedCompleted })
 
-        let cancel = try VerdantProcess.run(["cancel", "--all", "-p", parameters.path], in: dir)
+        let cancel = try await VerdantProcess.run(["cancel", "--all", "-p", parameters.path], in: dir)
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(cancel.stdout.contains("asked the running verdant"))
         // The run ends by itself once everything is cancelled or done.
-        #expect(Fixtures.waitUntil { run.exited() != nil })
+        #expect(await Fixtures.eventually { run.exited() != nil })
         let counts = try store.counts(stage: nil)
         #expect(counts[.cancelled, default: 0] > 0)
         #expect(counts[.queued, default: 0] == 0 && counts[.waiting, default: 0] == 0)
@@ -54,22 +54,22 @@ struct ControlEndToEndTests {
     }
 
     @Test("SIGINT stops the run cleanly with exit code 130; the next run finishes the work, nothing twice")
-    func interruptAndContinue() throws {
+    func interruptAndContinue() async throws {
         let dir = Fixtures.temporaryDirectory("sigint")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        #expect(Fixtures.waitUntil { self.storeCounts(storePath)[.completed, default: 0] >= 2 })
+        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 2 })
         kill(run.pid, SIGINT)
         // Interrupted with work left: not 0, so `verdant run && next` does not go on.
-        #expect(run.wait() == .exited(130))
+        #expect(await VerdantProcess.wait(run) == .exited(130))
         let store = try SQLiteStatusStore(path: storePath, readOnly: true)
         let midway = try store.counts(stage: nil)
         #expect(midway[.queued, default: 0] + midway[.waiting, default: 0] > 0, "the run finished before the signal: \(midway)")
         #expect(try store.runState()?.active == false)
 
-        let again = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let again = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(again.status == 0, "\(again.stderr)")
         for stage in [Stage.cloudMask, .ndvi] {
             let records = try store.records(in: Set(TaskState.allCases), stage: stage, limit: nil)
@@ -81,24 +81,24 @@ struct ControlEndToEndTests {
     }
 
     @Test("SIGTERM with work left exits 143")
-    func terminateExitCode() throws {
+    func terminateExitCode() async throws {
         let dir = Fixtures.temporaryDirectory("sigterm")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        #expect(Fixtures.waitUntil { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
+        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
         kill(run.pid, SIGTERM)
-        #expect(run.wait() == .exited(143))
+        #expect(await VerdantProcess.wait(run) == .exited(143))
     }
 
     @Test("status --json and check tell the state of a finished run, per stage")
-    func statusAndCheck() throws {
+    func statusAndCheck() async throws {
         let dir = Fixtures.temporaryDirectory("status")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try VerdantProcess.sampleParameters(in: dir)
-        #expect(try VerdantProcess.run(["run", "-p", parameters.path], in: dir).status == 0)
-        let status = try VerdantProcess.run(["status", "--json", "-p", parameters.path], in: dir)
+        #expect(try await VerdantProcess.run(["run", "-p", parameters.path], in: dir).status == 0)
+        let status = try await VerdantProcess.run(["status", "--json", "-p", parameters.path], in: dir)
         #expect(status.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(json["counts"] as? [String: Int] == ["COMPLETED": 20, "OUT_OF_AREA": 2])
@@ -108,9 +108,9 @@ struct ControlEndToEndTests {
         #expect(json["run_active"] as? Bool == false)
         #expect((json["run"] as? [String: Any])?["outcome"] as? String == "drained")
         #expect((json["last_transitions"] as? [Any])?.count == 10)
-        let text = try VerdantProcess.run(["status", "-p", parameters.path], in: dir)
+        let text = try await VerdantProcess.run(["status", "-p", parameters.path], in: dir)
         #expect(text.stdout.contains("cloudmask") && text.stdout.contains("ndvi"))
-        let check = try VerdantProcess.run(["check", "-p", parameters.path], in: dir)
+        let check = try await VerdantProcess.run(["check", "-p", parameters.path], in: dir)
         #expect(check.status == 0)
         #expect(check.stdout.contains("2015-06-01 … 2017-03-30"))
         #expect(check.stdout.contains("out of area (land):     1"))
@@ -118,16 +118,16 @@ struct ControlEndToEndTests {
     }
 
     @Test("narrowed dates: check says what the run will process, and the run processes exactly that")
-    func narrowedDatesBetweenRuns() throws {
+    func narrowedDatesBetweenRuns() async throws {
         let dir = Fixtures.temporaryDirectory("dates")
         defer { try? FileManager.default.removeItem(at: dir) }
         // A first run interrupted early leaves most images queued.
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        #expect(Fixtures.waitUntil { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
+        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
         kill(run.pid, SIGINT)
-        run.wait()
+        await VerdantProcess.wait(run)
         // Now only the 2015 images (5 dates x 4 copies) are wanted.
         let narrowedDir = dir.appendingPathComponent("narrowed", isDirectory: true)
         try FileManager.default.createDirectory(at: narrowedDir, withIntermediateDirectories: true)
@@ -136,7 +136,7 @@ struct ControlEndToEndTests {
             "workers": "2", "nb_task_max": "4", "refresh": "1",
             "catalog": "\"\(dir.appendingPathComponent("catalog/catalog.json").path)\"",
             "date_end": "\"2015-12-31\"", "nb_days_after": "0"])
-        let check = try VerdantProcess.run(["check", "-p", narrowed.path], in: dir)
+        let check = try await VerdantProcess.run(["check", "-p", narrowed.path], in: dir)
         #expect(check.status == 0, "\(check.stderr)")
         let store = try SQLiteStatusStore(path: storePath, readOnly: true)
         let done2015 = try store.records(in: [.completed], stage: nil, limit: nil).filter { $0.id.hasPrefix("2015") }.count
@@ -145,7 +145,7 @@ struct ControlEndToEndTests {
         let submittedBefore = try store.journal(after: 0, limit: 100_000).filter { $0.to == .submitting }.count
         #expect(check.stdout.contains("leaving the queue"))
 
-        let second = try VerdantProcess.run(["run", "-p", narrowed.path], in: dir)
+        let second = try await VerdantProcess.run(["run", "-p", narrowed.path], in: dir)
         #expect(second.status == 0, "\(second.stderr)")
         let records = try store.records(in: Set(TaskState.allCases), stage: nil, limit: nil)
         for record in records where !record.id.hasPrefix("2015") && record.state != .outOfArea {
@@ -160,12 +160,12 @@ struct ControlEndToEndTests {
         #expect(submittedNow.allSatisfy { $0.imageId.hasPrefix("2015") })
         #expect(records.filter { $0.id.hasPrefix("2015") && $0.state == .completed }.count == 40)
         // Widened again: they come back.
-        let recheck = try VerdantProcess.run(["check", "-p", parameters.path], in: dir)
+        let recheck = try await VerdantProcess.run(["check", "-p", parameters.path], in: dir)
         #expect(recheck.stdout.contains("come back"), "\(recheck.stdout)")
     }
 
     @Test("a failed image comes back: rerun with attempts left after the input is fixed, or `verdant retry`")
-    func retryAfterFixedInput() throws {
+    func retryAfterFixedInput() async throws {
         let dir = Fixtures.temporaryDirectory("retry")
         defer { try? FileManager.default.removeItem(at: dir) }
         let catalog = try VerdantProcess.enlargedCatalog(copies: 1, in: dir)
@@ -182,21 +182,21 @@ struct ControlEndToEndTests {
         let id = try #require(item["id"] as? String)
         let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"\(catalog.path)\"", "max_attempts": "2"])
 
-        let first = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let first = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(first.status == 1)
         let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/status.sqlite").path, readOnly: true)
         let failed = try #require(try store.record(TaskKey(.cloudMask, id)))
         #expect(failed.state == .failed && failed.attempts == 1, "a permanent failure is not retried")
         #expect(failed.error?.contains("B8A") == true)
         #expect(try store.record(TaskKey(.ndvi, id))?.state == .waiting)
-        let status = try VerdantProcess.run(["status", "-p", parameters.path], in: dir)
+        let status = try await VerdantProcess.run(["status", "-p", parameters.path], in: dir)
         #expect(status.stdout.contains("ndvi/\(id): input cloudmask/\(id) FAILED"), "\(status.stdout)")
 
         // Fixed; a rerun tries it again (1 attempt of 2 used).
         assets["B8A"]?["href"] = goodHref
         item["assets"] = assets
         try JSONSerialization.data(withJSONObject: item).write(to: itemURL)
-        let second = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let second = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try store.record(TaskKey(.cloudMask, id))?.state == .completed)
         #expect(try store.record(TaskKey(.ndvi, id))?.state == .completed)
@@ -204,19 +204,19 @@ struct ControlEndToEndTests {
         // Ids from a file: a completed task is not "retried".
         let ids = dir.appendingPathComponent("ids.txt")
         try "# one per line\n\(id)\n".write(to: ids, atomically: true, encoding: .utf8)
-        let retry = try VerdantProcess.run(["retry", "--from", ids.path, "-p", parameters.path], in: dir)
+        let retry = try await VerdantProcess.run(["retry", "--from", ids.path, "-p", parameters.path], in: dir)
         #expect(retry.status == 0)
         #expect(retry.stdout.contains("started 0 task(s)"), "completed tasks are not retried: \(retry.stdout)")
-        let unknown = try VerdantProcess.run(["retry", "nope", "-p", parameters.path], in: dir)
+        let unknown = try await VerdantProcess.run(["retry", "nope", "-p", parameters.path], in: dir)
         #expect(unknown.status == 2 && unknown.stderr.contains("no task nope"))
     }
 
     @Test("after a clean exit the store file alone is the status: copied without its WAL, or on a read-only disk, status and check read it")
-    func storeIsSelfContained() throws {
+    func storeIsSelfContained() async throws {
         let dir = Fixtures.temporaryDirectory("copy")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try VerdantProcess.sampleParameters(in: dir)
-        #expect(try VerdantProcess.run(["run", "-p", parameters.path], in: dir).status == 0)
+        #expect(try await VerdantProcess.run(["run", "-p", parameters.path], in: dir).status == 0)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         #expect(!FileManager.default.fileExists(atPath: storePath + "-wal"))
         // The file alone, on a read-only disk: a person who may only read it.
@@ -228,21 +228,21 @@ struct ControlEndToEndTests {
         try FileManager.default.createDirectory(at: paramsDir, withIntermediateDirectories: true)
         let readOnly = try VerdantProcess.sampleParameters(in: paramsDir, edits: [
             "status_store": "\"\(mount.url.appendingPathComponent("status.sqlite").path)\"", "output": "\"\(dir.appendingPathComponent("output").path)\""])
-        let status = try VerdantProcess.run(["status", "--json", "-p", readOnly.path], in: dir)
+        let status = try await VerdantProcess.run(["status", "--json", "-p", readOnly.path], in: dir)
         #expect(status.status == 0, "\(status.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(json["counts"] as? [String: Int] == ["COMPLETED": 20, "OUT_OF_AREA": 2])
-        let check = try VerdantProcess.run(["check", "-p", readOnly.path], in: dir)
+        let check = try await VerdantProcess.run(["check", "-p", readOnly.path], in: dir)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("then process 0 task(s)"))
         // A run cannot write there: the machine's problem, exit code 3, and nothing lost.
-        let run = try VerdantProcess.run(["run", "-p", readOnly.path], in: dir)
+        let run = try await VerdantProcess.run(["run", "-p", readOnly.path], in: dir)
         #expect(run.status == 3, "\(run.status): \(run.stderr)")
         #expect(run.stderr.contains("status.sqlite"))
     }
 
     @Test("cancel takes 10,000 ids from stdin in seconds, not a minute")
-    func tenThousandIdsFromStdin() throws {
+    func tenThousandIdsFromStdin() async throws {
         let dir = Fixtures.temporaryDirectory("many")
         defer { try? FileManager.default.removeItem(at: dir) }
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
@@ -258,7 +258,7 @@ struct ControlEndToEndTests {
         let ids = dir.appendingPathComponent("ids.txt")
         try (0..<10_000).map(Fixtures.imageId).joined(separator: "\n").write(to: ids, atomically: true, encoding: .utf8)
         let clock = Date()
-        let result = try VerdantProcess.run(["cancel", "--from", "-", "-p", parameters.path], in: dir, stdin: ids.path)
+        let result = try await VerdantProcess.run(["cancel", "--from", "-", "-p", parameters.path], in: dir, stdin: ids.path)
         let seconds = Date().timeIntervalSince(clock)
         print("cancel of 10,000 ids (20,000 tasks) from stdin: \(String(format: "%.1f", seconds)) s")
         #expect(result.status == 0, "\(result.stderr)")

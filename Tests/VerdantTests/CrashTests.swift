@@ -6,7 +6,7 @@ import VerdantStore
 @Suite("Crash safety", .serialized)
 struct CrashTests {
     @Test("kill -9 at random moments of a two-stage run, run again until done: every mask and NDVI exists exactly once, no NDVI before its mask")
-    func killNineUntilDone() throws {
+    func killNineUntilDone() async throws {
         let dir = Fixtures.temporaryDirectory("crash")
         defer { try? FileManager.default.removeItem(at: dir) }
         let catalog = try VerdantProcess.enlargedCatalog(copies: 4, in: dir)
@@ -18,7 +18,7 @@ struct CrashTests {
         for _ in 0..<40 {
             let process = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
             let delay = Double.random(in: 0.05...0.8, using: &generator)
-            usleep(UInt32(delay * 1e6))
+            try await Task.sleep(nanoseconds: UInt64(UInt32(delay * 1e6) * 1000))
             if let ended = process.reap() {
                 finishedByItself = ended == .exited(0)
                 if finishedByItself { break }
@@ -26,11 +26,11 @@ struct CrashTests {
             }
             // Only the run itself: its job children notice their parent is gone and stop.
             kill(process.pid, SIGKILL)
-            process.wait()
+            await VerdantProcess.wait(process)
             kills += 1
         }
         print("crash test: \(kills) kill -9, finished by itself: \(finishedByItself)")
-        let last = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let last = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(last.status == 0, "final run: \(last.stderr)")
         #expect(kills >= 3, "the runs ended too fast to be killed (\(kills) kills)")
 

@@ -6,11 +6,11 @@ import VerdantStore
 @Suite("Demo end to end", .serialized)
 struct DemoEndToEndTests {
     @Test("verdant demo runs masks then NDVI on the samples: valid COGs, cloudy scene cloudy, clear scenes clear, Berlin out of area")
-    func demoOnSamples() throws {
+    func demoOnSamples() async throws {
         let dir = Fixtures.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try VerdantProcess.sampleParameters(in: dir)
-        let result = try VerdantProcess.run(["demo", "-p", parameters.path], in: dir)
+        let result = try await VerdantProcess.run(["demo", "-p", parameters.path], in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("cloudmask: ") && result.stdout.contains("ndvi: "))
 
@@ -67,11 +67,11 @@ struct DemoEndToEndTests {
     }
 
     @Test("bad parameters exit with code 2 and name the file, line and key")
-    func badParametersExitTwo() throws {
+    func badParametersExitTwo() async throws {
         let dir = Fixtures.temporaryDirectory("badparams")
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["nb_task_max": "0"])
-        let result = try VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let result = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(result.status == 2)
         #expect(result.stderr.contains("parameters.toml:"))
         #expect(result.stderr.contains("run.nb_task_max"))

@@ -81,7 +81,7 @@ struct LocalEngineDiskTests {
         #expect(status.error?.contains(missing) == true, "\(status.error ?? "")")
 
         // The same through the command itself: the documented exit code and last stderr line.
-        let direct = try VerdantProcess.run(Self.jobSettings + [
+        let direct = try await VerdantProcess.run(Self.jobSettings + [
             "--source", missing, "--image", Self.imageId, "--request-id", "r", "--into", dir.appendingPathComponent("w").path], in: dir)
         #expect(direct.status == 2, "\(direct.stderr)")
         let lastLine = direct.stderr.split(separator: "\n").last.map(String.init) ?? ""

@@ -5,7 +5,11 @@ import VerdantLocal
 /// `verdant run` on a real terminal (tmux), read as a person reads it.
 @Suite("Terminal", .serialized)
 struct TerminalTests {
-    func tmux(_ arguments: [String]) throws -> String {
+    func tmux(_ arguments: [String]) async throws -> String {
+        try await VerdantProcess.offload { try Self.tmuxBlocking(arguments) }
+    }
+
+    static func tmuxBlocking(_ arguments: [String]) throws -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
@@ -15,7 +19,7 @@ struct TerminalTests {
     }
 
     @Test("the progress line updates in place while the run goes, and ends with the totals")
-    func progressLine() throws {
+    func progressLine() async throws {
         let dir = Fixtures.temporaryDirectory("tty")
         defer { try? FileManager.default.removeItem(at: dir) }
         let catalog = try VerdantProcess.enlargedCatalog(copies: 4, in: dir)
@@ -23,19 +27,19 @@ struct TerminalTests {
             "workers": "1", "nb_task_max": "2", "catalog": "\"\(catalog.path)\""])
         let session = "verdant-test-\(getpid())"
         let command = "'\(VerdantProcess.executable.path)' run -p '\(parameters.path)'; echo EXIT=$?; sleep 60"
-        _ = try tmux(["new-session", "-d", "-x", "120", "-y", "40", "-s", session, command])
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        _ = try await tmux(["new-session", "-d", "-x", "120", "-y", "40", "-s", session, command])
+        defer { _ = try? Self.tmuxBlocking(["kill-session", "-t", session]) }
 
         var midway: String?
         var screen = ""
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            screen = try tmux(["capture-pane", "-p", "-t", session])
+            screen = try await tmux(["capture-pane", "-p", "-t", session])
             if midway == nil, let line = screen.split(separator: "\n").first(where: { $0.contains("/88 tasks done") && !$0.hasPrefix("88/88") }) {
                 midway = String(line)
             }
             if screen.contains("EXIT=") { break }
-            usleep(100_000)
+            try await Task.sleep(nanoseconds: UInt64(100_000) * 1000)
         }
         let lines = screen.split(separator: "\n").map(String.init)
         #expect(midway != nil, "no live progress line seen:\n\(screen)")

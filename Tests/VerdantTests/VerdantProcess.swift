@@ -8,11 +8,32 @@ struct VerdantProcess {
         return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("verdant")
     }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    struct Result: Sendable { var status: Int32; var stdout: String; var stderr: String }
+
+    /// Runs blocking work on a thread of its own. Swift's cooperative pool has one thread per
+    /// core (two here): a test blocking one in waitpid or usleep starves every async test
+    /// running beside it, and their deadlines trip on a machine that is merely busy.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try work() })
+            }
+        }
+    }
+
+    /// Waits for a started child without holding a cooperative thread.
+    @discardableResult
+    static func wait(_ child: ChildProcess) async -> ChildProcess.Termination {
+        (try? await offload { child.wait() }) ?? .signalled(0)
+    }
 
     /// Runs to the end and captures its output (stdout and stderr together in `stderr`,
     /// stdout alone in `stdout`).
-    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil) async throws -> Result {
+        try await offload { try runBlocking(arguments, in: directory, stdin: stdin) }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: URL, stdin: String? = nil) throws -> Result {
         let out = directory.appendingPathComponent("out-\(UUID().uuidString).txt").path
         let err = directory.appendingPathComponent("err-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: err) }
