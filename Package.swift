@@ -33,12 +33,14 @@ let package = Package(
         // Cloud tests as pure array code.
         .target(name: "VerdantMask", dependencies: [],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // swift-log handlers: the log file, and stderr behind a gate a full-screen view closes.
+        .target(name: "VerdantLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
         .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "CSpawnShim"]),
         .executableTarget(name: "verdant", dependencies: [
-            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal",
+            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -48,7 +50,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
-            "VerdantCore", "VerdantTesting", "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
+            "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
         ]),
     ]
 )

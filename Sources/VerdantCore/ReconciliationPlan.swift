@@ -57,15 +57,14 @@ public struct ReconciliationPlan: Sendable {
         /// The stored inputs of a block task.
         public var storedInputs: (TaskKey) throws -> [TaskKey]
         public var blocks: BlockPlanner
-        public var now: Date
 
         public init(graph: StageGraph, fingerprints: [Stage: String], maxAttempts: Int, stored: [TaskRef],
                     publishedFingerprint: @escaping (TaskKey) -> String?,
                     storedInputs: @escaping (TaskKey) throws -> [TaskKey] = { _ in [] },
-                    blocks: BlockPlanner = TileBlockPlanner(), now: Date = Date()) {
+                    blocks: BlockPlanner = TileBlockPlanner()) {
             self.graph = graph; self.fingerprints = fingerprints; self.maxAttempts = maxAttempts
             self.stored = stored; self.publishedFingerprint = publishedFingerprint
-            self.storedInputs = storedInputs; self.blocks = blocks; self.now = now
+            self.storedInputs = storedInputs; self.blocks = blocks
         }
     }
 

@@ -38,6 +38,7 @@ extension Scheduler {
     func watchControlRequests(heartbeat: Bool) -> Task<Void, Never>? {
         let channel = store as? ControlChannel
         guard channel != nil || heartbeat else { return nil }
+        let clock = now
         return Task { [weak self] in
             var lastBeat = Date.distantPast
             while !Task.isCancelled {
@@ -48,8 +49,8 @@ extension Scheduler {
                         await self.warn("control request failed: \(error)")
                     }
                 }
-                if heartbeat && Date().timeIntervalSince(lastBeat) >= RunState.heartbeatInterval {
-                    lastBeat = Date()
+                if heartbeat && clock().timeIntervalSince(lastBeat) >= RunState.heartbeatInterval {
+                    lastBeat = clock()
                     try? await self.beat()
                 }
             }

@@ -119,7 +119,7 @@ public protocol StatusStore: AnyObject, Sendable {
 
 public extension StatusStore {
     @discardableResult
-    func apply(_ transition: Transition, at: Date = Date()) throws -> TaskRecord {
+    func apply(_ transition: Transition, at: Date) throws -> TaskRecord {
         try apply([transition], at: at)[0]
     }
 

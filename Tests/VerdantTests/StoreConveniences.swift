@@ -9,6 +9,9 @@ extension StatusStore {
     @discardableResult
     func apply(_ transitions: [Transition]) throws -> [TaskRecord] { try apply(transitions, at: Date()) }
 
+    @discardableResult
+    func apply(_ transition: Transition) throws -> TaskRecord { try apply([transition], at: Date())[0] }
+
     func record(id: String, stage: Stage) throws -> TaskRecord? { try record(TaskKey(stage, id)) }
 
     func counts(stage: Stage?) throws -> [TaskState: Int] {

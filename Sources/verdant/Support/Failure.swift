@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VerdantCore
 import VerdantLocal
+import VerdantLogging
 import VerdantRaster
 
 /// Turns errors about the user's input or the machine into a message on stderr and the exit
@@ -36,7 +37,7 @@ enum Failure {
             case .unwritable: return .machine
             case .invalid: return .badInput
             }
-        case is MachineError:
+        case is MachineError, is LogFileError:
             return .machine
         default:
             return isMachine(error) ? .machine : nil

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import VerdantCore
 import VerdantLocal
+import VerdantLogging
 import VerdantStore
 
 /// What `verdant run` and `verdant demo` share: lock, logs, reconciliation with the parameters,

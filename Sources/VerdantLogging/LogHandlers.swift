@@ -2,11 +2,11 @@ import Foundation
 import Logging
 
 /// swift-log handler appending lines to the run's log file (the original's logs/logs.log).
-struct FileLogHandler: LogHandler {
-    final class Sink: @unchecked Sendable {
+public struct FileLogHandler: LogHandler {
+    public final class Sink: @unchecked Sendable {
         let handle: FileHandle
         let lock = NSLock()
-        init(path: String) throws {
+        public init(path: String) throws {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
             if !FileManager.default.fileExists(atPath: path) {
@@ -15,7 +15,7 @@ struct FileLogHandler: LogHandler {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             handle.seekToEndOfFile()
         }
-        func write(_ line: String) {
+        public func write(_ line: String) {
             lock.lock(); defer { lock.unlock() }
             handle.write(Data(line.utf8))
         }
@@ -23,16 +23,18 @@ struct FileLogHandler: LogHandler {
 
     let label: String
     let sink: Sink
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public init(label: String, sink: Sink) { self.label = label; self.sink = sink }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                    file: String, function: String, line: UInt) {
         let stamp = ISO8601DateFormatter().string(from: Date())
         sink.write("\(stamp) \(level.rawValue.uppercased()) [\(label)] \(message)\n")
     }
@@ -40,57 +42,65 @@ struct FileLogHandler: LogHandler {
 
 /// Lets a full-screen view silence the log on stderr (it would tear the screen) while the log
 /// file keeps everything; the view turns it back on when it leaves the screen.
-final class StderrGate: @unchecked Sendable {
+public final class StderrGate: @unchecked Sendable {
     private let lock = NSLock()
     private var open = true
-    var isOpen: Bool { lock.lock(); defer { lock.unlock() }; return open }
-    func silence() { lock.lock(); open = false; lock.unlock() }
-    func restore() { lock.lock(); open = true; lock.unlock() }
+    public init() {}
+    public var isOpen: Bool { lock.lock(); defer { lock.unlock() }; return open }
+    public func silence() { lock.lock(); open = false; lock.unlock() }
+    public func restore() { lock.lock(); open = true; lock.unlock() }
 }
 
-/// The stderr handler behind the gate.
-struct GatedStderrHandler: LogHandler {
-    var inner: StreamLogHandler
-    let gate: StderrGate
+/// A handler (stderr's) behind the gate.
+public struct GatedLogHandler<Inner: LogHandler>: LogHandler {
+    public var inner: Inner
+    public let gate: StderrGate
 
-    var logLevel: Logger.Level {
+    public init(_ inner: Inner, gate: StderrGate) { self.inner = inner; self.gate = gate }
+
+    public var logLevel: Logger.Level {
         get { inner.logLevel }
         set { inner.logLevel = newValue }
     }
-    var metadata: Logger.Metadata {
+    public var metadata: Logger.Metadata {
         get { inner.metadata }
         set { inner.metadata = newValue }
     }
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
         set { inner[metadataKey: key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
              file: String, function: String, line: UInt) {
         guard gate.isOpen else { return }
         inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
     }
 }
 
-enum LogSetup {
-    static let stderrGate = StderrGate()
+public enum LogSetup {
+    public static let stderrGate = StderrGate()
 
     /// Logs go to the log file and to stderr; with a progress line on a terminal, stderr gets
     /// only warnings so the line stays readable. `stderrGate` silences stderr entirely.
-    static func bootstrap(logFile: String, quietStderr: Bool, verbose: Bool) throws {
+    public static func bootstrap(logFile: String, quietStderr: Bool, verbose: Bool) throws {
         let sink: FileLogHandler.Sink
         do {
             sink = try FileLogHandler.Sink(path: logFile)
         } catch {
-            throw MachineError("\(logFile): cannot open the log file: \(error.localizedDescription)")
+            throw LogFileError(description: "\(logFile): cannot open the log file: \(error.localizedDescription)")
         }
         LoggingSystem.bootstrap { label in
             var file = FileLogHandler(label: label, sink: sink)
             file.logLevel = verbose ? .debug : .info
             var stderr = StreamLogHandler.standardError(label: label)
             stderr.logLevel = quietStderr ? .warning : (verbose ? .debug : .info)
-            return MultiplexLogHandler([file, GatedStderrHandler(inner: stderr, gate: stderrGate)])
+            return MultiplexLogHandler([file, GatedLogHandler(stderr, gate: stderrGate)])
         }
     }
+}
+
+/// The log file cannot be opened (its folder is read-only, the disk is full): the machine's.
+public struct LogFileError: Error, CustomStringConvertible {
+    public let description: String
 }
