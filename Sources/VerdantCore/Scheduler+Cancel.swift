@@ -79,10 +79,6 @@ extension Scheduler {
         wake()
     }
 
-    var unnamedCancelsPending: Bool {
-        (try? store.count(in: [.cancelling])).map { $0 > 0 } ?? false
-    }
-
     /// CANCELLING tasks the engine never named (their submission's outcome was unclear): the
     /// same request is sent again — the engine answers with the task it has, or starts it —
     /// and the task it names is cancelled. A clear refusal means nothing runs: CANCELLED.

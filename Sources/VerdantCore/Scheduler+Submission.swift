@@ -29,7 +29,9 @@ extension Scheduler {
             }
             guard !batch.isEmpty else { return }
             tried.formUnion(batch.map(\.key))
-            let chunk = max(1, engine.submissionConcurrency * 4)
+            // Large enough that an engine answering at once costs two commits per few hundred
+            // tasks, small enough that a slow engine's answers reach the store every few seconds.
+            let chunk = max(256, engine.submissionConcurrency * 4)
             for start in stride(from: 0, to: batch.count, by: chunk) {
                 guard !paused && !stopRequested else { return }
                 let held = hold != nil
@@ -94,8 +96,10 @@ extension Scheduler {
         // Read again: a cancel may have come in while the engine was answering.
         var answers: [Transition] = []
         var cancelNow: [String] = []
+        let submitting = Dictionary(try store.refs(in: [.submitting], stage: nil).map { ($0.key, $0) },
+                                    uniquingKeysWith: { a, _ in a })
         for request in requests {
-            guard let current = try store.record(request.key), current.state == .submitting else { continue }
+            guard let current = submitting[request.key] else { continue }
             let outcome = outcomes[request.key] ?? .notSent
             let cancelAsked = cancelAfterSubmit.remove(current.key) != nil
             answers += transitions(for: outcome, of: current, cancelAsked: cancelAsked)
@@ -112,33 +116,62 @@ extension Scheduler {
         let width = max(1, engine.submissionConcurrency)
         var outcomes: [TaskKey: SubmitOutcome] = [:]
         var stopSending = false
-        await withTaskGroup(of: (TaskKey, SubmitOutcome).self) { group in
-            var next = 0
-            func launch() {
-                let (job, requestId) = jobs[next]
-                next += 1
-                group.addTask {
-                    do { return (job.key, .accepted(try await engine.submit(job, requestId: requestId))) }
-                    catch { return (job.key, .failed(error)) }
+        // Detached submissions reporting through a stream, not a task group: task groups read
+        // back corrupted results inside this actor in release builds of Swift 6.3 (reproduced
+        // outside verdant with a dozen lines). Every launched submission is waited for.
+        if width == 1 {
+            // One at a time (an engine that answers at once): no task per submission.
+            for (job, requestId) in jobs where !stopSending && !stopRequested {
+                do {
+                    outcomes[job.key] = .accepted(try await engine.submit(job, requestId: requestId))
+                    if let cause = hold?.cause, !storeTrouble, [.authentication, .unreachable, .queueFull].contains(cause) { setHold(nil) }
+                } catch {
+                    outcomes[job.key] = .failed(error)
+                    if case EngineError.unavailable(let outage, let message, let after) = error {
+                        holdFor(outage, message, retryAfter: after)
+                        stopSending = true
+                    }
                 }
             }
-            while next < jobs.count && next < width { launch() }
-            for await (key, outcome) in group {
-                outcomes[key] = outcome
-                if case .failed(EngineError.unavailable(let outage, let message, let after)) = outcome {
-                    if !stopSending { holdFor(outage, message, retryAfter: after) }
-                    stopSending = true
-                } else if case .accepted = outcome, let cause = hold?.cause, !storeTrouble,
-                          [.authentication, .unreachable, .queueFull].contains(cause) {
-                    setHold(nil)  // a probe got through: the engine takes work again
-                }
-                if !stopSending && !stopRequested && next < jobs.count { launch() }
+            return outcomes
+        }
+        let (answers, reply) = AsyncStream.makeStream(of: (Int, Result<EngineTaskID, Error>).self)
+        var next = 0, running = 0
+        func launch() {
+            let (job, requestId) = jobs[next], index = next
+            next += 1
+            running += 1
+            Task.detached {
+                do { reply.yield((index, .success(try await engine.submit(job, requestId: requestId)))) }
+                catch { reply.yield((index, .failure(error))) }
             }
         }
+        while running < width && next < jobs.count { launch() }
+        if running > 0 {
+            for await (index, result) in answers {
+                running -= 1
+                switch result {
+                case .success(let taskId):
+                    outcomes[jobs[index].job.key] = .accepted(taskId)
+                    if let cause = hold?.cause, !storeTrouble, [.authentication, .unreachable, .queueFull].contains(cause) {
+                        setHold(nil)  // a probe got through: the engine takes work again
+                    }
+                case .failure(let error):
+                    outcomes[jobs[index].job.key] = .failed(error)
+                    if case EngineError.unavailable(let outage, let message, let after) = error {
+                        if !stopSending { holdFor(outage, message, retryAfter: after) }
+                        stopSending = true
+                    }
+                }
+                if !stopSending && !stopRequested && next < jobs.count { launch() }
+                if running == 0 { break }
+            }
+        }
+        reply.finish()
         return outcomes
     }
 
-    func transitions(for outcome: SubmitOutcome, of current: TaskRecord, cancelAsked: Bool) -> [Transition] {
+    func transitions(for outcome: SubmitOutcome, of current: TaskRef, cancelAsked: Bool) -> [Transition] {
         switch outcome {
         case .accepted(let taskId):
             var accepted = Transition(current, to: .ready, detail: "task \(taskId)")

@@ -177,9 +177,9 @@ public actor Scheduler {
         try await pollInFlight()
     }
 
-    /// Nothing queued and nothing in flight (one COUNT, no rows read).
+    /// Nothing queued and nothing in flight (index lookups, no rows read).
     func isDrained() throws -> Bool {
-        try store.count(in: TaskState.inFlight.union([.queued])) == 0
+        try !store.hasTasks(in: TaskState.inFlight.union([.queued]))
     }
 
     func inFlightCount() throws -> Int {
@@ -193,7 +193,7 @@ public actor Scheduler {
         } else if !paused, try inFlightCount() < settings.nbTaskMax, let retry = try store.nextRetryTime(now: now()) {
             wait = min(wait, max(0, retry.timeIntervalSince(now())))
         }
-        if unnamedCancelsPending { wait = min(wait, settings.unclearRetry) }
+        if try store.hasTasks(in: [.cancelling]) { wait = min(wait, settings.unclearRetry) }
         nextPoll = now().addingTimeInterval(wait)
         return wait
     }

@@ -89,6 +89,8 @@ public protocol StatusStore: AnyObject, Sendable {
     func refs(in states: Set<TaskState>, stage: Stage?) throws -> [TaskRef]
     /// Tasks in `states` across all stages, counted without reading them.
     func count(in states: Set<TaskState>) throws -> Int
+    /// Whether any task is in `states`: stops at the first (a count would walk 100,000 queued).
+    func hasTasks(in states: Set<TaskState>) throws -> Bool
     /// QUEUED tasks of `stage` whose backoff has passed, oldest acquisition first.
     func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [TaskRecord]
     /// Earliest `notBefore` after `now` among QUEUED tasks, if any.

@@ -7,8 +7,8 @@ import VerdantCore
 /// work already published for the image instead of doing it again.
 public final class LocalEngine: Engine, @unchecked Sendable {
     public let name = "local"
-    /// Submissions only queue a job in memory: the scheduler may send many at once.
-    public let submissionConcurrency = 8
+    /// A submission only queues a job in memory and answers at once: nothing to overlap.
+    public let submissionConcurrency = 1
     public let reportsRequestIds = true
     public let workers: Int
     public let layout: OutputLayout

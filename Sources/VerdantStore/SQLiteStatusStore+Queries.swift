@@ -58,6 +58,15 @@ extension SQLiteStatusStore {
         }
     }
 
+    public func hasTasks(in states: Set<TaskState>) throws -> Bool {
+        try read { db in
+            try states.contains { state in
+                let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = ?)")
+                return try Bool.fetchOne(statement, arguments: [state.rawValue]) ?? false
+            }
+        }
+    }
+
     /// QUEUED tasks of `stage` with no backoff or one that ended at or before `now`,
     /// oldest acquisition first (ties by id, so the order is stable across runs).
     public func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [TaskRecord] {

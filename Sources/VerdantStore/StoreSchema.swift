@@ -108,17 +108,17 @@ enum StoreSchema {
             ALTER TABLE tasks ADD COLUMN params_hash TEXT;
             ALTER TABLE tasks ADD COLUMN reason TEXT;
             """)
-        // counts() groups by (stage, state) over this one.
-        try db.create(index: "tasks_by_stage_state", on: "tasks", columns: ["stage", "state"])
+        // State first: the scheduler asks "how many in flight", "which are waiting" across all
+        // stages every cycle, and a bound `state = ?` can use no partial index (SQLite decides
+        // on a partial index before it sees the value). counts() groups over it too.
+        try db.create(index: "tasks_by_state_stage", on: "tasks", columns: ["state", "stage"])
         // Every transition rewrites the index pages holding its row's state, and in WAL mode
         // each commit appends every page it touched: partial indexes change only when a task
-        // enters or leaves their states. nextQueued walks the first in acquisition order and
-        // stops at its limit; the in-flight one answers the COUNT and the poll list.
+        // enters or leaves QUEUED. nextQueued walks the first in acquisition order and stops at
+        // its limit; nextRetryTime reads the second.
         try db.execute(sql: """
             CREATE INDEX tasks_queued_by_acquired ON tasks (stage, acquired, id) WHERE state = 'QUEUED';
             CREATE INDEX tasks_waiting_by_not_before ON tasks (not_before) WHERE state = 'QUEUED' AND not_before IS NOT NULL;
-            CREATE INDEX tasks_in_flight ON tasks (state) WHERE state IN ('SUBMITTING', 'READY', 'RUNNING', 'CANCELLING');
-            CREATE INDEX tasks_waiting ON tasks (stage, id) WHERE state = 'WAITING';
             CREATE INDEX tasks_by_id ON tasks (id);
             """)
         try db.create(table: "task_inputs") { t in

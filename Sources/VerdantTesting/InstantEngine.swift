@@ -31,6 +31,8 @@ public final class InstantEngine: Engine, @unchecked Sendable {
         public var peakConcurrentSubmits = 0
         /// Request ids submitted again after the engine already had them.
         public var repeatedRequests = 0
+        /// Tasks started for a job (task key) that already had one: work done twice.
+        public var duplicateJobs = 0
     }
 
     struct Task {
@@ -43,6 +45,7 @@ public final class InstantEngine: Engine, @unchecked Sendable {
     private let lock = NSLock()
     private var tasks: [EngineTaskID: Task] = [:]
     private var byRequest: [String: EngineTaskID] = [:]
+    private var startedJobs: Set<TaskKey> = []
     private var failuresLeft: [String: (count: Int, kind: FailureKind)] = [:]
     private var figures = Figures()
     private var counter = 0
@@ -133,6 +136,7 @@ public final class InstantEngine: Engine, @unchecked Sendable {
                 throw EngineError.unavailable(.queueFull, "Too many tasks already in the queue (\(limit)). Please wait for some of them to complete.")
             }
             counter += 1
+            if !startedJobs.insert(job.key).inserted { figures.duplicateJobs += 1 }
             let id = "instant-\(counter)"
             tasks[id] = Task(status: EngineTaskStatus(id: id, state: .pending, requestId: requestId,
                                                       description: job.description), job: job, order: counter)

@@ -31,7 +31,9 @@ func runFillBenchmark(slots: Int, latency: Double, unclear: Double, concurrency:
     print(String(format: "fill  %d of %d slots filled in %.1f s over %d cycles (serial would take %.0f s)", filled, slots, seconds, cycles,
                  Double(slots) * latency))
     print("fill  submit calls \(figures.submissions), unclear answers \(figures.unclearAnswers), resent request ids answered \"already have it\" \(figures.repeatedRequests)")
-    print("fill  distinct tasks started \(figures.distinctRequests) (no duplicate: \(figures.distinctRequests == filled)), most calls at once \(figures.peakConcurrentSubmits)")
+    // The engine started a task for each answer lost on its way back: those stay known under
+    // their request ids, and the scheduler sends the same id again instead of a new one.
+    print("fill  engine tasks \(figures.distinctRequests) (READY \(filled), answers lost before the scheduler heard \(figures.distinctRequests - filled)), jobs started twice \(figures.duplicateJobs), most calls at once \(figures.peakConcurrentSubmits)")
 }
 
 /// The scheduler's cost per cycle with `inFlight` tasks in flight in a store of `images`

@@ -83,8 +83,8 @@ struct StatusStoreTests {
         let indexes = try scratch.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'")
         }
-        #expect(Set(indexes).isSuperset(of: ["tasks_by_stage_state", "tasks_queued_by_acquired", "tasks_in_flight",
-                                             "tasks_waiting_by_not_before", "tasks_waiting", "tasks_by_id"]))
+        #expect(Set(indexes).isSuperset(of: ["tasks_by_state_stage", "tasks_queued_by_acquired",
+                                             "tasks_waiting_by_not_before", "tasks_by_id"]))
         let mode = try scratch.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         #expect(try scratch.store.counts(stage: nil).isEmpty)
