@@ -29,8 +29,7 @@ let package = Package(
         // Everything that touches GDAL/OGR.
         .target(name: "VerdantRaster", dependencies: ["CGDAL"]),
         // Cloud tests as pure array code.
-        .target(name: "VerdantMask", dependencies: [],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "VerdantMask", dependencies: []),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
         .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask"]),
         .executableTarget(name: "verdant", dependencies: [
