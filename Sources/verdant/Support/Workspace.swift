@@ -34,9 +34,14 @@ struct Workspace {
         try SQLiteStatusStore(path: storePath, readOnly: readOnly)
     }
 
-    func catalogItems() throws -> [CatalogItem] {
+    /// The catalog's items and the items it holds that cannot be read.
+    func catalogListing() throws -> StacCatalog.Listing {
         try StacCatalog.load(path: parameters.resolve(parameters.run.catalog),
                              coefNormalisation: parameters.mask.coefNormalisation)
+    }
+
+    func catalogItems() throws -> [CatalogItem] {
+        try catalogListing().items
     }
 
     func landArea() throws -> LandArea {
