@@ -31,8 +31,7 @@ let package = Package(
         // Everything that touches GDAL/OGR.
         .target(name: "VerdantRaster", dependencies: ["CGDAL"]),
         // Cloud tests as pure array code.
-        .target(name: "VerdantMask", dependencies: [],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "VerdantMask", dependencies: []),
         // swift-log handlers: the log file, and stderr behind a gate a full-screen view closes.
         .target(name: "VerdantLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.

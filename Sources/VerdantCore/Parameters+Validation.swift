@@ -11,7 +11,11 @@ extension Parameters {
         require((1...3000).contains(run.nbTaskMax), "run.nb_task_max", "a whole number from 1 to 3000", "\(run.nbTaskMax)")
         require((0...1024).contains(run.workers), "run.workers", "0 (one per core) to 1024", "\(run.workers)")
         require((1...100).contains(run.maxAttempts), "run.max_attempts", "1 to 100", "\(run.maxAttempts)")
-        require(run.retryBackoff >= 0 && run.retryBackoff <= 86400, "run.retry_backoff", "seconds from 0 to 86400", "\(run.retryBackoff)")
+        // The first wait; each further attempt doubles it, and no wait exceeds
+        // SchedulerSettings.backoffCap (one hour), whatever this value.
+        require(run.retryBackoff >= 0 && run.retryBackoff <= 86400, "run.retry_backoff",
+                "seconds from 0 to 86400 (the first wait; doubled at each attempt, at most \(Int(SchedulerSettings.backoffCap)) s each)",
+                "\(run.retryBackoff)")
         require(!run.catalog.isEmpty, "run.catalog", "a path", "an empty string")
         require(!run.output.isEmpty, "run.output", "a path", "an empty string")
         require(!run.statusStore.isEmpty, "run.status_store", "a path", "an empty string")
@@ -52,44 +56,96 @@ extension Parameters {
         return issues
     }
 
-    /// A GeoJSON polygon: closed rings of at least four [lon, lat] points within range, the
-    /// outer ring counter-clockwise and holes clockwise (RFC 7946 §3.1.6).
+    /// A GeoJSON polygon: closed rings of at least four [lon, lat] points within range, each
+    /// ring simple (no edge crossing or touching another), no two rings sharing a point, the
+    /// holes inside the outer ring, the outer ring counter-clockwise and holes clockwise
+    /// (RFC 7946 §3.1.6). Each ring gets at most one issue, the first of these that fails.
     public static func polygonIssues(_ rings: PolygonCoordinates, key: String) -> [ParameterIssue] {
         guard !rings.isEmpty else {
             return [ParameterIssue(key: key, expected: "a polygon [[[lon, lat], ...]] with at least one ring", found: "no ring")]
         }
-        var issues: [ParameterIssue] = []
-        for (r, ring) in rings.enumerated() {
-            let where_ = "\(key) ring \(r)"
-            if let bad = ring.firstIndex(where: { $0.count != 2 }) {
-                issues.append(ParameterIssue(key: where_, expected: "points of two numbers [lon, lat]", found: "point \(bad) with \(ring[bad].count)"))
-                continue
-            }
-            if let bad = ring.firstIndex(where: { !(-180...180).contains($0[0]) || !(-90...90).contains($0[1]) }) {
-                issues.append(ParameterIssue(key: where_, expected: "lon in -180...180 and lat in -90...90 (EPSG:4326, lon first)",
-                                             found: "point \(bad) = \(ring[bad])"))
-                continue
-            }
-            guard ring.count >= 4 else {
-                issues.append(ParameterIssue(key: where_, expected: "at least 4 points (3 corners and the first repeated)", found: "\(ring.count)"))
-                continue
-            }
-            guard ring.first == ring.last else {
-                issues.append(ParameterIssue(key: where_, expected: "a closed ring: the last point equal to the first \(ring[0])",
-                                             found: "\(ring[ring.count - 1])"))
-                continue
-            }
-            let area = signedArea(ring)
-            if area == 0 {
-                issues.append(ParameterIssue(key: where_, expected: "a ring enclosing an area", found: "points on one line"))
-            } else if (r == 0) != (area > 0) {
-                let want = r == 0 ? "counter-clockwise (outer ring)" : "clockwise (hole)"
-                issues.append(ParameterIssue(key: where_, expected: "\(want) winding as GeoJSON requires; reverse the order of its points",
-                                             found: r == 0 ? "clockwise" : "counter-clockwise"))
+        let ringIssues = rings.enumerated().map { r, ring in ringIssue(ring, number: r, key: key) }
+        var issues = ringIssues.compactMap { $0 }
+        // How rings lie against each other means something only for rings sound on their own.
+        let sound = rings.indices.filter { ringIssues[$0] == nil }
+        for r in sound where r > 0 {
+            if let issue = placementIssue(of: r, among: rings, checkedAgainst: sound.filter { $0 < r }, key: key) {
+                issues.append(issue)
             }
         }
         return issues
     }
+
+    static func ringIssue(_ ring: [[Double]], number r: Int, key: String) -> ParameterIssue? {
+        let where_ = "\(key) ring \(r)"
+        if let bad = ring.firstIndex(where: { $0.count != 2 }) {
+            return ParameterIssue(key: where_, expected: "points of two numbers [lon, lat]", found: "point \(bad) with \(ring[bad].count)")
+        }
+        if let bad = ring.firstIndex(where: { !(-180...180).contains($0[0]) || !(-90...90).contains($0[1]) }) {
+            return ParameterIssue(key: where_, expected: "lon in -180...180 and lat in -90...90 (EPSG:4326, lon first)",
+                                  found: "point \(bad) = \(ring[bad])")
+        }
+        guard ring.count >= 4 else {
+            return ParameterIssue(key: where_, expected: "at least 4 points (3 corners and the first repeated)", found: "\(ring.count)")
+        }
+        guard ring.first == ring.last else {
+            return ParameterIssue(key: where_, expected: "a closed ring: the last point equal to the first \(ring[0])",
+                                  found: "\(ring[ring.count - 1])")
+        }
+        // Before the winding: the signed area of a ring crossing itself has no meaning, so a
+        // bow-tie would otherwise be blamed on its winding, or pass.
+        let edges = PolygonSimplicity.edges(ring)
+        if PolygonSimplicity.isFlat(edges) {
+            return ParameterIssue(key: where_, expected: "a ring enclosing an area", found: "points on one line")
+        }
+        if let meeting = PolygonSimplicity.firstSelfMeeting(edges) {
+            return ParameterIssue(key: where_, expected: "a simple ring (edges must not cross or touch)",
+                                  found: describe(meeting, otherRing: nil))
+        }
+        let area = signedArea(ring)
+        if (r == 0) != (area > 0) {
+            let want = r == 0 ? "counter-clockwise (outer ring)" : "clockwise (hole)"
+            return ParameterIssue(key: where_, expected: "\(want) winding as GeoJSON requires; reverse the order of its points",
+                                  found: r == 0 ? "clockwise" : "counter-clockwise")
+        }
+        return nil
+    }
+
+    /// Hole `r` must share no point with the rings before it and lie inside the outer ring.
+    static func placementIssue(of r: Int, among rings: PolygonCoordinates, checkedAgainst earlier: [Int],
+                               key: String) -> ParameterIssue? {
+        let where_ = "\(key) ring \(r)"
+        for other in earlier {
+            if let meeting = PolygonSimplicity.firstMeeting(rings[r], rings[other]) {
+                let what = other == 0 ? "the outer ring (ring 0)" : "ring \(other)"
+                return ParameterIssue(key: where_, expected: "a hole that neither crosses nor touches \(what)",
+                                      found: describe(meeting, otherRing: other))
+            }
+        }
+        // Sharing no point with ring 0, the hole is wholly inside it or wholly outside.
+        let first = PolygonSimplicity.Point(x: rings[r][0][0], y: rings[r][0][1])
+        if earlier.contains(0), !PolygonSimplicity.contains(rings[0], first) {
+            return ParameterIssue(key: where_, expected: "a hole inside the outer ring (ring 0)",
+                                  found: "point 0 = \(rings[r][0]) outside it")
+        }
+        return nil
+    }
+
+    /// `edge 1 ([-4.0, 56.0] → [-3.5, 56.3]) crossing edge 3 of ring 0 ([…] → […])`.
+    static func describe(_ meeting: PolygonSimplicity.Meeting, otherRing: Int?) -> String {
+        func text(_ edge: PolygonSimplicity.Edge, ring: Int?) -> String {
+            let label = ring.map { "edge \(edge.index) of ring \($0)" } ?? "edge \(edge.index)"
+            return "\(label) (\(coordinates(edge.start)) → \(coordinates(edge.end)))"
+        }
+        let first = text(meeting.first, ring: nil), second = text(meeting.second, ring: otherRing)
+        switch meeting.contact {
+        case .crossing: return "\(first) crossing \(second)"
+        case .overlapping: return "\(first) overlapping \(second)"
+        case .touching(let point): return "\(first) touching \(second) at \(coordinates(point))"
+        }
+    }
+
+    static func coordinates(_ p: PolygonSimplicity.Point) -> String { "\([p.x, p.y])" }
 
     /// Shoelace formula: positive for counter-clockwise rings in lon/lat.
     static func signedArea(_ ring: [[Double]]) -> Double {

@@ -13,8 +13,9 @@ public struct LocalCatalog: Catalog {
     }
 
     public func list(_ query: CatalogQuery) throws -> CatalogListing {
-        let items = try StacCatalog.load(path: path, coefNormalisation: coefNormalisation)
-        return CatalogListing(source: "static STAC catalog \(path)", images: items.map(\.catalogImage))
+        let listing = try StacCatalog.load(path: path, coefNormalisation: coefNormalisation)
+        return CatalogListing(source: "static STAC catalog \(path)", images: listing.items.map(\.catalogImage),
+                              failures: listing.failures.map(\.catalogFailure))
     }
 }
 
@@ -23,6 +24,16 @@ extension CatalogItem {
     public var catalogImage: CatalogImage {
         CatalogImage(id: id, acquired: datetime, end: endDatetime, tile: tile, footprint: footprint,
                      cloudCover: cloudCover, source: itemPath)
+    }
+}
+
+extension StacCatalog.ItemFailure {
+    /// The failure as discovery records it: the image (when its id was readable) fails alone.
+    public var catalogFailure: CatalogFailure {
+        var location = file
+        if let position { location += linkedFrom.map { " (\(position) of \($0))" } ?? " \(position)" }
+        if let field { location += ": \(field)" }
+        return CatalogFailure(id: id, acquired: datetime, location: location, problem: problem)
     }
 }
 

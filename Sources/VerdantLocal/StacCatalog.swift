@@ -10,66 +10,127 @@ public enum StacCatalog {
         public var description: String { "\(file): \(problem)" }
     }
 
-    /// Every item reachable from `path`, sorted by acquisition time then id.
-    /// `coefNormalisation` gives assets without `raster:bands` their scale (DN / coefficient).
-    public static func load(path: String, coefNormalisation: Double) throws -> [CatalogItem] {
-        var items: [CatalogItem] = []
-        var visited: Set<String> = []
-        try collect(path: URL(fileURLWithPath: path).standardizedFileURL.path, into: &items,
-                    visited: &visited, coef: coefNormalisation)
-        return items.sorted { ($0.datetime, $0.id) < ($1.datetime, $1.id) }
+    /// Every item reachable from `path`, and a failure for each item that cannot be read.
+    /// Throws only when `path` itself cannot be read as a catalog (missing, not JSON, not a
+    /// STAC type). `coefNormalisation` gives assets without `raster:bands` their scale.
+    public static func load(path: String, coefNormalisation: Double) throws -> Listing {
+        var reader = Reader(coef: coefNormalisation)
+        let root = URL(fileURLWithPath: path).standardizedFileURL.path
+        try reader.collect(root, object: try readObject(root))
+        let items = reader.items.sorted { ($0.datetime, $0.id) < ($1.datetime, $1.id) }
+        return Listing(items: items, failures: reader.failures)
     }
 
     /// One item file (what a local job reads back from `ImageRecord.source`).
     public static func loadItem(path: String, coefNormalisation: Double) throws -> CatalogItem {
         let object = try readObject(path)
-        return try StacItemParser(file: path, coef: coefNormalisation).parse(object)
-    }
-
-    static func collect(path: String, into items: inout [CatalogItem], visited: inout Set<String>, coef: Double) throws {
-        guard visited.insert(path).inserted else { return }
-        let object = try readObject(path)
-        let type = object["type"] as? String
-        switch type {
-        case "Catalog", "Collection":
-            let links = object["links"] as? [[String: Any]] ?? []
-            for link in links {
-                guard let rel = link["rel"] as? String, rel == "item" || rel == "child",
-                      let href = link["href"] as? String else { continue }
-                let target = resolve(href, against: path)
-                if rel == "item" {
-                    items.append(try StacItemParser(file: target, coef: coef).parse(try readObject(target)))
-                } else {
-                    try collect(path: target, into: &items, visited: &visited, coef: coef)
-                }
-            }
-        case "FeatureCollection":
-            guard let features = object["features"] as? [[String: Any]] else {
-                throw Error(file: path, problem: "expected a `features` array in the ItemCollection")
-            }
-            let parser = StacItemParser(file: path, coef: coef)
-            items += try features.map { try parser.parse($0) }
-        case "Feature":
-            items.append(try StacItemParser(file: path, coef: coef).parse(object))
-        default:
-            throw Error(file: path, problem: "expected a STAC Catalog, Collection, ItemCollection or Item, found type \(type.map { "\"\($0)\"" } ?? "none")")
+        do {
+            return try StacItemParser(file: path, coef: coefNormalisation).parse(object)
+        } catch {
+            let parts = [error.id.map { "item \($0)" }, error.field, error.text]
+            throw Error(file: path, problem: parts.compactMap { $0 }.joined(separator: ": "))
         }
     }
 
-    static func readObject(_ path: String) throws -> [String: Any] {
+    /// Walks a catalog, keeping what it reads and what it cannot.
+    struct Reader {
+        let coef: Double
+        var items: [CatalogItem] = []
+        var failures: [ItemFailure] = []
+        var visited: Set<String> = []
+
+        /// `object` is the content of `path`; a problem with it is thrown, the caller decides
+        /// whether that refuses the catalog (the root) or fails one link.
+        mutating func collect(_ path: String, object: [String: Any]) throws(Error) {
+            guard visited.insert(path).inserted else { return }
+            let type = object["type"] as? String
+            switch type {
+            case "Catalog", "Collection":
+                let links = object["links"] as? [Any] ?? []
+                for (index, element) in links.enumerated() {
+                    follow(element, position: "links[\(index)]", of: path)
+                }
+            case "FeatureCollection":
+                guard let features = object["features"] as? [Any] else {
+                    throw Error(file: path, problem: "expected a `features` array in the ItemCollection")
+                }
+                for (index, feature) in features.enumerated() {
+                    add(feature, file: path, position: "features[\(index)]", linkedFrom: nil)
+                }
+            case "Feature":
+                add(object, file: path, position: nil, linkedFrom: nil)
+            default:
+                throw Error(file: path, problem: "expected a STAC Catalog, Collection, ItemCollection or Item, found type \(type.map { "\"\($0)\"" } ?? "none")")
+            }
+        }
+
+        /// An `item` link becomes an item or a failure; a `child` link a sub-catalog or a
+        /// failure; other links (self, root, parent, license …) are not followed.
+        mutating func follow(_ element: Any, position: String, of catalog: String) {
+            guard let link = element as? [String: Any] else {
+                failures.append(ItemFailure(file: catalog, position: position, problem: "expected a link object, found \(StacItemParser.describe(element))"))
+                return
+            }
+            guard let rel = link["rel"] as? String, rel == "item" || rel == "child" else { return }
+            guard let href = link["href"] as? String, !href.isEmpty else {
+                failures.append(ItemFailure(file: catalog, position: position, field: "href",
+                                            problem: "expected the path of the \(rel), found \(StacItemParser.describe(link["href"]))"))
+                return
+            }
+            let target = resolve(href, against: catalog)
+            do {
+                let object = try readObject(target)
+                if rel == "item" {
+                    add(object, file: target, position: position, linkedFrom: catalog)
+                } else {
+                    try collect(target, object: object)
+                }
+            } catch {
+                failures.append(ItemFailure(file: target, position: position, linkedFrom: catalog, problem: error.problem))
+            }
+        }
+
+        mutating func add(_ element: Any, file: String, position: String?, linkedFrom: String?) {
+            guard let object = element as? [String: Any] else {
+                failures.append(ItemFailure(file: file, position: position, linkedFrom: linkedFrom,
+                                            problem: "expected a STAC item object, found \(StacItemParser.describe(element))"))
+                return
+            }
+            do {
+                items.append(try StacItemParser(file: file, coef: coef).parse(object))
+            } catch {
+                failures.append(ItemFailure(file: file, position: position, linkedFrom: linkedFrom, field: error.field,
+                                            id: error.id, datetime: error.datetime, problem: error.text))
+            }
+        }
+    }
+
+    static func readObject(_ path: String) throws(Error) -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Error(file: path, problem: "cannot read the file (missing or unreadable)")
         }
+        let json: Any
         do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw Error(file: path, problem: "expected a JSON object")
-            }
-            return object
-        } catch let e as Error {
-            throw e
+            json = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw Error(file: path, problem: "expected JSON: \(error.localizedDescription)")
+            throw Error(file: path, problem: "expected JSON: \(jsonErrorText(error, in: data))")
         }
+        guard let object = json as? [String: Any] else {
+            throw Error(file: path, problem: "expected a JSON object, found \(StacItemParser.describe(json))")
+        }
+        return object
+    }
+
+    /// Foundation tells where JSON breaks as a character offset; a line and column find it in
+    /// an editor.
+    static func jsonErrorText(_ error: Swift.Error, in data: Data) -> String {
+        let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+        guard let range = detail.range(of: #"character \d+"#, options: .regularExpression),
+              let offset = Int(detail[range].dropFirst("character ".count)), offset <= data.count else { return detail }
+        let before = data.prefix(offset)
+        let line = before.count { $0 == UInt8(ascii: "\n") } + 1
+        let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return "\(detail) (line \(line), column \(column))"
     }
 
     /// Relative hrefs are relative to the file holding them; remote ones go through GDAL's curl.

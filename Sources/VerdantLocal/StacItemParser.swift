@@ -21,22 +21,41 @@ struct StacItemParser {
         return map
     }()
 
-    func parse(_ object: [String: Any]) throws -> CatalogItem {
-        guard let id = object["id"] as? String, !id.isEmpty else { throw problem("item without an `id`") }
-        // The id names the output folder: it must stay one path component inside it.
-        guard !id.contains("/"), !id.hasPrefix("."), !id.contains("\0") else {
-            throw problem("item id \"\(id)\": expected an id without '/' that does not start with '.'")
+    /// What is wrong with an item: the field, and the id and datetime when they were read
+    /// before the problem, so the image can still be recorded as failed.
+    struct Problem: Error {
+        var field: String?
+        var id: String?
+        var datetime: Date?
+        var text: String
+    }
+
+    func parse(_ object: [String: Any]) throws(Problem) -> CatalogItem {
+        guard let id = object["id"] as? String, !id.isEmpty else {
+            throw Problem(field: "id", text: "expected a non-empty string, found \(Self.describe(object["id"]))")
         }
-        let properties = object["properties"] as? [String: Any] ?? [:]
-        guard let datetimeText = properties["datetime"] as? String ?? properties["start_datetime"] as? String,
-              let datetime = Self.parseDate(datetimeText) else {
-            throw problem("item \(id): expected properties.datetime as an RFC 3339 date-time")
+        // The id names the output folder: it must stay one path component inside it. Not passed
+        // on as the item's id, for the same reason.
+        guard !id.contains("/"), !id.hasPrefix("."), !id.contains("\0") else {
+            throw Problem(field: "id", text: "expected an id without '/' that does not start with '.', found \"\(id)\"")
+        }
+        guard let properties = object["properties"] as? [String: Any] else {
+            throw Problem(field: "properties", id: id, text: "expected an object, found \(Self.describe(object["properties"]))")
+        }
+        let datetimeField = properties["datetime"] is String || properties["start_datetime"] == nil ? "datetime" : "start_datetime"
+        guard let datetimeText = properties[datetimeField] as? String, let datetime = Self.parseDate(datetimeText) else {
+            throw Problem(field: "properties.\(datetimeField)", id: id,
+                          text: "expected an RFC 3339 date-time, found \(Self.describe(properties[datetimeField]))")
         }
         let end = (properties["end_datetime"] as? String).flatMap(Self.parseDate) ?? datetime
-        guard let geometry = object["geometry"] as? [String: Any], geometry["coordinates"] != nil else {
-            throw problem("item \(id): expected a `geometry` (the footprint)")
+        guard let geometry = object["geometry"] as? [String: Any], geometry["type"] is String, geometry["coordinates"] is [Any] else {
+            throw Problem(field: "geometry", id: id, datetime: datetime,
+                          text: "expected a GeoJSON geometry with `type` and `coordinates` (the footprint), found \(Self.describe(object["geometry"]))")
         }
-        let footprint = String(decoding: try JSONSerialization.data(withJSONObject: geometry, options: [.sortedKeys]), as: UTF8.self)
+        guard let geometryJSON = try? JSONSerialization.data(withJSONObject: geometry, options: [.sortedKeys]) else {
+            throw Problem(field: "geometry", id: id, datetime: datetime, text: "expected a geometry that can be written back as JSON")
+        }
+        let footprint = String(decoding: geometryJSON, as: UTF8.self)
         let baseline = (properties["s2:processing_baseline"] as? String).flatMap(Double.init)
         // Baseline 04.00 and later add 1000 to every DN (seed-algorithm.md §1).
         let defaultOffset = (baseline ?? 0) >= 4.0 ? -1000 / coef : 0
@@ -63,7 +82,18 @@ struct StacItemParser {
         return nil
     }
 
-    func problem(_ text: String) -> StacCatalog.Error { StacCatalog.Error(file: file, problem: text) }
+    /// A JSON value in a few words, for "found …".
+    static func describe(_ value: Any?) -> String {
+        switch value {
+        case nil: return "none"
+        case is NSNull: return "null"
+        case let text as String: return "\"\(text)\""
+        case let number as NSNumber: return "\(number)"
+        case let object as [String: Any]: return "an object with keys \(object.keys.sorted().joined(separator: ", "))"
+        case is [Any]: return "an array"
+        default: return "\(value!)"
+        }
+    }
 
     static func tile(_ p: [String: Any]) -> String? {
         if let t = p["s2:mgrs_tile"] as? String { return t }

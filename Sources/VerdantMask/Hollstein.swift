@@ -64,11 +64,15 @@ public enum Hollstein {
         return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
     }
 
-    /// The hot loop: unsafe pointers, no bounds checks (the module builds with -Ounchecked),
-    /// no branches in the body.
+    /// The hot loop reads and writes through raw pointers, so it has no bounds checks, and its
+    /// body has nothing that can trap (comparisons, bit operations, the wrapping `&-`), so the
+    /// optimiser drops every check and vectorises it without -Ounchecked. The pointers are safe
+    /// because every band holds `pixelCount` values (checked once in `ReflectanceBands.init`,
+    /// and the bands are constants) and the one check below keeps `range` within them.
     @inline(__always)
     static func classify<Rule: PixelRule>(_ rule: Rule.Type, _ bands: ReflectanceBands, range: Range<Int>,
                                           into destination: UncheckedPointer<UInt8>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bands.pixelCount, "pixel range outside the bands")
         guard let out = destination.pointer, !range.isEmpty else { return }
         bands.b1.withUnsafeBufferPointer { b1 in
         bands.b2.withUnsafeBufferPointer { b2 in

@@ -1,16 +1,20 @@
 /// The top-of-atmosphere reflectances (0–1, NaN = no data) the single-image cloud tests read:
 /// the union of the bands of Hollstein's tree2 and tree3 (seed-algorithm.md §2). One value per
 /// pixel, all arrays the same length, in the same pixel order.
+///
+/// The bands are constants: `init` checks their lengths once, and because no band can be
+/// replaced afterwards that check holds for the value's lifetime. `Hollstein`'s pixel loop
+/// relies on it to read every band through raw pointers up to `pixelCount`.
 public struct ReflectanceBands: Sendable, Equatable {
-    public var b1: [Float]
-    public var b2: [Float]
-    public var b3: [Float]
-    public var b5: [Float]
-    public var b6: [Float]
-    public var b8A: [Float]
-    public var b10: [Float]
-    public var b11: [Float]
-    public var b12: [Float]
+    public let b1: [Float]
+    public let b2: [Float]
+    public let b3: [Float]
+    public let b5: [Float]
+    public let b6: [Float]
+    public let b8A: [Float]
+    public let b10: [Float]
+    public let b11: [Float]
+    public let b12: [Float]
 
     /// The band names the tests need, as in `sentinel2Bands`.
     public static let names = ["B1", "B2", "B3", "B5", "B6", "B8A", "B10", "B11", "B12"]

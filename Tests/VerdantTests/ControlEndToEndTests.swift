@@ -211,6 +211,34 @@ struct ControlEndToEndTests {
         #expect(unknown.status == 2 && unknown.stderr.contains("no task nope"))
     }
 
+    @Test("one malformed catalog item fails that image alone, naming the file and field; the rest is processed")
+    func malformedItemFailsAlone() async throws {
+        let dir = Fixtures.temporaryDirectory("malformed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalog = try VerdantProcess.enlargedCatalog(copies: 1, in: dir)
+        let folder = catalog.deletingLastPathComponent()
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).first { $0.hasPrefix("20150830") })
+        let itemURL = folder.appendingPathComponent(name)
+        var item = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: itemURL)) as? [String: Any])
+        var properties = try #require(item["properties"] as? [String: Any])
+        properties["datetime"] = "the thirtieth of August"
+        item["properties"] = properties
+        try JSONSerialization.data(withJSONObject: item).write(to: itemURL)
+        let id = try #require(item["id"] as? String)
+        let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"\(catalog.path)\""])
+
+        let check = try await VerdantProcess.run(["check", "-p", parameters.path], in: dir)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("unreadable:               1"), "\(check.stdout)")
+        #expect(check.stdout.contains(name) && check.stdout.contains("properties.datetime"), "\(check.stdout)")
+        let run = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        #expect(run.status == 1, "\(run.stderr)")
+        let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/status.sqlite").path, readOnly: true)
+        let bad = try #require(try store.record(TaskKey(.cloudMask, id)))
+        #expect(bad.state == .failed && bad.error?.contains("properties.datetime") == true, "\(bad)")
+        #expect(try store.counts()[.cloudMask]?[.completed] == 9)
+    }
+
     @Test("after a clean exit the store file alone is the status: copied without its WAL, or on a read-only disk, status and check read it")
     func storeIsSelfContained() async throws {
         let dir = Fixtures.temporaryDirectory("copy")
