@@ -11,6 +11,12 @@ public enum DefaultParameters {
     #
     # As written, it runs on the sample data shipped with the repository:
     #   verdant demo      or      verdant run --parameters parameters.toml
+    #
+    # Runs follow this file: at every start, images no longer matched by [dates], [area] or
+    # the exclusions leave the queue (EXCLUDED or OUT_OF_AREA, with the reason; they come back
+    # when the parameters do), and outputs made under other values of the keys that define
+    # them (scale, mask method and coefficients, the land file's content) are redone.
+    # `verdant check` says what a run would change.
 
     [run]
     # Where images are processed: "local" (this machine, GDAL) or "earthengine" (Google Earth
@@ -19,22 +25,31 @@ public enum DefaultParameters {
     # Images to process: a static STAC catalog (catalog.json) or an ItemCollection (.json/.geojson).
     # Local engine only. Default "samples/catalog/catalog.json".
     catalog = "samples/catalog/catalog.json"
-    # Folder receiving the masks and other outputs. Default "output".
+    # Folder receiving the outputs, one folder per stage: <output>/cloudmask/<id>/<id>.tif,
+    # <output>/ndvi/<id>/<id>.tif, each with its JSON sidecar. Default "output".
     output = "output"
-    # SQLite status store, one row per image (the original's excel_file). Default "output/status.sqlite".
+    # SQLite status store, one row per image and stage, with the journal of every change (the
+    # original's excel_file). Default "output/status.sqlite".
     status_store = "output/status.sqlite"
     # Log file (LOG_FILE). Default "output/verdant.log".
     log_file = "output/verdant.log"
     # JSON object describing images already exported elsewhere; they are not processed again
     # (JSON_FILE). Optional, no default: uncomment to use.
     # exported_json = "exported.json"
-    # Seconds between two status polls of running tasks. Default 30.
+    # Seconds between two status polls of running tasks (the local engine also wakes the run
+    # when a task ends). Default 30.
     refresh = 30
-    # Tasks in flight at once (nb_task_max); Earth Engine refuses more than 3000 queued. Default 30.
+    # Tasks in flight at once, all stages together (nb_task_max); Earth Engine refuses more than
+    # 3000 queued, counting other programs' tasks, and a run never submits beyond what the
+    # engine reports free. Default 30.
     nb_task_max = 30
     # Local engine jobs run at once; 0 means one per CPU core. Default 0.
     workers = 0
-    # Attempts per image before it is marked failed. Default 3.
+    # Attempts per task before it is marked failed. Errors that cannot heal by waiting (a
+    # missing file or band) fail at once; errors of the machine (disk full, output folder not
+    # writable) hold the run instead and are not counted. A later run tries failed tasks again
+    # while they have attempts left (raise this to give them more); `verdant retry` starts
+    # them afresh. Default 3.
     max_attempts = 3
     # Seconds to wait before retrying a failed image, doubled at each further attempt (at most
     # one hour). Default 60.
@@ -53,7 +68,8 @@ public enum DefaultParameters {
 
     [area]
     # Polygon pre-filtering the images (geometry): [[[lon, lat], ...]] in degrees (EPSG:4326),
-    # longitude first, the outer ring counter-clockwise and closed (last point = first).
+    # longitude first, the outer ring counter-clockwise and closed (last point = first), its
+    # edges never crossing or touching each other; holes clockwise, inside the outer ring.
     # Default: a small area in Scotland. This one covers lon 12.0-15.5 E, lat 45.5-53.0 N: the
     # Slovenian sample site near 14.56 E 45.87 N and the scene west of Berlin near 12.6 E 52.5 N.
     geometry = [[

@@ -69,18 +69,8 @@ enum Fixtures {
     }
 
     /// Polls `condition` until it holds or `timeout` seconds pass (generous: a loaded 2-core
-    /// machine); returns whether it held. Never a bare sleep that assumes timing. Blocks its
-    /// thread: for synchronous tests only (an async test must not hold a cooperative thread).
-    static func waitUntil(_ timeout: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(20_000)
-        }
-        return try condition()
-    }
-
-    /// The same for async tests: waits with Task.sleep, so the test holds no thread meanwhile.
+    /// machine); returns whether it held. Never a bare sleep that assumes timing; waits with
+    /// Task.sleep, so the test holds no thread meanwhile.
     static func eventually(_ timeout: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
