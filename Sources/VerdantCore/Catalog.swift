@@ -31,10 +31,12 @@ public struct CatalogFailure: Sendable, Equatable, CustomStringConvertible {
     public var acquired: Date?
     /// File and position in it, e.g. `catalog.json links[3] -> item.json: properties.datetime`.
     public var location: String
+    /// Where an engine would read the entry once it is fixed (the item's file), when known.
+    public var source: String?
     public var problem: String
 
-    public init(id: String?, acquired: Date?, location: String, problem: String) {
-        self.id = id; self.acquired = acquired; self.location = location; self.problem = problem
+    public init(id: String?, acquired: Date?, location: String, source: String? = nil, problem: String) {
+        self.id = id; self.acquired = acquired; self.location = location; self.source = source; self.problem = problem
     }
     public var description: String { "\(location): \(problem)" }
 }

@@ -54,16 +54,21 @@ public struct ReconciliationPlan: Sendable {
         /// The fingerprint of an output already in the output folder: nil when there is none,
         /// "" when it carries none (written by an older verdant).
         public var publishedFingerprint: (TaskKey) -> String?
+        /// Where an output already in the output folder is (recorded with a SKIPPED task, so the
+        /// tasks reading it get its path).
+        public var publishedOutput: (TaskKey) -> String?
         /// The stored inputs of a block task.
         public var storedInputs: (TaskKey) throws -> [TaskKey]
         public var blocks: BlockPlanner
 
         public init(graph: StageGraph, fingerprints: [Stage: String], maxAttempts: Int, stored: [TaskRef],
                     publishedFingerprint: @escaping (TaskKey) -> String?,
+                    publishedOutput: @escaping (TaskKey) -> String? = { _ in nil },
                     storedInputs: @escaping (TaskKey) throws -> [TaskKey] = { _ in [] },
                     blocks: BlockPlanner = TileBlockPlanner()) {
             self.graph = graph; self.fingerprints = fingerprints; self.maxAttempts = maxAttempts
             self.stored = stored; self.publishedFingerprint = publishedFingerprint
+            self.publishedOutput = publishedOutput
             self.storedInputs = storedInputs; self.blocks = blocks
         }
     }
@@ -145,6 +150,7 @@ private struct Planner {
             if published == fingerprint(spec.stage) {
                 (record.state, reason) = (.skipped, "output already in the output folder")
                 record.paramsHash = published
+                record.output = context.publishedOutput(key)
             } else {
                 if published != nil { noteOtherParameters(key) }
                 (record.state, reason) = (startState(spec.stage), "in range and in area")
@@ -194,6 +200,7 @@ private struct Planner {
             if published == current {
                 var t = Transition(ref, to: .skipped, detail: "wanted again; output already in the output folder")
                 t.paramsHash = .set(current)
+                t.output = context.publishedOutput(ref.key).map { .set($0) } ?? .keep
                 t.reason = .set("output already in the output folder")
                 add(t, .back, stage: stage)
             } else {
@@ -242,7 +249,7 @@ private struct Planner {
         for spec in context.graph.specs where spec.unit == .image {
             let first = spec.inputs.isEmpty
             var record = TaskRecord(id: id, stage: spec.stage, acquired: failure.acquired ?? Date(timeIntervalSince1970: 0),
-                                    tile: "", footprint: "{}", cloudCover: nil, source: failure.location,
+                                    tile: "", footprint: "{}", cloudCover: nil, source: failure.source ?? failure.location,
                                     state: first ? .failed : .waiting)
             if first { record.error = "catalog entry unreadable: \(failure)" }
             plan.newTasks.append(NewTask(record: record, reason: first ? record.error : "in the catalog",

@@ -36,6 +36,8 @@ extension Scheduler {
             if reads { waiting.append(ref.key) }
         }
         try commit(transitions)
+        // Started again, a task reads all its inputs again (a waiver was about its last run).
+        try store.clearWaivers(of: waiting)
         try promote(waiting)
         wake()
         return transitions.count

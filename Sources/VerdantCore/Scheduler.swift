@@ -84,6 +84,8 @@ public actor Scheduler {
     }
 
     public var wasStopped: Bool { stopRequested }
+    /// True while the loop waits for its next cycle (the dashboard shows it; tests wait for it).
+    public var isWaitingForNextCycle: Bool { sleeper != nil }
 
     /// Wakes the loop before its refresh period ends (engine change hints, commands).
     public func wake() {

@@ -109,6 +109,13 @@ public protocol StatusStore: AnyObject, Sendable {
     func replaceInputs(of key: TaskKey, with inputs: [TaskKey]) throws
     /// Lets `key` go on without `inputs` (a person's decision, kept with the reason).
     func waive(_ inputs: [TaskKey], of key: TaskKey, reason: String, at: Date) throws
+    /// Brings the catalog fields (source, acquisition, footprint, tile, cloud cover) of the
+    /// stored tasks of `stages` up to date with the catalog, for tasks not in flight: an entry
+    /// fixed or moved since is read from where it is now. Returns how many rows changed.
+    @discardableResult
+    func refreshCatalogFields(_ images: [CatalogImage], stages: [Stage]) throws -> Int
+    /// Forgets a person's waivers of these tasks' inputs (they start again: their inputs count again).
+    func clearWaivers(of keys: [TaskKey]) throws
     /// Records the engine's task id of a CANCELLING task that had none (its submission's
     /// outcome was unclear): the state does not change, so no journal entry.
     func nameTask(_ key: TaskKey, taskId: String) throws

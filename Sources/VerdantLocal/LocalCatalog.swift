@@ -33,7 +33,7 @@ extension StacCatalog.ItemFailure {
         var location = file
         if let position { location += linkedFrom.map { " (\(position) of \($0))" } ?? " \(position)" }
         if let field { location += ": \(field)" }
-        return CatalogFailure(id: id, acquired: datetime, location: location, problem: problem)
+        return CatalogFailure(id: id, acquired: datetime, location: location, source: file, problem: problem)
     }
 }
 

@@ -156,7 +156,7 @@ public final class LocalEngine: Engine, @unchecked Sendable {
                        failureKind: .machine, output: nil)
                 continue
             }
-            outcome = launcher.run(task.job, requestId: task.status.requestId ?? id, into: work,
+            outcome = launcher.run(withLocalInputs(task.job), requestId: task.status.requestId ?? id, into: work,
                                    isCancelled: { [weak self] in self?.isCancelRequested(id) ?? true })
             switch outcome {
             case .succeeded:
@@ -181,6 +181,16 @@ public final class LocalEngine: Engine, @unchecked Sendable {
                 finish(id, state: .failed, error: failure.message, failureKind: failure.kind, output: nil)
             }
         }
+    }
+
+    /// Inputs published in this engine's output folder are read from there, whatever path the
+    /// store recorded: an output folder moved (or a store rebuilt) between runs still works.
+    func withLocalInputs(_ job: Job) -> Job {
+        var job = job
+        job.inputs = job.inputs.map { input in
+            layout.isPublished(input.key) ? JobInput(key: input.key, output: layout.resultFile(input.key).path) : input
+        }
+        return job
     }
 
     private func nextPending() -> (EngineTaskID, Task)? {

@@ -22,8 +22,17 @@ public enum StacCatalog {
     }
 
     /// One item file (what a local job reads back from `ImageRecord.source`).
-    public static func loadItem(path: String, coefNormalisation: Double) throws -> CatalogItem {
-        let object = try readObject(path)
+    /// One item: the file itself, or the feature `id` of an ItemCollection file (what catalog
+    /// items listed from a collection record as their source).
+    public static func loadItem(path: String, id: String? = nil, coefNormalisation: Double) throws -> CatalogItem {
+        var object = try readObject(path)
+        if object["type"] as? String == "FeatureCollection", let id {
+            let features = object["features"] as? [[String: Any]] ?? []
+            guard let feature = features.first(where: { $0["id"] as? String == id }) else {
+                throw Error(file: path, problem: "no feature with id \(id) in this ItemCollection")
+            }
+            object = feature
+        }
         do {
             return try StacItemParser(file: path, coef: coefNormalisation).parse(object)
         } catch {

@@ -138,6 +138,41 @@ extension SQLiteStatusStore {
         }
     }
 
+    @discardableResult
+    public func refreshCatalogFields(_ images: [CatalogImage], stages: [Stage]) throws -> Int {
+        guard !images.isEmpty, !stages.isEmpty else { return 0 }
+        return try write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE tasks SET source = ?, acquired = ?, footprint = ?, tile = ?, cloud_cover = ?
+                WHERE id = ? AND stage = ?
+                  AND state NOT IN ('SUBMITTING', 'READY', 'RUNNING', 'CANCELLING')
+                  AND (source IS NOT ? OR acquired IS NOT ? OR footprint IS NOT ? OR tile IS NOT ? OR cloud_cover IS NOT ?)
+                """)
+            var changed = 0
+            for image in images {
+                let acquired = StoredDate.text(image.acquired)
+                for stage in stages {
+                    try update.execute(arguments: [image.source, acquired, image.footprint, image.tile, image.cloudCover,
+                                                   image.id, stage.rawValue,
+                                                   image.source, acquired, image.footprint, image.tile, image.cloudCover])
+                    changed += db.changesCount
+                }
+            }
+            return changed
+        }
+    }
+
+    public func clearWaivers(of keys: [TaskKey]) throws {
+        guard !keys.isEmpty else { return }
+        try write { db in
+            let statement = try db.cachedStatement(sql: """
+                UPDATE task_inputs SET waived_at = NULL, waived_reason = NULL
+                WHERE stage = ? AND id = ? AND waived_at IS NOT NULL
+                """)
+            for key in keys { try statement.execute(arguments: [key.stage.rawValue, key.id]) }
+        }
+    }
+
     public func waive(_ inputs: [TaskKey], of key: TaskKey, reason: String, at: Date) throws {
         try write { db in
             for input in inputs {

@@ -1,11 +1,32 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Verdant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verdant",
-        abstract: "Cloud masks for Sentinel-2 images, run as tasks on this machine or on Earth Engine.",
+        abstract: "Cloud masks and NDVI for Sentinel-2 images, run as tasks on this machine or on Earth Engine.",
         discussion: "Parameters come from parameters.toml (see `verdant init`). Exit codes of every command: \(ExitStatus.table).",
-        subcommands: [Init.self, Check.self, Run.self, Demo.self, Status.self, Cancel.self, Retry.self, Release.self, Pause.self, Resume.self, JobCommand.self]
+        subcommands: [Init.self, Check.self, Run.self, Demo.self, Status.self, Cancel.self, Retry.self, Release.self,
+                      Pause.self, Resume.self, JobCommand.self]
     )
+
+    /// ArgumentParser's own main, except that a usage error exits with code 2 (bad input) like
+    /// every other bad input, not 64: one exit-code table for every command.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.badInput.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

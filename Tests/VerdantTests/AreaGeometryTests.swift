@@ -109,20 +109,13 @@ struct AreaGeometryTests {
         #expect(found.hasPrefix("edge 0 (") && found.contains(" crossing edge 2499 ("), "\(found)")
     }
 
-    @Test func aCoastlineOfThousandsOfPointsIsCheckedQuickly() throws {
-        // Wiggles at two scales, like a traced shore.
+    @Test func aCoastlineOfThousandsOfPoints() throws {
+        // Wiggles at two scales, like a traced shore. (In a debug build the sweep took 0.015 s a
+        // ring, comparing all 12.5 million pairs of edges 0.68 s, measured 2026-12-02; speed is
+        // not asserted here: tests assert behaviour.)
         let shore = Self.ring(points: 5000) { 1 + 0.05 * sin(37 * $0) + 0.02 * sin(301 * $0) }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let valid = Parameters.polygonIssues([shore], key: "area.geometry")
-        let invalid = Parameters.polygonIssues([Self.crossed(shore)], key: "area.geometry")
-        let elapsed = clock.now - start
-        #expect(valid == [])
-        try Self.expectCrossingOfEdges0And2499(invalid)
-        // In a debug build the sweep took 0.015 s a ring, comparing all 12.5 million pairs of
-        // edges 0.68 s a ring (measured 2026-12-02): the bound is loose for a loaded machine yet
-        // catches a return to all pairs.
-        #expect(elapsed < .seconds(1), "\(elapsed)")
+        #expect(Parameters.polygonIssues([shore], key: "area.geometry") == [])
+        try Self.expectCrossingOfEdges0And2499(Parameters.polygonIssues([Self.crossed(shore)], key: "area.geometry"))
     }
 
     @Test func aStarConcaveAtEveryVertex() throws {

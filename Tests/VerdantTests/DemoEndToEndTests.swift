@@ -9,7 +9,10 @@ struct DemoEndToEndTests {
     func demoOnSamples() async throws {
         let dir = Fixtures.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let parameters = try VerdantProcess.sampleParameters(in: dir)
+        // The demo runs the embedded samples beside its parameters file, whatever catalog the file names.
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("samples"),
+                                                   withDestinationURL: Fixtures.repositoryRoot.appendingPathComponent("samples"))
+        let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"/nonexistent/catalog.json\""])
         let result = try await VerdantProcess.run(["demo", "-p", parameters.path], in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("cloudmask: ") && result.stdout.contains("ndvi: "))

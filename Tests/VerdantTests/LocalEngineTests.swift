@@ -33,8 +33,8 @@ struct LocalEngineTests {
         let (engine, out) = engine(launcher: launcher)
         defer { engine.shutdown(timeout: 3); try? FileManager.default.removeItem(at: out) }
         let id = try await engine.submit(job(0), requestId: "r0")
-        let jobPid = try #require(ProcessTable.pid(writtenTo: jobPidFile, timeout: 15), "the job did not start")
-        let childPid = try #require(ProcessTable.pid(writtenTo: childPidFile, timeout: 15))
+        let jobPid = try #require(await ProcessTable.pid(writtenTo: jobPidFile, timeout: 15), "the job did not start")
+        let childPid = try #require(await ProcessTable.pid(writtenTo: childPidFile, timeout: 15))
         // Should the launcher fail to end them, the test does, rather than leave them behind.
         defer { ProcessTable.killIfRunning([jobPid, childPid]) }
         #expect(ProcessTable.isRunning(jobPid) && ProcessTable.isRunning(childPid))
@@ -45,7 +45,7 @@ struct LocalEngineTests {
         let status = try await waitTerminal(engine, id, timeout: 15)
         #expect(status.state == .cancelled, "\(status)")
         #expect(status.failureKind == nil)
-        #expect(waitUntil(5) { !ProcessTable.isRunning(jobPid) && !ProcessTable.isRunning(childPid) },
+        #expect(await Fixtures.eventually(5) { !ProcessTable.isRunning(jobPid) && !ProcessTable.isRunning(childPid) },
                 "still running after the cancel: job \(jobPid) \(ProcessTable.isRunning(jobPid)), child \(childPid) \(ProcessTable.isRunning(childPid))")
     }
 
@@ -149,6 +149,42 @@ struct LocalEngineTests {
         #expect(status.state == .succeeded)
         #expect(status.output == engine.layout.resultFile(TaskKey(.cloudMask, Fixtures.imageId(0))).path)
         #expect(runs.value == 1)
+    }
+
+    @Test("a published result is adopted only under its own fingerprint; under another it is redone and replaced whole")
+    func fingerprintDecidesAdoption() async throws {
+        let runs = Counter()
+        let launcher = InProcessLauncher { job, _, dir, _ in
+            runs.add(1)
+            try "made under \(job.paramsHash)".write(to: dir.appendingPathComponent("\(job.id).tif"), atomically: true, encoding: .utf8)
+        }
+        let (engine, dir) = engine(launcher: launcher)
+        defer { engine.shutdown(timeout: 3); try? FileManager.default.removeItem(at: dir) }
+        let key = TaskKey(.cloudMask, Fixtures.imageId(0))
+        func submit(_ fingerprint: String, _ request: String) async throws -> EngineTaskStatus {
+            var job = self.job(0)
+            job.paramsHash = fingerprint
+            return try await waitTerminal(engine, try await engine.submit(job, requestId: request))
+        }
+        #expect(try await submit("fp-30m", "r1").state == .succeeded)
+        #expect(engine.layout.publishedFingerprint(key) == "fp-30m")
+        // The same fingerprint under a new request id (a store rebuilt): adopted, not redone.
+        let adopted = try await submit("fp-30m", "r2")
+        #expect(adopted.state == .succeeded && runs.value == 1)
+        // Another fingerprint: redone, and the old result replaced, marker included.
+        let redone = try await submit("fp-20m", "r3")
+        #expect(redone.state == .succeeded && runs.value == 2)
+        #expect(redone.error?.contains("replaced a result made under other parameters") == true)
+        #expect(engine.layout.publishedFingerprint(key) == "fp-20m")
+        let file = try String(contentsOf: engine.layout.resultFile(key), encoding: .utf8)
+        #expect(file == "made under fp-20m")
+        // A result without a marker (an older verdant's) is never taken for any fingerprint.
+        try FileManager.default.removeItem(at: engine.layout.resultDirectory(key).appendingPathComponent(".verdant-fingerprint"))
+        #expect(engine.layout.publishedFingerprint(key) == "")
+        #expect(try await submit("fp-20m", "r4").state == .succeeded && runs.value == 3)
+        #expect(engine.layout.publishedFingerprint(key) == "fp-20m")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(".work").path)
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
     @Test("no more than `workers` jobs run at once; list pages through every task")

@@ -21,10 +21,24 @@ enum ProcessTable {
     static func pid(writtenTo file: URL, timeout: Double) -> pid_t? {
         var found: pid_t?
         _ = waitUntil(timeout) {
-            found = (try? String(contentsOf: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            found = read(file)
             return found != nil
         }
         return found
+    }
+
+    /// The same for async tests, without holding a cooperative thread.
+    static func pid(writtenTo file: URL, timeout: Double) async -> pid_t? {
+        var found: pid_t?
+        _ = await Fixtures.eventually(timeout) {
+            found = read(file)
+            return found != nil
+        }
+        return found
+    }
+
+    static func read(_ file: URL) -> pid_t? {
+        (try? String(contentsOf: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }
 

@@ -169,7 +169,8 @@ struct SchedulerRemoteTests {
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2, refresh: 3600))
         let run = Task { try await scheduler.run() }
         #expect(try await Fixtures.eventually { try store.count(in: TaskState.inFlight) == 2 })
-        try await Task.sleep(nanoseconds: 100_000_000)  // into its hour-long nap
+        // Into its hour-long nap.
+        #expect(await Fixtures.eventually { await scheduler.isWaitingForNextCycle })
         run.cancel()
         // Well under the hour: the deadline fails the test instead of hanging it.
         _ = try await withDeadline(20) { try await run.value }

@@ -22,9 +22,28 @@ struct VerdantProcess {
     }
 
     /// Waits for a started child without holding a cooperative thread.
+    /// How long any verdant a test starts may take: a hung one is killed and the test fails
+    /// (its status reads 128 + SIGKILL) instead of hanging the suite.
+    static let deadline: Double = 300
+
+    /// Waits for a started child without holding a cooperative thread, killing its process
+    /// group after `deadline` seconds.
     @discardableResult
-    static func wait(_ child: ChildProcess) async -> ChildProcess.Termination {
-        (try? await offload { child.wait() }) ?? .signalled(0)
+    static func wait(_ child: ChildProcess, deadline: Double = deadline) async -> ChildProcess.Termination {
+        (try? await offload { waitBlocking(child, deadline: deadline) }) ?? .signalled(0)
+    }
+
+    static func waitBlocking(_ child: ChildProcess, deadline: Double) -> ChildProcess.Termination {
+        let end = Date().addingTimeInterval(deadline)
+        while child.exited() == nil {
+            if Date() >= end {
+                FileHandle.standardError.write(Data("test: killed pid \(child.pid) after its \(Int(deadline)) s deadline\n".utf8))
+                child.signalGroup(SIGKILL)
+                break
+            }
+            usleep(20_000)  // off the cooperative pool (see offload)
+        }
+        return child.wait()
     }
 
     /// Runs to the end and captures its output (stdout and stderr together in `stderr`,
@@ -44,7 +63,7 @@ struct VerdantProcess {
                                                  + (stdin.map { " <'\($0)'" } ?? "")],
                                      output: nil)
         let status: Int32
-        switch child.wait() {
+        switch waitBlocking(child, deadline: deadline) {
         case .exited(let code): status = code
         case .signalled(let sig): status = 128 + sig
         }

@@ -13,7 +13,8 @@ struct Cancel: AsyncParsableCommand {
     @OptionGroup var targets: TargetsOption
 
     func validate() throws {
-        if all == targets.given { throw ValidationError("give ids (arguments or --from FILE) or --all, not both") }
+        if all && targets.given { throw ValidationError("give ids (arguments or --from FILE) or --all, not both") }
+        if !all && !targets.given { throw ValidationError("give the ids to cancel (arguments or --from FILE), or --all") }
     }
 
     func run() async throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VerdantCore
+import VerdantStore
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +31,9 @@ struct Check: AsyncParsableCommand {
         print("    excluded:               \(found.excluded)")
         print("    wanted:                 \(found.wanted)")
         for failure in found.failures.prefix(10) { print("  unreadable entry: \(failure)") }
+        if let problem = workspace.outputProblem() {
+            print("output: \(problem) — a run would stop at once (exit code 3)")
+        }
         if let store {
             let counts = try store.counts()
             let done = counts[.cloudMask]?[.completed] ?? 0
@@ -48,9 +52,36 @@ struct Check: AsyncParsableCommand {
             if TaskState.notStarted.contains(t.to) { pending += 1 }
         }
         pending += plan.summary.registered(.queued) + plan.summary.registered(.waiting)
+        let blocked = try store.map { try Self.blockedAfter(plan, in: $0) } ?? 0
+        pending -= blocked
         // Tasks an earlier run left in flight go back to the engine first; those still wanted
         // are processed (or adopted), the others leave the queue.
         let inFlight = plan.summary.inFlightWanted
-        print("  then process \(pending + inFlight) task(s)\(inFlight > 0 ? " (\(inFlight) of them left in flight by an earlier run)" : "")")
+        if RunLock.isHeld(storePath: workspace.storePath) {
+            print("  (a run is going now: this is what the next run would do once it has ended)")
+        }
+        if blocked > 0 {
+            print("  \(blocked) task(s) stay waiting on failed or cancelled inputs (`verdant status` lists them)")
+        }
+        print("  then process \(pending + inFlight) task(s)\(inFlight > 0 ? " (\(inFlight) of them left in flight by an earlier run)" : "") — outputs already on disk under the current parameters are adopted, not redone")
+    }
+
+    /// Waiting tasks that will still be held by a FAILED or CANCELLED input once the plan is
+    /// applied (the plan retries some inputs; the others keep their tasks waiting).
+    static func blockedAfter(_ plan: ReconciliationPlan, in store: SQLiteStatusStore) throws -> Int {
+        let restarted = Set(plan.transitions.filter { TaskState.notStarted.contains($0.to) }.map(\.key))
+        let leaving = Set(plan.transitions.filter { $0.from == .waiting }.map(\.key))
+        let waiting = try store.refs(in: [.waiting], stage: nil).map(\.key).filter { !leaving.contains($0) }
+        var blocked = 0
+        for start in stride(from: 0, to: waiting.count, by: 500) {
+            let chunk = Array(waiting[start..<min(waiting.count, start + 500)])
+            let inputs = try store.inputs(of: chunk)
+            for key in chunk where (inputs[key] ?? []).contains(where: {
+                !$0.waived && TaskState.blocking.contains($0.state) && !restarted.contains($0.key)
+            }) {
+                blocked += 1
+            }
+        }
+        return blocked
     }
 }

@@ -1,16 +1,19 @@
 import ArgumentParser
 import Foundation
+import VerdantConfig
 import VerdantCore
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run every stage on the embedded samples (from the repository root) and print where the outputs are.",
-        discussion: "Uses parameters.toml with its output, status store and log moved under <output>/demo, which is emptied first so every demo starts from scratch. Exit codes: \(ExitStatus.table).")
+        discussion: "Uses the default parameters (`verdant init`'s, which name samples/) with the run settings of parameters.toml (engine, workers, nb_task_max…), and outputs, status store and log under <output>/demo, which is emptied first so every demo starts from scratch. Exit codes: \(ExitStatus.table).")
 
     @OptionGroup var parameters: ParametersOption
 
     func run() async throws {
-        var workspace = try parameters.workspace()
+        // Only the run settings of the user's file count: its catalog and land need not exist.
+        var workspace = try parameters.workspace(checkFiles: false)
+        try Failure.guarded { workspace.parameters = try Self.sampleParameters(keepingRunOf: workspace.parameters) }
         let demoRoot = workspace.parameters.resolve(workspace.parameters.run.output) + "/demo"
         workspace.parameters.run.output = demoRoot
         workspace.parameters.run.statusStore = demoRoot + "/status.sqlite"
@@ -46,6 +49,25 @@ struct Demo: AsyncParsableCommand {
         }
         print("status store: \(workspace.storePath)   log: \(workspace.logPath)")
         if outcome.status != .done { throw outcome.status.exitCode }
+    }
+
+    /// The default parameters (what `verdant init` writes: the embedded samples), resolved from
+    /// the same folder as the user's file, with the user's run settings.
+    static func sampleParameters(keepingRunOf user: Parameters) throws -> Parameters {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-demo-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("parameters.toml")
+        try DefaultParameters.toml.write(to: file, atomically: true, encoding: .utf8)
+        var samples = try ParametersFile.load(path: file.path, checkFiles: false)
+        samples.baseDirectory = user.baseDirectory
+        samples.run = user.run
+        samples.run.catalog = RunSettings().catalog
+        samples.run.exportedJson = nil
+        for path in [samples.run.catalog, samples.area.landGeometry] where !FileManager.default.fileExists(atPath: samples.resolve(path)) {
+            throw BadInput("\(samples.resolve(path)): the demo's sample data is not there; run `verdant demo` from the repository root (beside samples/)")
+        }
+        return samples
     }
 
     static func describe(_ stage: Stage) -> String {

@@ -35,10 +35,11 @@ struct JobCommand: ParsableCommand {
     @Option(name: .customLong("parent-pid"), help: "Stop when this process is gone.") var parentPid: Int32?
     @Option(name: .customLong("input"), help: "An input's output: stage/id=path (repeated).") var inputs: [String] = []
 
-    /// The arguments that carry a run's settings to its jobs.
-    static func settingsArguments(_ p: Parameters) -> [String] {
+    /// The arguments that carry a run's settings to its jobs; `land` is the run's fixed copy
+    /// of the land area (Workspace.landSnapshot).
+    static func settingsArguments(_ p: Parameters, land: String) -> [String] {
         ["job", "--scale", String(p.area.scale), "--coef-normalisation", String(p.mask.coefNormalisation),
-         "--method", p.mask.method.rawValue, "--land", p.resolve(p.area.landGeometry)]
+         "--method", p.mask.method.rawValue, "--land", land]
     }
 
     func run() throws {
@@ -57,7 +58,7 @@ struct JobCommand: ParsableCommand {
     }
 
     private func runJob() throws {
-        let item = try StacCatalog.loadItem(path: source, coefNormalisation: coefNormalisation)
+        let item = try StacCatalog.loadItem(path: source, id: image, coefNormalisation: coefNormalisation)
         guard item.id == image else { throw BadInput("\(source) holds \(item.id), not \(image)") }
         let parent = parentPid
         // A job orphaned by a killed `verdant run` stops instead of writing work nobody publishes.

@@ -20,8 +20,8 @@ enum ExitStatus: Int32, CaseIterable {
     var meaning: String {
         switch self {
         case .done: return "done"
-        case .tasksFailedOrBusy: return "some tasks failed or wait on failed inputs, or another run holds the store"
-        case .badInput: return "bad input (the message names the file, line or field)"
+        case .tasksFailedOrBusy: return "some tasks failed or wait on failed inputs, another run holds the store, or (pause, resume) no run is active"
+        case .badInput: return "bad input, usage errors included (the message names the file, line or field)"
         case .machine: return "the status store or the machine failed (disk full, read-only, I/O error)"
         case .interrupted: return "interrupted by SIGINT with work left"
         case .terminated: return "stopped by SIGTERM with work left"

@@ -50,6 +50,9 @@ struct RunSession {
             logger.warning("ignored control request \(stale.seq) (\(stale.command.rawValue), sent \(stale.at)) left by no active run")
         }
         let fingerprints = try Failure.guarded { try workspace.fingerprints() }
+        // Every job would fail on it: the machine's problem, said at once (exit 3) rather than
+        // held for a run that could never write anything.
+        if let problem = workspace.outputProblem() { try Failure.guarded { throw MachineError(problem) } }
         let engine = try Failure.guarded { try workspace.makeEngine() }
         let scheduler = Scheduler(store: store, engine: engine, settings: workspace.schedulerSettings(fingerprints: fingerprints),
                                   logger: Logger(label: "verdant.scheduler"))
@@ -94,18 +97,23 @@ struct RunSession {
             }
         }
         let (discovery, found) = try workspace.discover()
+        // A catalog entry fixed or moved since the last run is read from where it is now.
+        let refreshed = try store.refreshCatalogFields(found.images.map(\.image), stages: workspace.graph.imageStages)
         let plan = try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints)
         let now = Date()
         let added = try store.register(plan.newTasks, at: now)
         for change in plan.inputChanges { try store.replaceInputs(of: change.key, with: change.inputs) }
         try store.apply(plan.transitions, at: now)
+        // A task started again reads all its inputs again: a person's earlier "go on without"
+        // was about the run that ended.
+        try store.clearWaivers(of: plan.transitions.filter { $0.from.isFinal && TaskState.notStarted.contains($0.to) }.map(\.key))
         for note in plan.notes { logger.warning("\(note)") }
         for (stage, fingerprint) in fingerprints {
             try store.setMeta("fingerprint.\(stage.rawValue)", fingerprint.lines.joined(separator: "\n"))
         }
         let p = workspace.parameters
         logger.info("catalog: \(found.source): \(found.images.count) image(s), \(found.matching) in \(p.dates.extendedStart)…\(p.dates.extendedEnd) and area.geometry (wanted \(found.wanted), out of area \(found.outOfArea), excluded \(found.excluded)); \(found.failures.count) unreadable")
-        logger.info("store follows the parameters: \(added) new task(s); \(PlanReport.changeSummary(plan.summary))")
+        logger.info("store follows the parameters: \(added) new task(s), \(refreshed) with catalog fields updated; \(PlanReport.changeSummary(plan.summary))")
     }
 
     static func watch(_ events: AsyncStream<SchedulerEvent>, progress: ProgressLine, onTerminal: Bool, logger: Logger) async {

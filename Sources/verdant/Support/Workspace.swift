@@ -40,13 +40,30 @@ struct Workspace {
         try LandArea.load(path: parameters.resolve(parameters.area.landGeometry))
     }
 
-    /// The land area's content, not its path: editing the file changes the masks' fingerprint.
-    func landDigest() throws -> String {
-        let path = parameters.resolve(parameters.area.landGeometry)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BadInput("\(path): cannot read area.land_geometry")
+    /// The land area as jobs use it (the union of its polygons in lon/lat, as GeoJSON), and its
+    /// digest: the content, not the path, so editing the file (or a shapefile's companions, or
+    /// its projection) changes the masks' fingerprint.
+    func landContent() throws -> (geoJSON: String, digest: String) {
+        let geoJSON = try landArea().geoJSON
+        return (geoJSON, Fingerprint.digest(geoJSON))
+    }
+
+    func landDigest() throws -> String { try landContent().digest }
+
+    /// A copy of the land area fixed for this run, named by its digest, which the jobs read: a
+    /// land file edited while the run goes cannot give masks that disagree with their fingerprint.
+    func landSnapshot() throws -> String {
+        let (geoJSON, digest) = try landContent()
+        let folder = layout.root.appendingPathComponent(".inputs", isDirectory: true)
+        let path = folder.appendingPathComponent("land-\(digest).geojson")
+        guard !FileManager.default.fileExists(atPath: path.path) else { return path.path }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(geoJSON.utf8).write(to: path, options: .atomic)
+        } catch {
+            throw MachineError("\(folder.path): cannot write the run's copy of area.land_geometry: \(error.localizedDescription)")
         }
-        return Fingerprint.digest([UInt8](data))
+        return path.path
     }
 
     func fingerprints() throws -> [Stage: StageFingerprint] {
@@ -91,8 +108,15 @@ struct Workspace {
             graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
             stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
             publishedFingerprint: { layout.publishedFingerprint($0) },
+            publishedOutput: { layout.resultFile($0).path },
             storedInputs: { try store?.inputKeys(of: $0) ?? [] })
         return try ReconciliationPlan(found, discovery: discovery, context: context)
+    }
+
+    /// Why the output folder cannot take outputs now (read-only, full, not permitted), or nil.
+    func outputProblem() -> String? {
+        let root = layout.root.path
+        return FolderWriteProbe.problem(writingIn: root).map { "\(root): the output folder cannot be written: \(String(cString: strerror($0)))" }
     }
 
     /// The engine named by `run.engine`; jobs of the local engine run as `verdant job` children.
@@ -100,7 +124,7 @@ struct Workspace {
         switch parameters.run.engine {
         case .local:
             let launcher = SubprocessLauncher(executable: Self.currentExecutable,
-                                              arguments: JobCommand.settingsArguments(parameters))
+                                              arguments: JobCommand.settingsArguments(parameters, land: try landSnapshot()))
             return LocalEngine(workers: workers, layout: layout, launcher: launcher)
         case .earthEngine:
             throw BadInput("\(parametersPath): run.engine: \"earthengine\" is not available in this version; use \"local\"")
