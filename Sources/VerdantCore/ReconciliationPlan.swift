@@ -12,6 +12,9 @@ public struct ReconciliationPlan: Sendable {
     public var inputChanges: [(key: TaskKey, inputs: [TaskKey])] = []
     /// Sentences for the log (outputs on disk made under other parameters, catalog failures).
     public var notes: [String] = []
+    /// Tasks left in flight by an earlier run that the parameters no longer want, with why:
+    /// the scheduler lets them finish, but does not retry them (`Scheduler.setUnwanted`).
+    public var unwantedInFlight: [TaskKey: String] = [:]
     public var summary = Summary()
 
     public enum Change: String, Sendable, CaseIterable {
@@ -174,7 +177,12 @@ private struct Planner {
     mutating func stored(_ ref: TaskRef, verdict: Discovery.Verdict) {
         let stage = ref.key.stage
         if ref.state.isInFlight {
-            if verdict.isWanted { plan.summary.inFlightWanted += 1 } else { plan.summary.inFlightUnwanted += 1 }
+            if let why = verdict.reason {
+                plan.summary.inFlightUnwanted += 1
+                plan.unwantedInFlight[ref.key] = why
+            } else {
+                plan.summary.inFlightWanted += 1
+            }
         }
         switch verdict {
         case .wanted:
@@ -278,15 +286,25 @@ private struct Planner {
                 plan.inputChanges.append((key, inputs))
                 plan.summary.changes[spec.stage, default: [:]][.inputs, default: 0] += 1
             }
-            let outdated = changed || ref.paramsHash != fingerprint(spec.stage)
+            // A block's fingerprint covers its input list (StageFingerprint.blockDigest).
+            let current = StageFingerprint.blockDigest(stage: fingerprint(spec.stage), inputs: inputs)
+            let outdated = changed || ref.paramsHash != current
             switch ref.state {
             case .completed where outdated, .skipped where outdated:
                 add(restart(ref, detail: changed ? "its images changed (\(before.count) -> \(inputs.count) inputs); redone"
                                                  : "made under other parameters; redone"), .outdated, stage: spec.stage)
             case .queued where changed:
                 add(restart(ref, detail: "its images changed (\(before.count) -> \(inputs.count) inputs)"), .inputs, stage: spec.stage)
+            case .failed where ref.paramsHash != nil && outdated:
+                add(restart(ref, detail: "failed under other parameters or images; tried again"), .retry, stage: spec.stage)
+            case .failed where ref.attempts < context.maxAttempts:
+                var t = restart(ref, detail: "failed after \(ref.attempts) of \(context.maxAttempts) attempts; tried again")
+                t.attempts = ref.attempts
+                add(t, .retry, stage: spec.stage)
+            case .excluded, .outOfArea:
+                add(restart(ref, detail: "wanted again by the current parameters"), .back, stage: spec.stage)
             default:
-                wanted(ref)
+                break
             }
         }
         for ref in stored where !planned.contains(ref.key) {

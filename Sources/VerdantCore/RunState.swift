@@ -63,6 +63,9 @@ public struct SubmissionHold: Codable, Sendable, Equatable {
     public enum Cause: String, Codable, Sendable {
         case authentication, quota, unreachable
         case queueFull = "queue-full"
+        /// The destination's storage quota is used up (read from the engine's quotas): lifted
+        /// by the quotas, not by a probe, as an accepted export would only fail later.
+        case storage
         /// Disk full, output folder not writable, status store not writable.
         case machine
     }

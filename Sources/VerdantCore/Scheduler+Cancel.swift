@@ -34,19 +34,15 @@ extension Scheduler {
     func cancel(_ refs: [TaskRef]) async throws -> Int {
         var transitions: [Transition] = []
         var engineIds: [EngineTaskID] = []
-        var deferred = 0
         for ref in refs {
             switch ref.state {
             case .queued, .waiting:
                 transitions.append(Transition(ref, to: .cancelled, detail: "cancelled before submission"))
-            case .submitting where ref.taskId == nil && submittingNow.contains(ref.key):
-                // Its submission is on its way; cancelled as soon as the engine answers.
-                cancelAfterSubmit.insert(ref.key)
-                deferred += 1
             case .submitting where ref.taskId == nil:
-                // Left by a run that died mid-submission: the engine may have it under its
-                // request id; resolveUnnamedCancels finds out.
-                transitions.append(Transition(ref, to: .cancelling, detail: "cancel requested; submission outcome unknown"))
+                // On its way, or its answer was unclear: the engine may have it. CANCELLING is
+                // written now (it survives a crash); the submission's answer, or
+                // resolveUnnamedCancels, names the engine's task and cancels it.
+                transitions.append(Transition(ref, to: .cancelling, detail: "cancel requested; the engine has not named the task yet"))
             case .submitting, .ready, .running:
                 transitions.append(Transition(ref, to: .cancelling, detail: "cancel requested"))
                 if let taskId = ref.taskId { engineIds.append(taskId) }
@@ -56,7 +52,7 @@ extension Scheduler {
         }
         try commit(transitions)
         try await askEngineToCancel(engineIds)
-        return transitions.count + deferred
+        return transitions.count
     }
 
     /// Cancels everything waiting, queued or in flight, with one engine call.
@@ -83,7 +79,8 @@ extension Scheduler {
     /// same request is sent again — the engine answers with the task it has, or starts it —
     /// and the task it names is cancelled. A clear refusal means nothing runs: CANCELLED.
     func resolveUnnamedCancels() async throws {
-        let unnamed = try store.refs(in: [.cancelling], stage: nil).filter { $0.taskId == nil }
+        // Those still on their way from this process are settled by their submission's answer.
+        let unnamed = try store.refs(in: [.cancelling], stage: nil).filter { $0.taskId == nil && !submittingNow.contains($0.key) }
         guard !unnamed.isEmpty else { return }
         if engine.reportsRequestIds, let known = try? await engine.listAll() {
             // Engines that list request ids can tell at once which of them exist.
@@ -112,7 +109,12 @@ extension Scheduler {
                 try commit([Transition(ref, to: .cancelled, detail: "never submitted")])
                 continue
             }
-            let job = Job(id: record.id, stage: record.stage, source: record.source, paramsHash: record.paramsHash ?? "")
+            // The same job as first sent (its inputs included), should the engine start it now.
+            let inputs = try store.inputs(of: [ref.key])[ref.key] ?? []
+            let given = inputs.filter { !$0.waived && TaskState.delivered.contains($0.state) }
+                .map { JobInput(key: $0.key, output: $0.output ?? "") }
+            let job = Job(id: record.id, stage: record.stage, source: record.source, inputs: given,
+                          paramsHash: record.paramsHash ?? "")
             do {
                 let taskId = try await engine.submit(job, requestId: requestId)
                 try store.nameTask(ref.key, taskId: taskId)

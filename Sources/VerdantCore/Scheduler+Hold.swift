@@ -43,9 +43,10 @@ extension Scheduler {
             let quota = try await engine.quotas()
             lastQuota = quota
             if quota.storageExhausted {
-                holdFor(.quota, "storage quota used up (\(quota.assetsUsed ?? 0) of \(quota.assetsLimit ?? 0) assets, "
-                        + "\(quota.bytesUsed ?? 0) of \(quota.bytesLimit ?? 0) bytes)", retryAfter: settings.refresh)
-            } else if hold?.cause == .quota {
+                setHold(SubmissionHold(cause: .storage, reason: "storage quota used up (\(quota.assetsUsed ?? 0) of \(quota.assetsLimit ?? 0) assets, "
+                                       + "\(quota.bytesUsed ?? 0) of \(quota.bytesLimit ?? 0) bytes)",
+                                       since: hold?.since ?? now(), nextProbe: now().addingTimeInterval(settings.refresh)))
+            } else if hold?.cause == .storage {
                 setHold(nil)
             }
         } catch EngineError.unavailable(let outage, let message, let after) {

@@ -57,11 +57,15 @@ extension Scheduler {
             t.error = .clear
             // An engine's remark on a success (e.g. a result published twice) stays in the journal.
             t.detail = [why, status.error].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
-            if hold?.cause == .machine && !storeTrouble { setHold(nil) }
+            // A job that completed shows the machine can write again.
+            if hold?.cause == .machine && hold?.reason.hasPrefix(Self.storeHoldPrefix) == false { setHold(nil) }
             // Finished under other parameters (a task of an earlier run adopted at start): its
-            // output is not taken for current; the task starts again.
-            let current = settings.fingerprint(ref.key.stage)
-            if ref.paramsHash != current && ref.state != .cancelling {
+            // output is not taken for current; the task starts again — or, cancelled by a
+            // person meanwhile, ends CANCELLED (its output must not feed the tasks after it).
+            if ref.paramsHash != ((try? expectedFingerprint(ref.key)) ?? settings.fingerprint(ref.key.stage)) {
+                if ref.state == .cancelling {
+                    return [Transition(ref, to: .cancelled, detail: "finished under other parameters after a cancel: not kept")]
+                }
                 return [t, outdatedRestart(ref.key)]
             }
         case .failed:
@@ -123,8 +127,14 @@ extension Scheduler {
         return retrying([failed], failed: ref, attempts: ref.attempts)
     }
 
-    /// Adds FAILED -> QUEUED with backoff (and a new request id) after `failure` when attempts remain.
+    /// Adds FAILED -> QUEUED with backoff (and a new request id) after `failure` when attempts
+    /// remain — or FAILED -> EXCLUDED for a task the current parameters no longer want.
     func retrying(_ transitions: [Transition], failed ref: TaskRef, attempts: Int) -> [Transition] {
+        if let why = unwanted[ref.key] {
+            var leave = Transition(key: ref.key, from: .failed, to: .excluded, detail: "left the queue: \(why)")
+            leave.reason = .set(why)
+            return transitions + [leave]
+        }
         guard attempts < settings.maxAttempts else { return transitions }
         let delay = settings.backoff(afterAttempts: attempts)
         var retry = Transition(key: ref.key, from: .failed, to: .queued,

@@ -38,6 +38,13 @@ extension Scheduler {
                     }
                     continue
                 }
+                if ref.state == .submitting && ref.taskId == nil && !engine.reportsRequestIds {
+                    // The engine's list cannot tell whether it has this request: send the same
+                    // request again (it answers with the task it has, or starts it once).
+                    try store.markUnclear(ref.key, error: "left SUBMITTING by an earlier run", retryAt: now())
+                    requeued += 1
+                    continue
+                }
                 var requeue = Transition(ref, to: .queued, detail: "reconciliation: the engine does not know this task; requeued with its request id")
                 requeue.taskId = .clear
                 transitions.append(requeue)

@@ -31,8 +31,9 @@ public actor Scheduler {
     var storeTrouble = false
     /// Tasks whose submission is on its way to the engine right now (from this process).
     var submittingNow: Set<TaskKey> = []
-    /// Of those, the ones a cancel arrived for meanwhile.
-    var cancelAfterSubmit: Set<TaskKey> = []
+    /// Tasks an earlier run left in flight that the current parameters no longer want, with
+    /// why: when they end without a result they leave the queue instead of being retried.
+    var unwanted: [TaskKey: String] = [:]
     /// Set until the engine's task list has been read once after start (it may fail: an
     /// engine can be unreachable when a run starts).
     var engineReconciled = false
@@ -99,6 +100,9 @@ public actor Scheduler {
         }
     }
 
+    /// Tasks left in flight that the parameters no longer want (`ReconciliationPlan.unwantedInFlight`).
+    public func setUnwanted(_ reasons: [TaskKey: String]) { unwanted = reasons }
+
     public func snapshot() throws -> SchedulerSnapshot {
         SchedulerSnapshot(counts: try store.counts(), paused: paused, hold: hold, at: now())
     }
@@ -117,7 +121,13 @@ public actor Scheduler {
             }
         }
         let control = watchControlRequests(heartbeat: identity != nil)
-        defer { hints?.cancel(); control?.cancel() }
+        // The watcher reads the store twice a second: it must have ended, not merely been asked
+        // to, before run() returns and the caller closes the store.
+        func stopWatchers() async {
+            hints?.cancel()
+            control?.cancel()
+            await control?.value
+        }
         var outcome = "stopped"
         do {
             try await reconcile()
@@ -136,10 +146,12 @@ public actor Scheduler {
                 await nap(seconds: try secondsUntilNextCycle())
             }
         } catch {
+            await stopWatchers()
             if identity != nil { try? endRunState(outcome: "error: \(error)") }
             hub.publish(.warning("run ended by an error: \(error)"))
             throw error
         }
+        await stopWatchers()
         let last = try snapshot()
         if identity != nil { try endRunState(outcome: outcome) }
         hub.publish(.finished(last))
@@ -165,12 +177,19 @@ public actor Scheduler {
             try await cycle()
             if storeTrouble {
                 storeTrouble = false
-                setHold(nil)
+                if hold?.cause == .machine && hold?.reason.hasPrefix(Self.storeHoldPrefix) == true { setHold(nil) }
             }
-        } catch let error as StoreError where error.kind != .invalid {
+        } catch let error as StoreError where error.kind == .busy || error.kind == .unwritable {
             storeTrouble = true
-            setHold(SubmissionHold(cause: .machine, reason: "status store: \(error.description)",
+            // Answers the engine gave may not have been written: the engine's list settles
+            // them at the next good cycle (adopted, or sent again with their request ids).
+            engineReconciled = false
+            setHold(SubmissionHold(cause: .machine, reason: "\(Self.storeHoldPrefix)\(error.description)",
                                    since: hold?.since ?? now(), nextProbe: now().addingTimeInterval(settings.refresh)))
+        } catch let error as StoreError where error.kind == .stale {
+            // Another writer moved a task meanwhile (a command, a dashboard): nothing was
+            // written by the refused batch; the next cycle reads afresh.
+            warn("a step was refused by the store and is taken again next cycle: \(error)")
         }
     }
 
@@ -179,23 +198,31 @@ public actor Scheduler {
         try await pollInFlight()
     }
 
-    /// Nothing queued and nothing in flight (index lookups, no rows read).
+    static let storeHoldPrefix = "status store: "
+
+    /// Nothing of this graph's stages queued or in flight (index lookups, no rows read). Tasks
+    /// of stages this verdant does not run (a newer one's) do not keep it going.
     func isDrained() throws -> Bool {
-        try !store.hasTasks(in: TaskState.inFlight.union([.queued]))
+        try !store.hasTasks(in: TaskState.inFlight.union([.queued]), stages: settings.graph.stages)
     }
 
     func inFlightCount() throws -> Int {
         try store.count(in: TaskState.inFlight)
     }
 
+    /// Until the next poll, or sooner when something falls due: a hold's probe, a retry, an
+    /// unclear submission to send again, a cancel to settle. Never 0 for something that will
+    /// not be acted on (paused, a storage hold), or the loop would spin.
     func secondsUntilNextCycle() throws -> Double {
         var wait = settings.refresh
-        if let hold {
-            wait = min(wait, max(0, hold.nextProbe.timeIntervalSince(now())))
-        } else if !paused, try inFlightCount() < settings.nbTaskMax, let retry = try store.nextRetryTime(now: now()) {
-            wait = min(wait, max(0, retry.timeIntervalSince(now())))
+        if !paused {
+            if let hold {
+                if hold.cause != .storage { wait = min(wait, max(0.05, hold.nextProbe.timeIntervalSince(now()))) }
+            } else if let retry = try store.nextRetryTime(now: now()) {
+                wait = min(wait, max(0, retry.timeIntervalSince(now())))
+            }
         }
-        if try store.hasTasks(in: [.cancelling]) { wait = min(wait, settings.unclearRetry) }
+        if try store.hasTasks(in: [.cancelling], stages: nil) { wait = min(wait, max(0.05, settings.unclearRetry)) }
         nextPoll = now().addingTimeInterval(wait)
         return wait
     }

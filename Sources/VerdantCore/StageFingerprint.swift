@@ -45,6 +45,12 @@ public struct StageFingerprint: Sendable, Equatable {
         }
     }
 
+    /// A block task's fingerprint: its stage's and the list of its inputs, so a block whose
+    /// images changed is other work (redone, never taken for the old one).
+    public static func blockDigest(stage: String, inputs: [TaskKey]) -> String {
+        Fingerprint.digest(([stage] + inputs.map(\.description).sorted()).joined(separator: "\n"))
+    }
+
     /// The lines of `self` that differ from `other`'s, for a log line such as
     /// "cloudmask: area.scale=30.0 -> area.scale=20.0".
     public func changes(from old: [String]) -> [String] {

@@ -62,8 +62,11 @@ public struct StoreError: Error, CustomStringConvertible {
         /// The file or its folder cannot be written (read-only, disk full, I/O error): the
         /// machine's problem, not the data's.
         case unwritable
-        /// Not a verdant store, a newer schema, a refused transition: the data's problem.
+        /// Not a verdant store, a newer schema: the data's problem.
         case invalid
+        /// A transition refused because the task is no longer where the writer believed (another
+        /// writer moved it): nothing was written; reading again settles it.
+        case stale
     }
     public let description: String
     public let kind: Kind
@@ -89,8 +92,9 @@ public protocol StatusStore: AnyObject, Sendable {
     func refs(in states: Set<TaskState>, stage: Stage?) throws -> [TaskRef]
     /// Tasks in `states` across all stages, counted without reading them.
     func count(in states: Set<TaskState>) throws -> Int
-    /// Whether any task is in `states`: stops at the first (a count would walk 100,000 queued).
-    func hasTasks(in states: Set<TaskState>) throws -> Bool
+    /// Whether any task of `stages` (all when nil) is in `states`: stops at the first (a count
+    /// would walk 100,000 queued).
+    func hasTasks(in states: Set<TaskState>, stages: [Stage]?) throws -> Bool
     /// QUEUED tasks of `stage` whose backoff has passed, oldest acquisition first.
     func nextQueued(stage: Stage, limit: Int, now: Date) throws -> [TaskRecord]
     /// Earliest `notBefore` after `now` among QUEUED tasks, if any.
@@ -105,6 +109,10 @@ public protocol StatusStore: AnyObject, Sendable {
     func inputs(of keys: [TaskKey]) throws -> [TaskKey: [TaskInput]]
     /// Tasks in `states` that read any of `inputs`.
     func dependents(of inputs: [TaskKey], in states: Set<TaskState>) throws -> [TaskKey]
+    /// Applies a reconciliation plan in one transaction (new tasks, block input lists,
+    /// transitions, waivers of restarted tasks forgotten). Returns how many tasks were new.
+    @discardableResult
+    func apply(_ plan: ReconciliationPlan, clearingWaiversOf restarted: [TaskKey], at: Date) throws -> Int
     /// Replaces a task's input list (a block whose images changed). Waivers of kept inputs stay.
     func replaceInputs(of key: TaskKey, with inputs: [TaskKey]) throws
     /// Lets `key` go on without `inputs` (a person's decision, kept with the reason).
@@ -116,6 +124,12 @@ public protocol StatusStore: AnyObject, Sendable {
     func refreshCatalogFields(_ images: [CatalogImage], stages: [Stage]) throws -> Int
     /// Forgets a person's waivers of these tasks' inputs (they start again: their inputs count again).
     func clearWaivers(of keys: [TaskKey]) throws
+    /// SUBMITTING tasks whose last answer was unclear (`markUnclear`) and are due to be sent
+    /// again, oldest first.
+    func unclearSubmissions(now: Date, limit: Int) throws -> [TaskRecord]
+    /// Keeps a SUBMITTING task SUBMITTING (the engine may have it) with the error, to be sent
+    /// again with the same request id at `retryAt`. No journal entry: the state does not change.
+    func markUnclear(_ key: TaskKey, error: String, retryAt: Date) throws
     /// Records the engine's task id of a CANCELLING task that had none (its submission's
     /// outcome was unclear): the state does not change, so no journal entry.
     func nameTask(_ key: TaskKey, taskId: String) throws

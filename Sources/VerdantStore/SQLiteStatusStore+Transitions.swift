@@ -13,25 +13,46 @@ extension SQLiteStatusStore {
             throw IllegalTransition(key: task.record.key, from: .discovered, to: task.record.state)
         }
         guard !tasks.isEmpty else { return 0 }
+        return try write { db in try Self.insert(tasks, at: at, in: db) }
+    }
+
+    static func insert(_ tasks: [NewTask], at: Date, in db: Database) throws -> Int {
+        let stamp = StoredDate.text(at)
+        var inserted = 0
+        let input = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO task_inputs (stage, id, input_stage, input_id) VALUES (?, ?, ?, ?)
+            """)
+        for task in tasks {
+            var record = task.record
+            record.updatedAt = at
+            try TaskRow(record).insert(db, onConflict: .ignore)
+            guard db.changesCount > 0 else { continue }
+            inserted += 1
+            for source in task.inputs {
+                try input.execute(arguments: [record.stage.rawValue, record.id, source.stage.rawValue, source.id])
+            }
+            try appendJournal(db, at: stamp, key: record.key, from: .discovered, to: record.state, detail: task.reason)
+        }
+        return inserted
+    }
+
+    /// A reconciliation plan in one transaction: a crash leaves all of it or none (never a
+    /// block's new inputs without its restart). Returns how many tasks were new.
+    @discardableResult
+    public func apply(_ plan: ReconciliationPlan, clearingWaiversOf restarted: [TaskKey], at: Date) throws -> Int {
+        for task in plan.newTasks where !TaskState.discovered.canTransition(to: task.record.state) {
+            throw IllegalTransition(key: task.record.key, from: .discovered, to: task.record.state)
+        }
+        for t in plan.transitions where !t.from.canTransition(to: t.to) {
+            throw IllegalTransition(key: t.key, from: t.from, to: t.to)
+        }
         let stamp = StoredDate.text(at)
         return try write { db in
-            var inserted = 0
-            let input = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO task_inputs (stage, id, input_stage, input_id) VALUES (?, ?, ?, ?)
-                """)
-            for task in tasks {
-                var record = task.record
-                record.updatedAt = at
-                try TaskRow(record).insert(db, onConflict: .ignore)
-                guard db.changesCount > 0 else { continue }
-                inserted += 1
-                for source in task.inputs {
-                    try input.execute(arguments: [record.stage.rawValue, record.id, source.stage.rawValue, source.id])
-                }
-                try Self.appendJournal(db, at: stamp, key: record.key, from: .discovered, to: record.state,
-                                       detail: task.reason)
-            }
-            return inserted
+            let added = try Self.insert(plan.newTasks, at: at, in: db)
+            for change in plan.inputChanges { try Self.replaceInputs(of: change.key, with: change.inputs, in: db) }
+            for t in plan.transitions { _ = try Self.apply(t, at: stamp, in: db) }
+            try Self.clearWaivers(of: restarted, in: db)
+            return added
         }
     }
 
@@ -57,7 +78,7 @@ extension SQLiteStatusStore {
         }
     }
 
-    private static func apply(_ t: Transition, at stamp: String, in db: Database) throws -> TaskRecord {
+    static func apply(_ t: Transition, at stamp: String, in db: Database) throws -> TaskRecord {
         // The state check is part of the update, so a transition costs one lookup; the reason
         // for a refusal is looked up only when there is one. One fixed statement for every
         // combination of field changes keeps the statement cache to one entry: each FieldChange
@@ -102,7 +123,7 @@ extension SQLiteStatusStore {
             return StoreError("no task \(t.key) in the status store: cannot apply \(t.from.rawValue) -> \(t.to.rawValue)")
         }
         return StoreError("stale transition for \(t.key): expected \(t.from.rawValue) found \(stored); "
-            + "refusing \(t.from.rawValue) -> \(t.to.rawValue)")
+            + "refusing \(t.from.rawValue) -> \(t.to.rawValue)", kind: .stale)
     }
 
     static func appendJournal(_ db: Database, at stamp: String, key: TaskKey,
@@ -114,6 +135,14 @@ extension SQLiteStatusStore {
         try insert.execute(arguments: [stamp, key.id, key.stage.rawValue, from.rawValue, to.rawValue, detail])
     }
 
+    public func markUnclear(_ key: TaskKey, error: String, retryAt: Date) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE tasks SET error = ?, not_before = ? WHERE stage = ? AND id = ? AND state = 'SUBMITTING'
+                """, arguments: [error, StoredDate.text(retryAt), key.stage.rawValue, key.id])
+        }
+    }
+
     public func nameTask(_ key: TaskKey, taskId: String) throws {
         try write { db in
             try db.execute(sql: "UPDATE tasks SET task_id = ? WHERE stage = ? AND id = ? AND state = 'CANCELLING'",
@@ -122,19 +151,21 @@ extension SQLiteStatusStore {
     }
 
     public func replaceInputs(of key: TaskKey, with inputs: [TaskKey]) throws {
-        try write { db in
-            let kept = Set(inputs)
-            let stored = try Row.fetchAll(db, sql: "SELECT input_stage, input_id FROM task_inputs WHERE stage = ? AND id = ?",
-                                          arguments: [key.stage.rawValue, key.id])
-                .map { TaskKey(Stage(rawValue: $0[0]), $0[1]) }
-            for gone in stored where !kept.contains(gone) {
-                try db.execute(sql: "DELETE FROM task_inputs WHERE stage = ? AND id = ? AND input_stage = ? AND input_id = ?",
-                               arguments: [key.stage.rawValue, key.id, gone.stage.rawValue, gone.id])
-            }
-            for input in inputs {
-                try db.execute(sql: "INSERT OR IGNORE INTO task_inputs (stage, id, input_stage, input_id) VALUES (?, ?, ?, ?)",
-                               arguments: [key.stage.rawValue, key.id, input.stage.rawValue, input.id])
-            }
+        try write { db in try Self.replaceInputs(of: key, with: inputs, in: db) }
+    }
+
+    static func replaceInputs(of key: TaskKey, with inputs: [TaskKey], in db: Database) throws {
+        let kept = Set(inputs)
+        let stored = try Row.fetchAll(db, sql: "SELECT input_stage, input_id FROM task_inputs WHERE stage = ? AND id = ?",
+                                      arguments: [key.stage.rawValue, key.id])
+            .map { TaskKey(Stage(rawValue: $0[0]), $0[1]) }
+        for gone in stored where !kept.contains(gone) {
+            try db.execute(sql: "DELETE FROM task_inputs WHERE stage = ? AND id = ? AND input_stage = ? AND input_id = ?",
+                           arguments: [key.stage.rawValue, key.id, gone.stage.rawValue, gone.id])
+        }
+        for input in inputs {
+            try db.execute(sql: "INSERT OR IGNORE INTO task_inputs (stage, id, input_stage, input_id) VALUES (?, ?, ?, ?)",
+                           arguments: [key.stage.rawValue, key.id, input.stage.rawValue, input.id])
         }
     }
 
@@ -164,13 +195,15 @@ extension SQLiteStatusStore {
 
     public func clearWaivers(of keys: [TaskKey]) throws {
         guard !keys.isEmpty else { return }
-        try write { db in
-            let statement = try db.cachedStatement(sql: """
-                UPDATE task_inputs SET waived_at = NULL, waived_reason = NULL
-                WHERE stage = ? AND id = ? AND waived_at IS NOT NULL
-                """)
-            for key in keys { try statement.execute(arguments: [key.stage.rawValue, key.id]) }
-        }
+        try write { db in try Self.clearWaivers(of: keys, in: db) }
+    }
+
+    static func clearWaivers(of keys: [TaskKey], in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE task_inputs SET waived_at = NULL, waived_reason = NULL
+            WHERE stage = ? AND id = ? AND waived_at IS NOT NULL
+            """)
+        for key in keys { try statement.execute(arguments: [key.stage.rawValue, key.id]) }
     }
 
     public func waive(_ inputs: [TaskKey], of key: TaskKey, reason: String, at: Date) throws {

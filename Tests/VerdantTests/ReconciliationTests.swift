@@ -41,6 +41,7 @@ struct ReconciliationTests {
         var area = PredicateAreaTests()
         var fingerprints: [Stage: String] = [.cloudMask: "fp-mask", .ndvi: "fp-ndvi"]
         var published: [TaskKey: String] = [:]
+        var publishedOutputs: [TaskKey: String] = [:]
         var maxAttempts = 3
         var graph: StageGraph = .local
         var listing: [CatalogImage]
@@ -50,19 +51,18 @@ struct ReconciliationTests {
     func plan(_ s: Setup, store: SQLiteStatusStore?) throws -> ReconciliationPlan {
         let discovery = Discovery(parameters: s.parameters, area: s.area)
         let found = try discovery.discover(CatalogListing(source: "test", images: s.listing, failures: s.failures))
-        let published = s.published
+        let published = s.published, outputs = s.publishedOutputs
         let context = ReconciliationPlan.Context(
             graph: s.graph, fingerprints: s.fingerprints, maxAttempts: s.maxAttempts,
             stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
-            publishedFingerprint: { published[$0] }, storedInputs: { try store?.inputKeys(of: $0) ?? [] })
+            publishedFingerprint: { published[$0] }, publishedOutput: { outputs[$0] },
+            storedInputs: { try store?.inputKeys(of: $0) ?? [] })
         return try ReconciliationPlan(found, discovery: discovery, context: context)
     }
 
     /// Applies a plan as `verdant run` does.
     func apply(_ plan: ReconciliationPlan, to store: SQLiteStatusStore) throws {
-        try store.register(plan.newTasks)
-        for change in plan.inputChanges { try store.replaceInputs(of: change.key, with: change.inputs) }
-        try store.apply(plan.transitions)
+        try store.apply(plan, clearingWaiversOf: [], at: Date())
     }
 
     func state(_ store: SQLiteStatusStore, _ stage: Stage, _ n: Int) throws -> TaskRecord {

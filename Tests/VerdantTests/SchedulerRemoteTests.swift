@@ -77,10 +77,15 @@ struct SchedulerRemoteTests {
         engine.script = [.transient(retryAfter: 0.4)]
         let last = try await withDeadline(60) { try await Scheduler(store: store, engine: engine, settings: self.settings(max: 1)).run() }
         #expect(last.count(.completed) == 1)
-        let submits = try store.journal(limit: 100, imageId: Fixtures.imageId(0)).reversed().filter { $0.to == .submitting }
-        #expect(submits.count == 2)
-        #expect(submits[1].at.timeIntervalSince(submits[0].at) >= 0.39)
+        // Sent twice, the second time after the retry-after, with the same request id; the task
+        // stayed SUBMITTING in between (the engine may have had it).
+        let sent = engine.sentAt
+        #expect(sent.count == 2)
+        #expect(sent[1].timeIntervalSince(sent[0]) >= 0.39)
         #expect(Set(engine.requestIds).count == 1)
+        let journal = try store.journal(limit: 100, imageId: Fixtures.imageId(0)).reversed().map(\.to)
+        #expect(!journal.contains(.queued) || journal.firstIndex(of: .queued) == 0, "\(journal)")
+        #expect(journal.filter { $0 == .submitting }.count == 1, "\(journal)")
     }
 
     @Test("a submission whose answer was lost keeps its request id: the engine answers \"already have it\", nothing runs twice")
@@ -207,7 +212,7 @@ struct SchedulerRemoteTests {
         engine.setStorage(used: 10_000, limit: 10_000)
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2))
         try await scheduler.cycle()
-        #expect(await scheduler.currentHold?.cause == .quota)
+        #expect(await scheduler.currentHold?.cause == .storage)
         #expect(engine.currentFigures.submissions == 0)
         engine.setStorage(used: 10, limit: 10_000)
         let last = try await withDeadline(60) { try await scheduler.run() }
@@ -262,6 +267,8 @@ final class ScriptedEngine: Engine, @unchecked Sendable {
     private let lock = NSLock()
     private var _script: [Step] = []
     private var _requestIds: [String] = []
+    private var _sentAt: [Date] = []
+    var sentAt: [Date] { lock.lock(); defer { lock.unlock() }; return _sentAt }
     var script: [Step] {
         get { lock.lock(); defer { lock.unlock() }; return _script }
         set { lock.lock(); _script = newValue; lock.unlock() }
@@ -278,6 +285,7 @@ final class ScriptedEngine: Engine, @unchecked Sendable {
         let step: Step? = {
             lock.lock(); defer { lock.unlock() }
             _requestIds.append(requestId)
+            _sentAt.append(Date())
             return _script.isEmpty ? nil : _script.removeFirst()
         }()
         if delay > 0 { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }

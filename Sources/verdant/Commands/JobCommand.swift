@@ -86,7 +86,12 @@ struct JobCommand: ParsableCommand {
             guard let equals = entry.firstIndex(of: "="), let key = TaskKey(text: String(entry[..<equals])) else {
                 throw BadInput("--input \(entry): expected stage/id=path")
             }
-            if key.stage == stage && key.id == image { return String(entry[entry.index(after: equals)...]) }
+            guard key.stage == stage && key.id == image else { continue }
+            let path = String(entry[entry.index(after: equals)...])
+            guard !path.isEmpty else {
+                throw BadInput("the input \(key) has no output recorded; `verdant run` again finds it in the output folder")
+            }
+            return path
         }
         throw BadInput("stage \(self.stage) of \(image) needs --input \(stage.rawValue)/\(image)=PATH (the \(stage.rawValue) output)")
     }

@@ -33,7 +33,7 @@ enum Failure {
             return .badInput
         case let store as StoreError:
             switch store.kind {
-            case .busy: return .tasksFailedOrBusy
+            case .busy, .stale: return .tasksFailedOrBusy
             case .unwritable: return .machine
             case .invalid: return .badInput
             }

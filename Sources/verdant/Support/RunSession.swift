@@ -59,7 +59,8 @@ struct RunSession {
         // The engine first: tasks an earlier run left in flight are adopted or requeued, so the
         // parameters then decide about every task that is not running.
         try await Failure.guarded { try await scheduler.reconcile() }
-        try Failure.guarded { try followParameters(store, fingerprints: fingerprints, logger: logger) }
+        let unwanted = try Failure.guarded { try followParameters(store, fingerprints: fingerprints, logger: logger) }
+        await scheduler.setUnwanted(unwanted)
         let signals = SignalTrap { await scheduler.stop() }
         defer { signals.cancel() }
 
@@ -88,7 +89,9 @@ struct RunSession {
     /// images registered, tasks the parameters no longer want out of the queue (and back when
     /// wanted again), outputs made under other parameters redone, failed tasks with attempts
     /// left tried again.
-    func followParameters(_ store: SQLiteStatusStore, fingerprints: [Stage: StageFingerprint], logger: Logger) throws {
+    /// Returns the tasks left in flight that the parameters no longer want (they finish, but
+    /// are not retried).
+    func followParameters(_ store: SQLiteStatusStore, fingerprints: [Stage: StageFingerprint], logger: Logger) throws -> [TaskKey: String] {
         for (stage, fingerprint) in fingerprints.sorted(by: { workspace.graph.rank($0.key) < workspace.graph.rank($1.key) }) {
             let key = "fingerprint.\(stage.rawValue)"
             if let old = try store.meta(key), old != fingerprint.lines.joined(separator: "\n") {
@@ -100,13 +103,10 @@ struct RunSession {
         // A catalog entry fixed or moved since the last run is read from where it is now.
         let refreshed = try store.refreshCatalogFields(found.images.map(\.image), stages: workspace.graph.imageStages)
         let plan = try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints)
-        let now = Date()
-        let added = try store.register(plan.newTasks, at: now)
-        for change in plan.inputChanges { try store.replaceInputs(of: change.key, with: change.inputs) }
-        try store.apply(plan.transitions, at: now)
-        // A task started again reads all its inputs again: a person's earlier "go on without"
-        // was about the run that ended.
-        try store.clearWaivers(of: plan.transitions.filter { $0.from.isFinal && TaskState.notStarted.contains($0.to) }.map(\.key))
+        // One transaction. A task started again reads all its inputs again: a person's earlier
+        // "go on without" was about the run that ended.
+        let restarted = plan.transitions.filter { $0.from.isFinal && TaskState.notStarted.contains($0.to) }.map(\.key)
+        let added = try store.apply(plan, clearingWaiversOf: restarted, at: Date())
         for note in plan.notes { logger.warning("\(note)") }
         for (stage, fingerprint) in fingerprints {
             try store.setMeta("fingerprint.\(stage.rawValue)", fingerprint.lines.joined(separator: "\n"))
@@ -114,6 +114,7 @@ struct RunSession {
         let p = workspace.parameters
         logger.info("catalog: \(found.source): \(found.images.count) image(s), \(found.matching) in \(p.dates.extendedStart)…\(p.dates.extendedEnd) and area.geometry (wanted \(found.wanted), out of area \(found.outOfArea), excluded \(found.excluded)); \(found.failures.count) unreadable")
         logger.info("store follows the parameters: \(added) new task(s), \(refreshed) with catalog fields updated; \(PlanReport.changeSummary(plan.summary))")
+        return plan.unwantedInFlight
     }
 
     static func watch(_ events: AsyncStream<SchedulerEvent>, progress: ProgressLine, onTerminal: Bool, logger: Logger) async {
