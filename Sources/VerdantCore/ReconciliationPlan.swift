@@ -232,15 +232,7 @@ private struct Planner {
     /// Back to the queue (or to waiting) as new work: a new request id at the next submission,
     /// a fresh budget of attempts.
     func restart(_ ref: TaskRef, detail: String) -> Transition {
-        var t = Transition(ref, to: startState(ref.key.stage), detail: detail)
-        t.requestId = .clear
-        t.taskId = .clear
-        t.attempts = 0
-        t.reason = .clear
-        t.error = .clear
-        t.notBefore = .clear
-        t.paramsHash = .clear
-        return t
+        .startingAgain(ref.key, from: ref.state, to: startState(ref.key.stage), detail: detail)
     }
 
     mutating func add(_ t: Transition, _ change: ReconciliationPlan.Change, stage: Stage) {

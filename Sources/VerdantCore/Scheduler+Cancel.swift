@@ -26,6 +26,7 @@ extension Scheduler {
     /// (after writing CANCELLING). Returns how many tasks were affected.
     @discardableResult
     public func cancel(targets: [String]) async throws -> Int {
+        commandEpoch += 1
         let (records, unknown) = try resolve(targets)
         if !unknown.isEmpty { warn("cancel: no task \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? " (+\(unknown.count - 5))" : "")") }
         return try await cancel(records.map(TaskRef.init))
@@ -58,6 +59,7 @@ extension Scheduler {
     /// Cancels everything waiting, queued or in flight, with one engine call.
     @discardableResult
     public func cancelAll() async throws -> Int {
+        commandEpoch += 1
         let open = try store.refs(in: TaskState.inFlight.union([.queued, .waiting]), stage: nil)
         return try await cancel(open.filter { $0.state != .cancelling })
     }

@@ -107,13 +107,8 @@ extension Scheduler {
     /// COMPLETED (or SKIPPED) under other parameters -> back to work as new.
     func outdatedRestart(_ key: TaskKey) -> Transition {
         let inputs = settings.graph.spec(key.stage)?.inputs ?? []
-        var t = Transition(key: key, from: .completed, to: inputs.isEmpty ? .queued : .waiting,
-                           detail: "finished under other parameters; redone under the current ones")
-        t.requestId = .clear
-        t.taskId = .clear
-        t.attempts = 0
-        t.paramsHash = .clear
-        return t
+        return .startingAgain(key, from: .completed, to: inputs.isEmpty ? .queued : .waiting,
+                              detail: "finished under other parameters; redone under the current ones")
     }
 
     /// The engine lost a task it had accepted during this run: an attempt that ended without a

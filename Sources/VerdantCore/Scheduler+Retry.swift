@@ -20,19 +20,13 @@ extension Scheduler {
     }
 
     func restart(_ refs: [TaskRef], why: String) throws -> Int {
+        commandEpoch += 1
         guard !refs.isEmpty else { return 0 }
         var transitions: [Transition] = []
         var waiting: [TaskKey] = []
         for ref in refs {
             let reads = !(settings.graph.spec(ref.key.stage)?.inputs.isEmpty ?? true)
-            var t = Transition(ref, to: reads ? .waiting : .queued, detail: why)
-            t.requestId = .clear
-            t.taskId = .clear
-            t.attempts = 0
-            t.error = .clear
-            t.reason = .clear
-            t.notBefore = .clear
-            transitions.append(t)
+            transitions.append(.startingAgain(ref.key, from: ref.state, to: reads ? .waiting : .queued, detail: why))
             if reads { waiting.append(ref.key) }
         }
         try commit(transitions)
@@ -47,6 +41,7 @@ extension Scheduler {
     /// decision, recorded with each input). Returns how many tasks were let go on.
     @discardableResult
     public func release(targets: [String]) throws -> Int {
+        commandEpoch += 1
         let (records, unknown) = try resolve(targets)
         if !unknown.isEmpty { warn("release: no task \(unknown.prefix(5).joined(separator: ", "))") }
         let waiting = records.filter { $0.state == .waiting }.map(\.key)

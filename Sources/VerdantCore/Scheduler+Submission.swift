@@ -37,15 +37,17 @@ extension Scheduler {
                                        nextProbe: now().addingTimeInterval(probeInterval())))
             }
             tried.formUnion(batch.map(\.key))
+            var epoch = commandEpoch
             // Large enough that an engine answering at once costs two commits per few hundred
             // tasks, small enough that a slow engine's answers reach the store every few seconds.
             let chunk = max(256, engine.submissionConcurrency * 4)
             for start in stride(from: 0, to: batch.count, by: chunk) {
                 guard !paused && !stopRequested && !Task.isCancelled else { return }
                 var part = Array(batch[start..<min(batch.count, start + chunk)])
-                if start > 0 {
-                    // Read again after the previous chunk's awaits: a cancel or a retry may have
-                    // moved some of these meanwhile.
+                if commandEpoch != epoch {
+                    // A command ran during the previous chunk's awaits (a cancel, a retry): read
+                    // these again, some may have moved.
+                    epoch = commandEpoch
                     part = try part.compactMap { try store.record($0.key) }.filter { $0.state == .queued }
                 }
                 let held = hold != nil

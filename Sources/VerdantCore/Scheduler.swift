@@ -31,6 +31,9 @@ public actor Scheduler {
     var storeTrouble = false
     /// Tasks whose submission is on its way to the engine right now (from this process).
     var submittingNow: Set<TaskKey> = []
+    /// Bumped by every command that moves tasks (cancel, retry, release): a batch read before
+    /// an await is read again only when one ran meanwhile.
+    var commandEpoch = 0
     /// Tasks an earlier run left in flight that the current parameters no longer want, with
     /// why: when they end without a result they leave the queue instead of being retried.
     var unwanted: [TaskKey: String] = [:]

@@ -38,6 +38,21 @@ public struct Transition: Sendable, Equatable {
 
     public var imageId: String { key.id }
     public var stage: Stage { key.stage }
+
+    /// A task starting again as new work (a person's retry, its parameters changed, wanted
+    /// again): a new request id at its next submission, a fresh budget of attempts, no error,
+    /// reason or backoff left from before.
+    public static func startingAgain(_ key: TaskKey, from: TaskState, to: TaskState, detail: String) -> Transition {
+        var t = Transition(key: key, from: from, to: to, detail: detail)
+        t.requestId = .clear
+        t.taskId = .clear
+        t.attempts = 0
+        t.reason = .clear
+        t.error = .clear
+        t.notBefore = .clear
+        t.paramsHash = .clear
+        return t
+    }
 }
 
 public enum FieldChange<Value: Sendable & Equatable>: Sendable, Equatable {

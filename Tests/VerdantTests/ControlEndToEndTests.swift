@@ -30,13 +30,15 @@ struct ControlEndToEndTests {
         let pause = try await VerdantProcess.run(["pause", "-p", parameters.path], in: dir)
         #expect(pause.status == 0, "\(pause.stderr)")
         let store = try SQLiteStatusStore(path: storePath, readOnly: true)
-        // Once paused, what is in flight finishes and nothing new is submitted.
-        #expect(try await Fixtures.eventually { try store.count(in: TaskState.inFlight) == 0 })
+        // Once the run has taken the pause, what is in flight finishes and nothing new is submitted.
         #expect(try await Fixtures.eventually { try store.runState()?.paused == true })
-        let pausedCompleted = try store.counts(stage: nil)[.completed, default: 0]
-        try await Task.sleep(nanoseconds: UInt64(1_500_000) * 1000)
-        #expect(try store.counts(stage: nil)[.completed, default: 0] == pausedCompleted)
+        #expect(try await Fixtures.eventually { try store.count(in: TaskState.inFlight) == 0 })
+        let mark = try #require(try store.journal(limit: 1, imageId: nil).first?.seq)
+        // An observation window: a paused run must submit nothing in it.
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(try store.journal(after: mark, limit: 1000).filter { $0.to == .submitting }.isEmpty)
         #expect(try store.counts(stage: nil)[.queued, default: 0] > 0)
+        let pausedCompleted = try store.counts(stage: nil)[.completed, default: 0]
 
         #expect(try await VerdantProcess.run(["resume", "-p", parameters.path], in: dir).status == 0)
         #expect(try await Fixtures.eventually { try store.counts(stage: nil)[.completed, default: 0] > pausedCompleted })
