@@ -19,7 +19,6 @@ extension Scheduler {
             warn("reconciliation: cannot list the engine's tasks, will try again: \(error)")
             return
         }
-        engineReconciled = true
         // Read after the await (see the type's comment).
         let open = try store.refs(in: TaskState.inFlight, stage: nil)
         let byId = Dictionary(known.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -60,6 +59,8 @@ extension Scheduler {
             transitions += follow(ref, to: status, why: "reconciliation: adopted task \(status.id)")
         }
         try commit(transitions)
+        // Only once written: a refused commit leaves the next cycle to list the engine again.
+        engineReconciled = true
         try await askEngineToCancel(toCancel)
         logger.info("reconciled \(open.count) task(s) left in flight: \(adopted) adopted, \(requeued) requeued")
     }

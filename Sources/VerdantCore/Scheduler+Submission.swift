@@ -11,6 +11,13 @@ extension Scheduler {
         if hold == nil {
             let unclear = try store.unclearSubmissions(now: now(), limit: max(1, settings.nbTaskMax))
             if !unclear.isEmpty { try await submit(unclear, resending: true) }
+        } else if let hold, hold.cause != .storage, now() >= hold.nextProbe,
+                  let probe = try store.unclearSubmissions(now: .distantFuture, limit: 1).first {
+            // An unclear submission already holds a slot: it is the hold's probe, before any
+            // queued task (with every slot taken, it is the only probe there can be).
+            startProbe()
+            try await submit([probe], resending: true, probing: true)
+            if self.hold != nil { return }
         }
         var tried: Set<TaskKey> = []
         while !paused && !stopRequested && !Task.isCancelled {
@@ -24,18 +31,15 @@ extension Scheduler {
                 free = min(free, 1)
                 probing = true
             }
-            guard free > 0 else { return }
             var batch: [TaskRecord] = []
             for stage in settings.graph.stages.reversed() where batch.count < free {
                 batch += try store.nextQueued(stage: stage, limit: free - batch.count + tried.count, now: now())
                     .filter { !tried.contains($0.key) }.prefix(free - batch.count)
             }
-            guard !batch.isEmpty else { return }
-            if probing, let hold {
-                holdProbes += 1
-                setHold(SubmissionHold(cause: hold.cause, reason: hold.reason, since: hold.since,
-                                       nextProbe: now().addingTimeInterval(probeInterval())))
-            }
+            // A probe due but impossible (no slot, nothing queued) waits its interval again,
+            // rather than the loop waking every few milliseconds to find it still impossible.
+            if probing { startProbe() }
+            guard free > 0, !batch.isEmpty else { return }
             tried.formUnion(batch.map(\.key))
             var epoch = commandEpoch
             // Large enough that an engine answering at once costs two commits per few hundred
@@ -60,6 +64,14 @@ extension Scheduler {
                 lastQuota?.queuedOrRunning += min(engineFree, batch.count)
             }
         }
+    }
+
+    /// The next probe of the hold waits its interval from now.
+    func startProbe() {
+        guard let hold else { return }
+        holdProbes += 1
+        setHold(SubmissionHold(cause: hold.cause, reason: hold.reason, since: hold.since,
+                               nextProbe: now().addingTimeInterval(probeInterval())))
     }
 
     /// Waits between two probes of a hold: from 5 s, doubling, at most `refresh`.
@@ -134,6 +146,8 @@ extension Scheduler {
                     cancelNow.append(taskId)
                 case .failed(EngineError.rejected(let message)):
                     answers.append(Transition(ref, to: .cancelled, detail: "cancelled during submission (refused: \(message))"))
+                case .notSent where resending:
+                    break  // its first send may have reached the engine: resolveUnnamedCancels decides
                 case .notSent:
                     answers.append(Transition(ref, to: .cancelled, detail: "cancelled before it was sent"))
                 case .failed:
@@ -158,6 +172,10 @@ extension Scheduler {
                 // it twice.
                 let after = (error as? EngineError)?.retryAfter ?? settings.unclearRetry
                 unclear.append((ref.key, String(describing: error), now().addingTimeInterval(after)))
+            case .notSent where resending:
+                // Not sent again, but its first send may have reached the engine: still unclear.
+                unclear.append((ref.key, "not sent again: \(hold?.reason ?? "the run is stopping")",
+                                hold?.nextProbe ?? now().addingTimeInterval(settings.unclearRetry)))
             case .notSent:
                 // Never reached the engine: back to the queue, its request id kept for the next try.
                 var back = Transition(ref, to: .queued, detail: "not sent: \(hold?.reason ?? "the run is stopping")")

@@ -145,7 +145,8 @@ public actor Scheduler {
                     hub.publish(.cycle(try snapshot()))
                 }
                 if stopRequested || Task.isCancelled { break }
-                if settings.untilDrained && drained { outcome = "drained"; break }
+                // Not while the store is in trouble: a refused promotion may hide work left.
+                if settings.untilDrained && drained && !storeTrouble { outcome = "drained"; break }
                 await nap(seconds: try secondsUntilNextCycle())
             }
         } catch {
@@ -180,6 +181,8 @@ public actor Scheduler {
             try await cycle()
             if storeTrouble {
                 storeTrouble = false
+                // Promotions refused with the trouble are made now.
+                try promoteAllWaiting()
                 if hold?.cause == .machine && hold?.reason.hasPrefix(Self.storeHoldPrefix) == true { setHold(nil) }
             }
         } catch let error as StoreError where error.kind == .busy || error.kind == .unwritable {
@@ -187,12 +190,17 @@ public actor Scheduler {
             // Answers the engine gave may not have been written: the engine's list settles
             // them at the next good cycle (adopted, or sent again with their request ids).
             engineReconciled = false
-            setHold(SubmissionHold(cause: .machine, reason: "\(Self.storeHoldPrefix)\(error.description)",
-                                   since: hold?.since ?? now(), nextProbe: now().addingTimeInterval(settings.refresh)))
+            // An engine hold in force stays (only its probe lifts it); else the store holds.
+            if hold == nil || hold?.reason.hasPrefix(Self.storeHoldPrefix) == true {
+                setHold(SubmissionHold(cause: .machine, reason: "\(Self.storeHoldPrefix)\(error.description)",
+                                       since: hold?.since ?? now(), nextProbe: now().addingTimeInterval(settings.refresh)))
+            }
         } catch let error as StoreError where error.kind == .stale {
             // Another writer moved a task meanwhile (a command, a dashboard): nothing was
             // written by the refused batch; the next cycle reads afresh.
             warn("a step was refused by the store and is taken again next cycle: \(error)")
+            // Answers the refused batch carried are settled by the engine's list.
+            engineReconciled = false
         }
     }
 
@@ -225,7 +233,10 @@ public actor Scheduler {
                 wait = min(wait, max(0, retry.timeIntervalSince(now())))
             }
         }
-        if try store.hasTasks(in: [.cancelling], stages: nil) { wait = min(wait, max(0.05, settings.unclearRetry)) }
+        // Cancels the engine has not named yet are settled by this loop, not by the poll.
+        if try store.refs(in: [.cancelling], stage: nil).contains(where: { $0.taskId == nil }) {
+            wait = min(wait, max(0.05, settings.unclearRetry))
+        }
         nextPoll = now().addingTimeInterval(wait)
         return wait
     }

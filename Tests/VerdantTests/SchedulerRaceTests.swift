@@ -46,10 +46,11 @@ final class ProbeEngine: Engine, @unchecked Sendable {
 /// (a disk full at the worst moment).
 final class FlakyStore: StatusStore, @unchecked Sendable {
     let base: SQLiteStatusStore
+    let kind: StoreError.Kind
     private let lock = NSLock()
     var failApplyWhen: (@Sendable ([Transition]) -> Bool)?
     private var failedOnce = false
-    init(_ base: SQLiteStatusStore) { self.base = base }
+    init(_ base: SQLiteStatusStore, kind: StoreError.Kind = .unwritable) { self.base = base; self.kind = kind }
 
     func register(_ tasks: [NewTask], at: Date) throws -> Int { try base.register(tasks, at: at) }
     func apply(_ transitions: [Transition], at: Date) throws -> [TaskRecord] {
@@ -58,7 +59,7 @@ final class FlakyStore: StatusStore, @unchecked Sendable {
             if !failedOnce, let test = failApplyWhen, test(transitions) { failedOnce = true; return true }
             return false
         }()
-        if fail { throw StoreError("disk full (injected)", kind: .unwritable) }
+        if fail { throw StoreError("injected \(kind) store error", kind: kind) }
         return try base.apply(transitions, at: at)
     }
     func record(_ key: TaskKey) throws -> TaskRecord? { try base.record(key) }
@@ -88,6 +89,42 @@ final class FlakyStore: StatusStore, @unchecked Sendable {
     func setMeta(_ key: String, _ value: String) throws { try base.setMeta(key, value) }
     func runState() throws -> RunState? { try base.runState() }
     func saveRunState(_ state: RunState) throws { try base.saveRunState(state) }
+}
+
+/// An InstantEngine behind a script of outages and lost answers, counting quota reads.
+final class OutageScriptEngine: Engine, @unchecked Sendable {
+    enum Step { case acceptThenLoseAnswer, unavailable(EngineOutage), pass }
+    let inner: InstantEngine
+    let name = "outage-script"
+    private let lock = NSLock()
+    private var _script: [Step] = []
+    private var _quotaCalls = 0
+    var quotaCalls: Int { lock.lock(); defer { lock.unlock() }; return _quotaCalls }
+    var script: [Step] {
+        get { lock.lock(); defer { lock.unlock() }; return _script }
+        set { lock.lock(); _script = newValue; lock.unlock() }
+    }
+    init(inner: InstantEngine) { self.inner = inner }
+    func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
+        let step: Step = { lock.lock(); defer { lock.unlock() }; return _script.isEmpty ? .pass : _script.removeFirst() }()
+        switch step {
+        case .acceptThenLoseAnswer:
+            _ = try await inner.submit(job, requestId: requestId)
+            throw EngineError.transient("connection reset (injected)")
+        case .unavailable(let outage):
+            throw EngineError.unavailable(outage, "outage (injected)", retryAfter: 0.2)
+        case .pass:
+            return try await inner.submit(job, requestId: requestId)
+        }
+    }
+    func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage { try await inner.list(pageToken: pageToken, pageSize: pageSize) }
+    func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] { try await inner.poll(ids) }
+    func cancel(_ ids: [EngineTaskID]) async throws { try await inner.cancel(ids) }
+    func quotas() async throws -> EngineQuota {
+        { lock.lock(); defer { lock.unlock() }; _quotaCalls += 1 }()
+        return try await inner.quotas()
+    }
+    func shutdown() async {}
 }
 
 @Suite("Scheduler races and holds")
@@ -290,5 +327,75 @@ struct SchedulerRaceTests {
         let status = EngineTaskStatus(id: "t-block", state: .succeeded, requestId: nil, description: "block", output: "/out/block")
         let transitions = await scheduler.follow(ref, to: status, why: nil)
         #expect(transitions.map(\.to) == [.completed, .waiting])
+    }
+
+    @Test("an outage on the only slot during a run: the unclear submission is the hold's probe, and the run drains without spinning")
+    func unclearSubmissionIsTheProbe() async throws {
+        let (store, _) = try Fixtures.queuedStore(count: 1)
+        let engine = OutageScriptEngine(inner: InstantEngine())
+        engine.script = [.unavailable(.unreachable)]
+        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 1, refresh: 2, unclear: 0.05))
+        let started = Date()
+        let last = try await withDeadline(30) { try await scheduler.run() }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(last.count(.completed) == 1)
+        #expect(Double(engine.quotaCalls) / elapsed < 3, "\(engine.quotaCalls) quota reads in \(elapsed) s")
+    }
+
+    @Test("a queue-full hold while every slot is taken waits for the next poll instead of spinning")
+    func holdWithSlotsFullDoesNotSpin() async throws {
+        let (store, _) = try Fixtures.queuedStore(count: 3)
+        let engine = OutageScriptEngine(inner: InstantEngine(finishes: false))
+        engine.script = [.pass, .unavailable(.queueFull)]
+        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2, refresh: 2, unclear: 0.05, untilDrained: false))
+        let run = Task { try await scheduler.run() }
+        #expect(await Fixtures.eventually { await scheduler.currentHold?.cause == .queueFull })
+        let before = engine.quotaCalls
+        try await Task.sleep(nanoseconds: 4_000_000_000)
+        let calls = engine.quotaCalls - before
+        await scheduler.stop()
+        _ = try? await withDeadline(20) { try await run.value }
+        #expect(calls < 10, "\(calls) quota reads in 4 s with refresh 2 s")
+    }
+
+    @Test("an unclear submission not sent again stays in flight: never QUEUED, so never cancelled as if the engine had nothing")
+    func resendNotSentStaysUnclear() async throws {
+        let (store, _) = try Fixtures.queuedStore(count: 2)
+        let inner = InstantEngine(finishes: false)
+        let engine = OutageScriptEngine(inner: inner)
+        engine.script = [.acceptThenLoseAnswer, .acceptThenLoseAnswer, .unavailable(.unreachable)]
+        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2, refresh: 30, unclear: 0.01))
+        try await scheduler.cycle()
+        #expect(try store.count(in: [.submitting]) == 2)
+        #expect(try await Fixtures.eventually { try store.unclearSubmissions(now: Date(), limit: 5).count == 2 })
+        try await scheduler.cycle()
+        #expect(try store.refs(in: [.queued], stage: nil).isEmpty)
+        #expect(try store.count(in: [.submitting]) == 2)
+        try await scheduler.cancelAll()
+        for n in 0..<2 { #expect(try state(store, n) == .cancelling, "task \(n)") }
+    }
+
+    @Test("a stale refusal of the engine's answers is settled by the engine's list: no task stays SUBMITTING")
+    func staleAnswersAreSettled() async throws {
+        let (base, _) = try Fixtures.queuedStore(count: 2)
+        let store = FlakyStore(base, kind: .stale)
+        store.failApplyWhen = { ts in ts.contains { $0.from == .submitting } }
+        let inner = InstantEngine()
+        let last = try await withDeadline(30) {
+            try await Scheduler(store: store, engine: inner, settings: self.settings(max: 2, refresh: 0.05)).run()
+        }
+        #expect(last.count(.completed) == 2)
+        #expect(inner.currentFigures.duplicateJobs == 0)
+    }
+
+    @Test("a promotion lost to store trouble is made when the store recovers; the run does not end early")
+    func promotionLostToStoreTrouble() async throws {
+        let (base, _) = try Fixtures.graphStore(count: 1, graph: .local)
+        let store = FlakyStore(base, kind: .busy)
+        store.failApplyWhen = { ts in ts.contains { $0.from == .waiting && $0.to == .queued } }
+        let scheduler = Scheduler(store: store, engine: InstantEngine(),
+                                  settings: Fixtures.settings(graph: .local, max: 2, refresh: 0.05))
+        let last = try await withDeadline(30) { try await scheduler.run() }
+        #expect(last.count(.completed) == 2)
     }
 }

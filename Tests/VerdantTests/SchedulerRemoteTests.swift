@@ -21,7 +21,8 @@ struct SchedulerRemoteTests {
         let (store, _) = try Fixtures.queuedStore(count: 10)
         let engine = InstantEngine()
         engine.startOutage(.authentication, "401 UNAUTHENTICATED: Request had invalid authentication credentials")
-        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 5))
+        // refresh 2 s: the hold's first probe is not due within this first cycle.
+        let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 5, refresh: 2))
         try await scheduler.cycle()
         let hold = try #require(await scheduler.currentHold)
         #expect(hold.cause == .authentication && hold.reason.contains("401"))
