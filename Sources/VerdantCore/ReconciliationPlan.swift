@@ -35,14 +35,10 @@ public struct ReconciliationPlan: Sendable {
         /// Outputs found in the output folder that were made under other parameters.
         public var outputsUnderOtherParameters = 0
         public var catalogFailures = 0
-        /// Tasks an earlier run left in flight, whose image is still wanted / no longer wanted
-        /// (the engine's reconciliation settles them first; unwanted ones leave the queue then).
+        /// Tasks an earlier run left in flight whose image is still wanted (the unwanted ones
+        /// are `unwantedInFlight`).
         public var inFlightWanted = 0
-        public var inFlightUnwanted = 0
 
-        public var isEmpty: Bool {
-            registered.isEmpty && changes.isEmpty && outputsUnderOtherParameters == 0 && catalogFailures == 0
-        }
         public func registered(_ state: TaskState) -> Int { registered.values.reduce(0) { $0 + $1[state, default: 0] } }
         public func changed(_ change: Change) -> Int { changes.values.reduce(0) { $0 + $1[change, default: 0] } }
     }
@@ -178,7 +174,6 @@ private struct Planner {
         let stage = ref.key.stage
         if ref.state.isInFlight {
             if let why = verdict.reason {
-                plan.summary.inFlightUnwanted += 1
                 plan.unwantedInFlight[ref.key] = why
             } else {
                 plan.summary.inFlightWanted += 1
@@ -200,8 +195,9 @@ private struct Planner {
         }
     }
 
-    mutating func wanted(_ ref: TaskRef) {
-        let stage = ref.key.stage, current = fingerprint(stage)
+    /// `current`: the fingerprint its work must be made under (a block's covers its inputs).
+    mutating func wanted(_ ref: TaskRef, current given: String? = nil) {
+        let stage = ref.key.stage, current = given ?? fingerprint(stage)
         switch ref.state {
         case .excluded, .outOfArea:
             let published = context.publishedFingerprint(ref.key)
@@ -278,25 +274,12 @@ private struct Planner {
                 plan.inputChanges.append((key, inputs))
                 plan.summary.changes[spec.stage, default: [:]][.inputs, default: 0] += 1
             }
-            // A block's fingerprint covers its input list (StageFingerprint.blockDigest).
-            let current = StageFingerprint.blockDigest(stage: fingerprint(spec.stage), inputs: inputs)
-            let outdated = changed || ref.paramsHash != current
-            switch ref.state {
-            case .completed where outdated, .skipped where outdated:
-                add(restart(ref, detail: changed ? "its images changed (\(before.count) -> \(inputs.count) inputs); redone"
-                                                 : "made under other parameters; redone"), .outdated, stage: spec.stage)
-            case .queued where changed:
+            if ref.state == .queued && changed {
                 add(restart(ref, detail: "its images changed (\(before.count) -> \(inputs.count) inputs)"), .inputs, stage: spec.stage)
-            case .failed where ref.paramsHash != nil && outdated:
-                add(restart(ref, detail: "failed under other parameters or images; tried again"), .retry, stage: spec.stage)
-            case .failed where ref.attempts < context.maxAttempts:
-                var t = restart(ref, detail: "failed after \(ref.attempts) of \(context.maxAttempts) attempts; tried again")
-                t.attempts = ref.attempts
-                add(t, .retry, stage: spec.stage)
-            case .excluded, .outOfArea:
-                add(restart(ref, detail: "wanted again by the current parameters"), .back, stage: spec.stage)
-            default:
-                break
+            } else {
+                // A block's fingerprint covers its input list: changed images make done work
+                // outdated like changed parameters (StageFingerprint.blockDigest).
+                wanted(ref, current: StageFingerprint.blockDigest(stage: fingerprint(spec.stage), inputs: inputs))
             }
         }
         for ref in stored where !planned.contains(ref.key) {

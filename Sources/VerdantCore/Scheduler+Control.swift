@@ -51,7 +51,7 @@ extension Scheduler {
                 }
                 if heartbeat && clock().timeIntervalSince(lastBeat) >= RunState.heartbeatInterval {
                     lastBeat = clock()
-                    try? await self.beat()
+                    try? await self.persistRunState()
                 }
             }
         }

@@ -27,15 +27,13 @@ extension Scheduler {
 
     /// Every waiting task, in chunks (at start: inputs may have settled while no run was going).
     func promoteAllWaiting() throws {
-        let waiting = try store.refs(in: [.waiting], stage: nil).map(\.key)
-        for start in stride(from: 0, to: waiting.count, by: 500) {
-            try promote(Array(waiting[start..<min(waiting.count, start + 500)]))
-        }
+        try store.forEachWaitingChunk { keys, inputs in try promote(keys, inputs: inputs) }
     }
 
-    func promote(_ keys: [TaskKey]) throws {
+    /// `inputs`: the keys' inputs when the caller has read them already.
+    func promote(_ keys: [TaskKey], inputs known: [TaskKey: [TaskInput]]? = nil) throws {
         guard !keys.isEmpty else { return }
-        let inputs = try store.inputs(of: keys)
+        let inputs = try known ?? store.inputs(of: keys)
         var transitions: [Transition] = []
         for key in keys {
             switch Self.readiness(inputs[key] ?? []) {

@@ -23,11 +23,6 @@ extension Scheduler {
         try store.saveRunState(state)
     }
 
-    func beat() throws {
-        guard runState != nil else { return }
-        try persistRunState()
-    }
-
     func endRunState(outcome: String) throws {
         guard var state = runState else { return }
         state.active = false

@@ -19,7 +19,8 @@ extension Scheduler {
             try await submit([probe], resending: true, probing: true)
             if self.hold != nil { return }
         }
-        var tried: Set<TaskKey> = []
+        // Each pass moves what it takes out of QUEUED (in flight, failed, waiting, or back with
+        // a delay under a hold, which ends the loop), so the loop ends.
         while !paused && !stopRequested && !Task.isCancelled {
             var free = settings.nbTaskMax - (try inFlightCount())
             if let engineFree = lastQuota?.freeSlots { free = min(free, engineFree) }
@@ -33,14 +34,12 @@ extension Scheduler {
             }
             var batch: [TaskRecord] = []
             for stage in settings.graph.stages.reversed() where batch.count < free {
-                batch += try store.nextQueued(stage: stage, limit: free - batch.count + tried.count, now: now())
-                    .filter { !tried.contains($0.key) }.prefix(free - batch.count)
+                batch += try store.nextQueued(stage: stage, limit: free - batch.count, now: now())
             }
             // A probe due but impossible (no slot, nothing queued) waits its interval again,
             // rather than the loop waking every few milliseconds to find it still impossible.
             if probing { startProbe() }
             guard free > 0, !batch.isEmpty else { return }
-            tried.formUnion(batch.map(\.key))
             var epoch = commandEpoch
             // Large enough that an engine answering at once costs two commits per few hundred
             // tasks, small enough that a slow engine's answers reach the store every few seconds.
@@ -54,12 +53,11 @@ extension Scheduler {
                     epoch = commandEpoch
                     part = try part.compactMap { try store.record($0.key) }.filter { $0.state == .queued }
                 }
-                let held = hold != nil
                 try await submit(part, probing: probing)
-                // A hold that began during this chunk stops the rest of the batch.
-                if hold != nil && !held { return }
+                // A hold that began during this chunk (or a probe that did not lift one) stops
+                // the rest of the batch.
+                if hold != nil { return }
             }
-            if hold != nil { return }
             if let engineFree = lastQuota?.freeSlots {
                 lastQuota?.queuedOrRunning += min(engineFree, batch.count)
             }
@@ -96,7 +94,7 @@ extension Scheduler {
         var intents: [Transition] = []
         var requests: [(key: TaskKey, job: Job, requestId: String)] = []
         for (record, inputs) in ready {
-            let fingerprint = try expectedFingerprint(record)
+            let fingerprint = try expectedFingerprint(record.key)
             let requestId: String
             if resending, let kept = record.requestId {
                 requestId = kept
@@ -282,10 +280,6 @@ extension Scheduler {
 
     /// The fingerprint a task's work is made under: its stage's, and for a block task also the
     /// list of its inputs (a block whose images changed is other work).
-    func expectedFingerprint(_ record: TaskRecord) throws -> String {
-        try expectedFingerprint(record.key)
-    }
-
     func expectedFingerprint(_ key: TaskKey) throws -> String {
         let stage = settings.fingerprint(key.stage)
         guard settings.graph.spec(key.stage)?.unit == .block else { return stage }

@@ -87,7 +87,6 @@ public actor Scheduler {
         wake()
     }
 
-    public var wasStopped: Bool { stopRequested }
     /// True while the loop waits for its next cycle (the dashboard shows it; tests wait for it).
     public var isWaitingForNextCycle: Bool { sleeper != nil }
 

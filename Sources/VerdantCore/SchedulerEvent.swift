@@ -96,11 +96,6 @@ public final class EventHub<Event: Sendable>: @unchecked Sendable {
         for target in targets { target.finish() }
     }
 
-    public var subscriberCount: Int {
-        lock.lock(); defer { lock.unlock() }
-        return subscribers.count
-    }
-
     private func remove(_ id: Int) {
         lock.lock()
         subscribers[id] = nil

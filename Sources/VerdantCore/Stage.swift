@@ -71,7 +71,6 @@ public struct StageGraph: Sendable, Equatable {
     public func spec(_ stage: Stage) -> StageSpec? { specs.first { $0.stage == stage } }
     public func contains(_ stage: Stage) -> Bool { spec(stage) != nil }
     public var imageStages: [Stage] { specs.filter { $0.unit == .image }.map(\.stage) }
-    public var blockStages: [Stage] { specs.filter { $0.unit == .block }.map(\.stage) }
     /// Position in the graph: later stages are submitted first, so images finish before new
     /// ones start (less work half done when a run stops).
     public func rank(_ stage: Stage) -> Int { specs.firstIndex { $0.stage == stage } ?? -1 }

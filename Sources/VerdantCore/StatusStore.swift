@@ -161,6 +161,16 @@ public extension StatusStore {
         try apply([transition], at: at)[0]
     }
 
+    /// The waiting tasks (sorted) with their inputs, a few hundred at a time: 100,000 waiting
+    /// tasks and their inputs are never read at once.
+    func forEachWaitingChunk(_ body: ([TaskKey], [TaskKey: [TaskInput]]) throws -> Void) throws {
+        let waiting = try refs(in: [.waiting], stage: nil).map(\.key).sorted()
+        for start in stride(from: 0, to: waiting.count, by: 500) {
+            let chunk = Array(waiting[start..<min(waiting.count, start + 500)])
+            try body(chunk, try inputs(of: chunk))
+        }
+    }
+
     /// Counts per state over all stages.
     func totalCounts() throws -> [TaskState: Int] {
         try counts().values.reduce(into: [:]) { total, counts in

@@ -31,6 +31,9 @@ public final class LocalEngine: Engine, @unchecked Sendable {
     private var stopping = false
     /// Workers running a job right now.
     private var busy = 0
+    /// Tasks not yet terminal, kept as a count: quotas are read every cycle, and a run
+    /// remembers every task it submitted.
+    private var open = 0
     private var threads: [Thread] = []
 
     public let changes: AsyncStream<Void>?
@@ -90,6 +93,7 @@ public final class LocalEngine: Engine, @unchecked Sendable {
             status.progress = 1
         } else {
             pending.append(id)
+            open += 1
             condition.signal()
         }
         tasks[id] = Task(status: status, job: job, order: nextNumber)
@@ -120,6 +124,7 @@ public final class LocalEngine: Engine, @unchecked Sendable {
             guard var task = tasks[id], !task.status.state.isTerminal else { continue }
             if task.status.state == .pending {
                 task.status.state = .cancelled
+                open -= 1
                 task.status.error = "cancelled before it started"
                 changed = true
             } else {
@@ -132,8 +137,7 @@ public final class LocalEngine: Engine, @unchecked Sendable {
     }
 
     public func quotas() async throws -> EngineQuota {
-        let open = locked { tasks.values.filter { !$0.status.state.isTerminal }.count }
-        return EngineQuota(maxQueuedTasks: nil, concurrentTasks: workers, queuedOrRunning: open)
+        EngineQuota(maxQueuedTasks: nil, concurrentTasks: workers, queuedOrRunning: locked { open })
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -228,6 +232,7 @@ public final class LocalEngine: Engine, @unchecked Sendable {
         busy -= 1
         condition.broadcast()
         if var task = tasks[id] {
+            if !task.status.state.isTerminal { open -= 1 }
             task.status.state = state
             task.status.error = error
             task.status.failureKind = state == .failed ? failureKind : nil

@@ -33,10 +33,9 @@ public struct FileLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
         let stamp = ISO8601DateFormatter().string(from: Date())
-        sink.write("\(stamp) \(level.rawValue.uppercased()) [\(label)] \(message)\n")
+        sink.write("\(stamp) \(event.level.rawValue.uppercased()) [\(label)] \(event.message)\n")
     }
 }
 
@@ -71,10 +70,9 @@ public struct GatedLogHandler<Inner: LogHandler>: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
         guard gate.isOpen else { return }
-        inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
+        inner.log(event: event)
     }
 }
 

@@ -10,6 +10,12 @@ struct LocalEngineTests {
         return (LocalEngine(workers: workers, layout: OutputLayout(root: dir.path), launcher: launcher), dir)
     }
 
+    /// A job that hangs is cancelled (and the test fails) instead of hanging the suite.
+    static func pastDeadline(_ seconds: Double) -> @Sendable () -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        return { Date() > deadline }
+    }
+
     func job(_ n: Int) -> Job { Job(id: Fixtures.imageId(n), stage: .cloudMask, source: "item.json") }
 
     func waitTerminal(_ engine: LocalEngine, _ id: EngineTaskID, timeout: Double = 10) async throws -> EngineTaskStatus {
@@ -59,7 +65,7 @@ struct LocalEngineTests {
         let work = dir.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         // The child keeps the job's output pipe open: the launcher must see the exit anyway.
-        #expect(launcher.run(job(0), requestId: "r0", into: work, isCancelled: { false }) == .succeeded)
+        #expect(launcher.run(job(0), requestId: "r0", into: work, isCancelled: Self.pastDeadline(60)) == .succeeded)
         let childPid = try #require(ProcessTable.pid(writtenTo: childPidFile, timeout: 1))
         defer { ProcessTable.killIfRunning([childPid]) }
         #expect(waitUntil(5) { !ProcessTable.isRunning(childPid) }, "sleep \(childPid) outlived its job")
@@ -77,7 +83,7 @@ struct LocalEngineTests {
             echo "verdant-job: permanent: $4: band B10 missing" >&2
             exit 2
             """, "job"])
-        let outcome = launcher.run(job(0), requestId: "r0", into: dir, isCancelled: { false })
+        let outcome = launcher.run(job(0), requestId: "r0", into: dir, isCancelled: Self.pastDeadline(60))
         #expect(outcome == .failed(JobFailure(kind: .permanent, message: "\(Fixtures.imageId(0)): band B10 missing")))
         let log = try Data(contentsOf: dir.appendingPathComponent("job.log"))
         #expect(log.count > 300_000)
@@ -92,7 +98,7 @@ struct LocalEngineTests {
         defer { close(held) }
         let listing = dir.appendingPathComponent("fds.txt").path
         let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "ls /proc/$$/fd > '\(listing)'"], output: nil)
-        #expect(child.wait() == .exited(0))
+        #expect(VerdantProcess.waitBlocking(child, deadline: 60) == .exited(0))
         let fds = try String(contentsOfFile: listing, encoding: .utf8).split(separator: "\n").compactMap { Int($0) }
         // 0-2, plus the one `ls`'s redirection opened in the shell itself.
         #expect(fds.filter { $0 > 2 }.count <= 1, "\(fds)")

@@ -18,9 +18,8 @@ struct CapturingHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        lines.add("\(message)")
+    func log(event: LogEvent) {
+        lines.add("\(event.message)")
     }
 }
 

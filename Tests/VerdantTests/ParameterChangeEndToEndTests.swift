@@ -138,7 +138,7 @@ struct ParameterChangeEndToEndTests {
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
         #expect(await Fixtures.eventually {
-            ((try? SQLiteStatusStore(path: storePath, readOnly: true).counts(stage: .cloudMask)[.completed]) ?? 0) ?? 0 >= 2
+            ((try? SQLiteStatusStore(path: storePath, readOnly: true).counts(stage: .cloudMask)[.completed, default: 0]) ?? 0) >= 2
         })
         // A much smaller land area, mid-run.
         try #"{"type":"Polygon","coordinates":[[[14.5,45.8],[14.51,45.8],[14.51,45.81],[14.5,45.81],[14.5,45.8]]]}"#

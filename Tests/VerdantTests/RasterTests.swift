@@ -117,7 +117,7 @@ struct RasterTests {
         try writeCOG(path: path, grid: grid, values: values)
         let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "gdal_translate -q -ovr 0 '\(path)' '\(overview)'"],
                                      output: nil)
-        #expect(child.wait() == .exited(0))
+        #expect(VerdantProcess.waitBlocking(child, deadline: 60) == .exited(0))
         let info = try RasterInfo.read(path: overview)
         #expect(info.width == 768 && info.height == 384)
         #expect(info.values.allSatisfy { abs($0 - 2.0 / 3.0) < 1e-6 }, "first values: \(info.values.prefix(4))")

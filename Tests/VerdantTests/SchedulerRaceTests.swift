@@ -14,8 +14,10 @@ final class ProbeEngine: Engine, @unchecked Sendable {
     private var _quotaCalls = 0
     private var _submitCalls = 0
     private var _jobs: [Job] = []
-    /// Returns nil to pass through, or an error to throw; gets the call's number (0-based).
+    /// Runs before each submit with the call's number (0-based): throwing is the engine's answer.
     var submitHook: (@Sendable (Int, Job) async throws -> Void)?
+    /// Calls (by number) the engine accepts but whose answer is lost on its way back.
+    var lostAnswers: Set<Int> = []
     var quotaError: Error?
 
     init(inner: InstantEngine, concurrency: Int = 1, reportsRequestIds: Bool = true) {
@@ -27,7 +29,9 @@ final class ProbeEngine: Engine, @unchecked Sendable {
     func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
         let n: Int = { lock.lock(); defer { lock.unlock() }; _submitCalls += 1; _jobs.append(job); return _submitCalls - 1 }()
         if let hook = submitHook { try await hook(n, job) }
-        return try await inner.submit(job, requestId: requestId)
+        let taskId = try await inner.submit(job, requestId: requestId)
+        if lostAnswers.contains(n) { throw EngineError.transient("connection reset (injected)") }
+        return taskId
     }
     func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage {
         try await inner.list(pageToken: pageToken, pageSize: pageSize)
@@ -91,47 +95,25 @@ final class FlakyStore: StatusStore, @unchecked Sendable {
     func saveRunState(_ state: RunState) throws { try base.saveRunState(state) }
 }
 
-/// An InstantEngine behind a script of outages and lost answers, counting quota reads.
-final class OutageScriptEngine: Engine, @unchecked Sendable {
-    enum Step { case acceptThenLoseAnswer, unavailable(EngineOutage), pass }
-    let inner: InstantEngine
-    let name = "outage-script"
-    private let lock = NSLock()
-    private var _script: [Step] = []
-    private var _quotaCalls = 0
-    var quotaCalls: Int { lock.lock(); defer { lock.unlock() }; return _quotaCalls }
-    var script: [Step] {
-        get { lock.lock(); defer { lock.unlock() }; return _script }
-        set { lock.lock(); _script = newValue; lock.unlock() }
-    }
-    init(inner: InstantEngine) { self.inner = inner }
-    func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
-        let step: Step = { lock.lock(); defer { lock.unlock() }; return _script.isEmpty ? .pass : _script.removeFirst() }()
-        switch step {
-        case .acceptThenLoseAnswer:
-            _ = try await inner.submit(job, requestId: requestId)
-            throw EngineError.transient("connection reset (injected)")
-        case .unavailable(let outage):
-            throw EngineError.unavailable(outage, "outage (injected)", retryAfter: 0.2)
-        case .pass:
-            return try await inner.submit(job, requestId: requestId)
-        }
-    }
-    func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage { try await inner.list(pageToken: pageToken, pageSize: pageSize) }
-    func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] { try await inner.poll(ids) }
-    func cancel(_ ids: [EngineTaskID]) async throws { try await inner.cancel(ids) }
-    func quotas() async throws -> EngineQuota {
-        { lock.lock(); defer { lock.unlock() }; _quotaCalls += 1 }()
-        return try await inner.quotas()
-    }
-    func shutdown() async {}
-}
-
 @Suite("Scheduler races and holds")
 struct SchedulerRaceTests {
     func settings(max: Int = 5, refresh: Double = 2, unclear: Double = 5, untilDrained: Bool = true) -> SchedulerSettings {
         SchedulerSettings(graph: Fixtures.masksOnly, nbTaskMax: max, refresh: refresh, maxAttempts: 3, retryBackoff: 0.01,
                           unclearRetry: unclear, untilDrained: untilDrained)
+    }
+
+    /// Quota reads the engine sees in `seconds` of `run()`, counted once `ready` holds: one a
+    /// cycle, so a loop that spins makes hundreds.
+    func quotaReads(_ engine: ProbeEngine, running scheduler: Scheduler, for seconds: Double,
+                    once ready: @escaping @Sendable () async -> Bool = { true }) async throws -> Int {
+        let run = Task { try await scheduler.run() }
+        #expect(await Fixtures.eventually { await ready() })
+        let before = engine.quotaCalls
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        let calls = engine.quotaCalls - before
+        await scheduler.stop()
+        _ = try? await withDeadline(20) { try await run.value }
+        return calls
     }
 
     func state(_ store: StatusStore, _ n: Int) throws -> TaskState? {
@@ -147,12 +129,8 @@ struct SchedulerRaceTests {
         try await scheduler.cycle()
         #expect(await scheduler.currentHold?.cause == .queueFull)
         await scheduler.pause()
-        let run = Task { try await scheduler.run() }
-        try await Task.sleep(nanoseconds: 1_500_000_000)
-        let calls = engine.quotaCalls
-        await scheduler.stop()
-        _ = try? await withDeadline(20) { try await run.value }
         // One cycle a refresh (2 s): a spinning loop makes hundreds of calls in this time.
+        let calls = try await quotaReads(engine, running: scheduler, for: 1.5)
         #expect(calls < 10, "\(calls) quota reads in 1.5 s")
     }
 
@@ -168,11 +146,7 @@ struct SchedulerRaceTests {
         try await scheduler.cycle()
         #expect(await scheduler.currentHold?.cause == .quota)
         #expect(engine.jobs.count == 1)
-        let run = Task { try await scheduler.run() }
-        try await Task.sleep(nanoseconds: 1_500_000_000)
-        let calls = engine.quotaCalls
-        await scheduler.stop()
-        _ = try? await withDeadline(20) { try await run.value }
+        let calls = try await quotaReads(engine, running: scheduler, for: 1.5)
         #expect(calls < 10, "\(calls) quota reads in 1.5 s")
         #expect(engine.jobs.count == 1)
     }
@@ -332,8 +306,8 @@ struct SchedulerRaceTests {
     @Test("an outage on the only slot during a run: the unclear submission is the hold's probe, and the run drains without spinning")
     func unclearSubmissionIsTheProbe() async throws {
         let (store, _) = try Fixtures.queuedStore(count: 1)
-        let engine = OutageScriptEngine(inner: InstantEngine())
-        engine.script = [.unavailable(.unreachable)]
+        let engine = ProbeEngine(inner: InstantEngine())
+        engine.submitHook = { n, _ in if n == 0 { throw EngineError.unavailable(.unreachable, "outage (injected)", retryAfter: 0.2) } }
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 1, refresh: 2, unclear: 0.05))
         let started = Date()
         let last = try await withDeadline(30) { try await scheduler.run() }
@@ -345,16 +319,10 @@ struct SchedulerRaceTests {
     @Test("a queue-full hold while every slot is taken waits for the next poll instead of spinning")
     func holdWithSlotsFullDoesNotSpin() async throws {
         let (store, _) = try Fixtures.queuedStore(count: 3)
-        let engine = OutageScriptEngine(inner: InstantEngine(finishes: false))
-        engine.script = [.pass, .unavailable(.queueFull)]
+        let engine = ProbeEngine(inner: InstantEngine(finishes: false))
+        engine.submitHook = { n, _ in if n == 1 { throw EngineError.unavailable(.queueFull, "outage (injected)", retryAfter: 0.2) } }
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2, refresh: 2, unclear: 0.05, untilDrained: false))
-        let run = Task { try await scheduler.run() }
-        #expect(await Fixtures.eventually { await scheduler.currentHold?.cause == .queueFull })
-        let before = engine.quotaCalls
-        try await Task.sleep(nanoseconds: 4_000_000_000)
-        let calls = engine.quotaCalls - before
-        await scheduler.stop()
-        _ = try? await withDeadline(20) { try await run.value }
+        let calls = try await quotaReads(engine, running: scheduler, for: 4) { await scheduler.currentHold?.cause == .queueFull }
         #expect(calls < 10, "\(calls) quota reads in 4 s with refresh 2 s")
     }
 
@@ -362,8 +330,9 @@ struct SchedulerRaceTests {
     func resendNotSentStaysUnclear() async throws {
         let (store, _) = try Fixtures.queuedStore(count: 2)
         let inner = InstantEngine(finishes: false)
-        let engine = OutageScriptEngine(inner: inner)
-        engine.script = [.acceptThenLoseAnswer, .acceptThenLoseAnswer, .unavailable(.unreachable)]
+        let engine = ProbeEngine(inner: inner)
+        engine.lostAnswers = [0, 1]
+        engine.submitHook = { n, _ in if n == 2 { throw EngineError.unavailable(.unreachable, "outage (injected)", retryAfter: 0.2) } }
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 2, refresh: 30, unclear: 0.01))
         try await scheduler.cycle()
         #expect(try store.count(in: [.submitting]) == 2)

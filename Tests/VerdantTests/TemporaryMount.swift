@@ -54,7 +54,7 @@ final class TemporaryMount {
     static func command(_ argv: [String]) throws {
         let child = try ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()), output: .pipe)
         // mount and umount say a line or two: the pipe holds it all until they end.
-        let ended = child.wait()
+        let ended = VerdantProcess.waitBlocking(child, deadline: 60)
         let said = String(decoding: child.readAvailableOutput() ?? [], as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard ended == .exited(0) else {

@@ -33,6 +33,7 @@ struct VerdantProcess {
         (try? await offload { waitBlocking(child, deadline: deadline) }) ?? .signalled(0)
     }
 
+    @discardableResult
     static func waitBlocking(_ child: ChildProcess, deadline: Double) -> ChildProcess.Termination {
         let end = Date().addingTimeInterval(deadline)
         while child.exited() == nil {
@@ -100,7 +101,7 @@ struct VerdantProcess {
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("gdalinfo-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: json) }
         let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "gdalinfo -json '\(path)' > '\(json)'"], output: nil)
-        child.wait()
+        waitBlocking(child, deadline: 60)
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }

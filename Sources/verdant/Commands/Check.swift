@@ -71,12 +71,9 @@ struct Check: AsyncParsableCommand {
     static func blockedAfter(_ plan: ReconciliationPlan, in store: SQLiteStatusStore) throws -> Int {
         let restarted = Set(plan.transitions.filter { TaskState.notStarted.contains($0.to) }.map(\.key))
         let leaving = Set(plan.transitions.filter { $0.from == .waiting }.map(\.key))
-        let waiting = try store.refs(in: [.waiting], stage: nil).map(\.key).filter { !leaving.contains($0) }
         var blocked = 0
-        for start in stride(from: 0, to: waiting.count, by: 500) {
-            let chunk = Array(waiting[start..<min(waiting.count, start + 500)])
-            let inputs = try store.inputs(of: chunk)
-            for key in chunk where (inputs[key] ?? []).contains(where: {
+        try store.forEachWaitingChunk { chunk, inputs in
+            for key in chunk where !leaving.contains(key) && (inputs[key] ?? []).contains(where: {
                 !$0.waived && TaskState.blocking.contains($0.state) && !restarted.contains($0.key)
             }) {
                 blocked += 1

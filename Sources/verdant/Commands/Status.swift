@@ -53,10 +53,7 @@ struct StatusReport {
         liveness = runState?.liveness(now: Date(), lockHeld: lockHeld)
         var blocked: [(TaskKey, String)] = []
         var blockedCount = 0
-        let waiting = try store.refs(in: [.waiting], stage: nil).map(\.key).sorted()
-        for start in stride(from: 0, to: waiting.count, by: 500) {
-            let chunk = Array(waiting[start..<min(waiting.count, start + 500)])
-            let inputs = try store.inputs(of: chunk)
+        try store.forEachWaitingChunk { chunk, inputs in
             for key in chunk {
                 guard let reason = Scheduler.blockedReason(inputs[key] ?? []) else { continue }
                 blockedCount += 1

@@ -14,6 +14,15 @@ struct Workspace {
     let parametersPath: String
     /// The stages this verdant runs (masks, then NDVI).
     var graph: StageGraph = .local
+    /// The land area, read once: discovery, the fingerprints and the run's copy then agree
+    /// (and a large vector's union is computed once, not three times).
+    private let landMemo = LandMemo()
+
+    final class LandMemo {
+        var path: String?
+        var land: LandArea?
+        var geoJSON = ""
+    }
 
     static func load(_ path: String, checkFiles: Bool = true) throws -> Workspace {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -37,18 +46,21 @@ struct Workspace {
     }
 
     func landArea() throws -> LandArea {
-        try LandArea.load(path: parameters.resolve(parameters.area.landGeometry))
+        let path = parameters.resolve(parameters.area.landGeometry)
+        if landMemo.path != path || landMemo.land == nil {
+            let land = try LandArea.load(path: path)
+            (landMemo.path, landMemo.land, landMemo.geoJSON) = (path, land, land.geoJSON)
+        }
+        return landMemo.land!
     }
 
     /// The land area as jobs use it (the union of its polygons in lon/lat, as GeoJSON), and its
     /// digest: the content, not the path, so editing the file (or a shapefile's companions, or
     /// its projection) changes the masks' fingerprint.
     func landContent() throws -> (geoJSON: String, digest: String) {
-        let geoJSON = try landArea().geoJSON
-        return (geoJSON, Fingerprint.digest(geoJSON))
+        _ = try landArea()
+        return (landMemo.geoJSON, Fingerprint.digest(landMemo.geoJSON))
     }
-
-    func landDigest() throws -> String { try landContent().digest }
 
     /// A copy of the land area fixed for this run, named by its digest, which the jobs read: a
     /// land file edited while the run goes cannot give masks that disagree with their fingerprint.
@@ -67,7 +79,7 @@ struct Workspace {
     }
 
     func fingerprints() throws -> [Stage: StageFingerprint] {
-        StageFingerprint.all(parameters, graph: graph, landDigest: try landDigest())
+        StageFingerprint.all(parameters, graph: graph, landDigest: try landContent().digest)
     }
 
     func schedulerSettings(fingerprints: [Stage: StageFingerprint]) -> SchedulerSettings {
