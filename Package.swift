@@ -34,12 +34,22 @@ let package = Package(
         .target(name: "VerdantMask", dependencies: []),
         // swift-log handlers: the log file, and stderr behind a gate a full-screen view closes.
         .target(name: "VerdantLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // What Swift cannot import from ncursesw (macros, variadic printing), as a few functions.
+        .target(name: "CNcursesShim", linkerSettings: [.linkedLibrary("ncursesw")]),
+        // Colours, styles, themes (TOML files in themes/) and the keymap: no curses in it.
+        .target(name: "VerdantStyle", dependencies: ["VerdantCore", "VerdantConfig", "TOMLKit"]),
+        // The terminal through ncursesw: frames of styled cells, keys, signals, restore on crash.
+        .target(name: "VerdantTerminal", dependencies: ["CNcursesShim", "VerdantStyle"]),
+        // The dashboard: data read from the store and log, views drawn into frames, the key
+        // controller; actions go through a backend the executable provides.
+        .target(name: "VerdantDashboard", dependencies: ["VerdantCore", "VerdantStore", "VerdantStyle", "VerdantTerminal"]),
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
         .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "CSpawnShim"]),
         .executableTarget(name: "verdant", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,6 +60,7 @@ let package = Package(
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
         ]),
     ]
 )

@@ -147,5 +147,15 @@ public enum DefaultParameters {
     # (folder_GEE). Default "" (none).
     destination_folder = ""
 
+    [dashboard]
+    # `verdant dashboard` (and a bare `verdant` on a terminal).
+    # Colour theme: a file of themes/ without .toml (default, dark, light, high-contrast,
+    # monochrome), or a path to a theme file; `t` cycles them. NO_COLOR, TERM=dumb and vt100
+    # are respected whatever this says. Default "default".
+    theme = "default"
+    # TOML file rebinding keys ([keys] action = ["key", …]; README "Dashboard"). Optional, no
+    # default: uncomment to use.
+    # keys = "keys.toml"
+
     """#
 }

@@ -63,6 +63,11 @@ extension ParametersFile {
         earthEngine.read("destination_folder", .text, into: &p.earthEngine.destinationFolder)
         earthEngine.reportUnknownKeys()
 
+        var dashboard = root.subtable("dashboard")
+        dashboard.read("theme", .text, into: &p.dashboard.theme)
+        dashboard.read("keys", .text, into: &p.dashboard.keys)
+        dashboard.reportUnknownKeys()
+
         root.reportUnknownKeys()
     }
 }

@@ -16,6 +16,8 @@ public struct ControlRequest: Sendable, Equatable {
         case requeueCancelled = "requeue-cancelled"
         /// Waiting targets go on without their FAILED or CANCELLED inputs.
         case release
+        /// Polls the engine now instead of at the end of the refresh period (a dashboard's `r`).
+        case pollNow = "poll"
     }
 
     public var seq: Int64

@@ -9,6 +9,7 @@ public struct Parameters: Sendable, Equatable {
     public var area = AreaSettings()
     public var mask = MaskSettings()
     public var earthEngine = EarthEngineSettings()
+    public var dashboard = DashboardSettings()
     /// The folder relative paths are resolved against (the parameters file's).
     public var baseDirectory: String = FileManager.default.currentDirectoryPath
 
@@ -114,3 +115,13 @@ public struct EarthEngineSettings: Sendable, Equatable {
 
 /// The Sentinel-2 band names, in L1C order.
 public let sentinel2Bands = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12"]
+
+/// How `verdant dashboard` looks and which keys it answers to.
+public struct DashboardSettings: Sendable, Equatable {
+    /// A theme of the `themes/` folder beside the parameters (or built in): default, dark,
+    /// light, high-contrast, monochrome.
+    public var theme = "default"
+    /// A TOML file rebinding keys (README, "Dashboard"); nil: the default keys.
+    public var keys: String? = nil
+    public init() {}
+}

@@ -30,6 +30,7 @@ extension Scheduler {
         case .retryFailed: try retryAll(in: .failed)
         case .requeueCancelled: try retryAll(in: .cancelled)
         case .release: try release(targets: request.targets)
+        case .pollNow: wake()
         }
     }
 

@@ -245,3 +245,44 @@ extension JSONDecoder {
         return d
     }()
 }
+
+extension SQLiteStatusStore {
+    private static let summaryColumns = "stage, id, state, acquired, tile, attempts, task_id, updated_at, error, reason, output"
+
+    /// Every task as a listing row, read with one cursor (100,000 rows in well under a second).
+    public func summaries() throws -> [TaskSummary] {
+        try read { db in
+            var out: [TaskSummary] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.summaryColumns) FROM tasks")
+            while let row = try rows.next() { out.append(try Self.summary(row)) }
+            return out
+        }
+    }
+
+    /// The listing rows of `keys` (those that exist).
+    public func summaries(of keys: [TaskKey]) throws -> [TaskSummary] {
+        try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(Self.summaryColumns) FROM tasks WHERE stage = ? AND id = ?")
+            return try keys.compactMap { key in
+                try Row.fetchOne(statement, arguments: [key.stage.rawValue, key.id]).map(Self.summary)
+            }
+        }
+    }
+
+    /// The newest journal sequence number (0 for an empty journal).
+    public func lastJournalSeq() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM journal") ?? 0 }
+    }
+
+    /// Journal entries of one task, oldest first (a details view).
+    public func journal(of key: TaskKey, limit: Int) throws -> [JournalEntry] {
+        try journal(limit: limit, imageId: key.id).filter { $0.stage == key.stage }.reversed()
+    }
+
+    private static func summary(_ row: Row) throws -> TaskSummary {
+        let id: String = row[1]
+        return TaskSummary(key: TaskKey(Stage(rawValue: row[0]), id), state: try TaskRow.state(row[2], id: id),
+                           acquired: row[3], tile: row[4], attempts: row[5], taskId: row[6], updatedAt: row[7],
+                           note: TaskSummary.note(error: row[8], reason: row[9]), output: row[10])
+    }
+}

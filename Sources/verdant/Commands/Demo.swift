@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VerdantConfig
 import VerdantCore
+import VerdantTerminal
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,8 +10,13 @@ struct Demo: AsyncParsableCommand {
         discussion: "Uses the default parameters (`verdant init`'s, which name samples/) with the run settings of parameters.toml (engine, workers, nb_task_max…), and outputs, status store and log under <output>/demo, which is emptied first so every demo starts from scratch. Exit codes: \(ExitStatus.table).")
 
     @OptionGroup var parameters: ParametersOption
+    @Flag(help: "Print the listing even on a terminal (no dashboard).")
+    var noDashboard = false
+    /// The detached run the demo's dashboard starts: the folder is already prepared.
+    @Flag(help: .hidden) var headless = false
 
-    func run() async throws {
+    /// The demo's workspace: the samples, the user's run settings, everything under <output>/demo.
+    static func workspace(_ parameters: ParametersOption) throws -> Workspace {
         // Only the run settings of the user's file count: its catalog and land need not exist.
         var workspace = try parameters.workspace(checkFiles: false)
         try Failure.guarded { workspace.parameters = try Self.sampleParameters(keepingRunOf: workspace.parameters) }
@@ -18,14 +24,34 @@ struct Demo: AsyncParsableCommand {
         workspace.parameters.run.output = demoRoot
         workspace.parameters.run.statusStore = demoRoot + "/status.sqlite"
         workspace.parameters.run.logFile = demoRoot + "/verdant.log"
+        return workspace
+    }
+
+    func run() async throws {
+        let workspace = try Self.workspace(parameters)
+        let demoRoot = workspace.parameters.run.output
         // Lock first, then empty the folder (keeping the lock file): a second demo started
         // meanwhile must not delete the store of the first.
-        let lock = try RunSession.acquireLock(workspace)
-        let lockName = (workspace.storePath as NSString).lastPathComponent + ".lock"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: demoRoot)) ?? [] where name != lockName {
-            try FileManager.default.removeItem(atPath: demoRoot + "/" + name)
+        var lock: RunLock? = try RunSession.acquireLock(workspace)
+        if !headless {
+            let lockName = (workspace.storePath as NSString).lastPathComponent + ".lock"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: demoRoot)) ?? [] where name != lockName {
+                try FileManager.default.removeItem(atPath: demoRoot + "/" + name)
+            }
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if !headless && !noDashboard && Screen.fullScreenProblem(environment: environment, isTerminal: isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1) == nil {
+            // The product, not a listing: the run goes on detached and the dashboard watches it.
+            // The detached run takes the lock: this process lets it go.
+            lock = nil
+            let session = DashboardSession(workspace: workspace, runArguments: DemoFallback.runArguments(parameters),
+                                           title: "demo (samples/)", startAtOnce: true)
+            let status = try session.run()
+            if status != .done { throw status.exitCode }
+            return
         }
         let outcome = try await RunSession(workspace: workspace, lock: lock).execute()
+        if headless { return }
 
         let store = try workspace.openStore(readOnly: true)
         let records = try store.records(in: Set(TaskState.allCases), stage: nil, limit: nil)
@@ -91,5 +117,32 @@ struct Demo: AsyncParsableCommand {
             return String(format: "valid %.0f%% of pixels", valid * 100) + mean
         }
         return nil
+    }
+}
+
+/// After `make demo`, `verdant status` and `verdant dashboard` from the repository root see the
+/// demo's run: when the parameters file was not named, its store does not exist and the
+/// demo's does, the demo's workspace is used (and said).
+enum DemoFallback {
+    struct Choice {
+        var workspace: Workspace
+        var runArguments: [String]
+        var title: String
+        var isDemo: Bool
+    }
+
+    static func runArguments(_ parameters: ParametersOption) -> [String] {
+        ["demo", "--headless", "-p", URL(fileURLWithPath: parameters.path).standardizedFileURL.path]
+    }
+
+    static func workspace(for parameters: ParametersOption) throws -> Choice {
+        let workspace = try parameters.workspace(checkFiles: false)
+        let named = CommandLine.arguments.contains { $0 == "-p" || $0 == "--parameters" || $0.hasPrefix("--parameters=") }
+        if !named, !FileManager.default.fileExists(atPath: workspace.storePath),
+           let demo = try? Demo.workspace(parameters), FileManager.default.fileExists(atPath: demo.storePath) {
+            return Choice(workspace: demo, runArguments: runArguments(parameters), title: "demo (samples/)", isDemo: true)
+        }
+        return Choice(workspace: workspace, runArguments: ["run", "-p", workspace.parametersPath],
+                      title: (workspace.parametersPath as NSString).lastPathComponent, isDemo: false)
     }
 }

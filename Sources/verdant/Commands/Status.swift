@@ -15,7 +15,9 @@ struct Status: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let workspace = try parameters.workspace(checkFiles: false)
+        let choice = try DemoFallback.workspace(for: parameters)
+        let workspace = choice.workspace
+        if choice.isDemo { FileHandle.standardError.write(Data("verdant status: no run of parameters.toml yet; showing the demo's (\(workspace.storePath))\n".utf8)) }
         guard FileManager.default.fileExists(atPath: workspace.storePath) else {
             Failure.printError("\(workspace.storePath): no status store yet (run `verdant run` first)")
             throw ExitStatus.badInput.exitCode

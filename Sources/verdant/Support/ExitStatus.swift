@@ -11,6 +11,8 @@ enum ExitStatus: Int32, CaseIterable {
     /// The status store or the machine failed: disk full, read-only folder, I/O error.
     case machine = 3
     /// Stopped by SIGINT (Ctrl-C) with work left; `verdant run` again goes on.
+    /// The dashboard's terminal hung up (SSH lost); the run it watched goes on.
+    case hangup = 129
     case interrupted = 130
     /// Stopped by SIGTERM with work left.
     case terminated = 143
@@ -23,6 +25,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .tasksFailedOrBusy: return "some tasks failed or wait on failed inputs, another run holds the store, or (pause, resume) no run is active"
         case .badInput: return "bad input, usage errors included (the message names the file, line or field)"
         case .machine: return "the status store or the machine failed (disk full, read-only, I/O error)"
+        case .hangup: return "the dashboard's terminal hung up (the run goes on)"
         case .interrupted: return "interrupted by SIGINT with work left"
         case .terminated: return "stopped by SIGTERM with work left"
         }

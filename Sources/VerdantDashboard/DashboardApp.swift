@@ -1,0 +1,406 @@
+import Foundation
+import VerdantCore
+import VerdantStore
+import VerdantStyle
+import VerdantTerminal
+
+/// The dashboard's controller: keys in, frames out. Keys act on the UI at once; anything that
+/// writes or starts processes goes to the backend on a background queue and its answer comes
+/// back as a message, so the screen never waits on the store's writers or an engine.
+public final class DashboardApp {
+    public let data: DashboardData
+    public var ui = UIState()
+    public var keymap: Keymap
+    public var parameters: [ParameterLine]
+    public let title: String
+    public private(set) var theme: Theme
+    private let backend: DashboardBackend
+    private let queue = DispatchQueue(label: "verdant.dashboard.backend")
+    private let inbox = Inbox()
+    /// Set when the screen must be repainted whole (Ctrl-L, a theme change).
+    public var wantsFullRedraw = false
+    private var lastLayout: Layout?
+
+    public init(data: DashboardData, backend: DashboardBackend, keymap: Keymap, parameters: [ParameterLine],
+                title: String, theme: Theme, readonly: Bool) {
+        self.data = data; self.backend = backend; self.keymap = keymap; self.parameters = parameters
+        self.title = title; self.theme = theme
+        ui.readonly = readonly
+        ui.themeName = theme.name
+    }
+
+    public func render(rows: Int, cols: Int, glyphs: Glyphs, now: Date = Date()) -> Frame {
+        lastLayout = Layout(rows: rows, cols: cols)
+        if let layout = lastLayout { data.queue.clampScroll(height: layout.queueRows) }
+        return DashboardView(data: data, ui: ui, parameters: parameters, keymap: keymap, title: title, now: now)
+            .render(rows: rows, cols: cols, glyphs: glyphs)
+    }
+
+    /// Reads the store and the log; takes the backend's answers. Returns whether to redraw.
+    public func tick(now: Date = Date(), refresh: Bool) -> Bool {
+        var dirty = false
+        if refresh {
+            data.refresh(now: now)
+            if case .details(var d) = ui.mode { loadDetails(&d); ui.mode = .details(d) }
+            dirty = true
+        }
+        for answer in inbox.take() { answer(self); dirty = true }
+        if let message = ui.message, message.until <= now { ui.message = nil; dirty = true }
+        return dirty
+    }
+
+    public enum Outcome { case goOn, quit }
+
+    // MARK: keys
+
+    public func handle(_ key: Key, now: Date = Date()) -> Outcome {
+        switch ui.mode {
+        case .help:
+            ui.mode = .normal
+        case .confirm(let c):
+            ui.mode = .normal
+            if key == .char("y") || key == .char("Y") { perform(c.action) } else { ui.say("nothing done", .dim, now: now) }
+        case .input(let kind, let text):
+            handleInput(key, kind: kind, text: text)
+        case .details(var d):
+            handleDetails(key, &d)
+        case .repair(var w):
+            handleWizard(key, &w)
+        case .normal:
+            if key == .ctrl("l") { wantsFullRedraw = true; return .goOn }
+            guard let action = keymap.action(for: key) else { return .goOn }
+            return act(action, now: now)
+        }
+        return .goOn
+    }
+
+    private func act(_ action: Action, now: Date) -> Outcome {
+        let page = max(1, (ui.focus == .log ? lastLayout?.logRows : lastLayout?.queueRows) ?? 10)
+        switch action {
+        case .quit: return .quit
+        case .help: ui.mode = .help
+        case .nextPane: ui.focus = UIState.Pane(rawValue: (ui.focus.rawValue + 1) % UIState.Pane.allCases.count)!
+        case .previousPane: ui.focus = UIState.Pane(rawValue: (ui.focus.rawValue + UIState.Pane.allCases.count - 1) % UIState.Pane.allCases.count)!
+        case .up: move(-1)
+        case .down: move(1)
+        case .pageUp: move(-page)
+        case .pageDown: move(page)
+        case .top: if ui.focus == .log { ui.logBack = max(0, data.log.lines.count - 1) } else { data.queue.select(0) }
+        case .bottom: if ui.focus == .log { ui.logBack = 0 } else { data.queue.select(data.queue.view.count - 1) }
+        case .left, .right, .back: break
+        case .sortNext: data.queue.sortNext()
+        case .sortReverse: data.queue.sortReverse()
+        case .filter:
+            ui.mode = ui.focus == .log ? .input(.search, ui.logSearch) : .input(.filter, data.queue.filter.text)
+        case .search: searchLog(from: currentLogIndex - 1)
+        case .tag: data.queue.toggleTag(); data.queue.move(by: 1)
+        case .tagAll: data.queue.tagAllShown()
+        case .details: openDetails()
+        case .theme: cycleTheme()
+        case .start: guarded("start") { self.startRun() }
+        case .pauseResume: guarded("pause") { self.pauseResume() }
+        case .pollNow: guarded("poll") {
+            guard self.data.isRunning else { self.ui.say("no run is active: nothing polls the engine (s starts one)", .warning); return }
+            self.background("asking the run to poll") { try $0.control(.pollNow, targets: []) }
+        }
+        case .cancel: guarded("cancel") { self.confirmCancel() }
+        case .cancelAll: guarded("cancel all") { self.confirmCancelAll() }
+        case .retry: guarded("retry") { self.confirmRetry() }
+        case .requeue: guarded("requeue") { self.confirmRequeue() }
+        case .repair: openRepair()
+        }
+        return .goOn
+    }
+
+    private func guarded(_ name: String, _ body: () -> Void) {
+        if ui.readonly { ui.say("read-only dashboard (--readonly): \(name) refused", .warning); return }
+        body()
+    }
+
+    private func move(_ delta: Int) {
+        if ui.focus == .log {
+            ui.logBack = max(0, min(max(0, data.log.lines.count - 1), ui.logBack - delta))
+        } else {
+            data.queue.move(by: delta)
+        }
+    }
+
+    // MARK: actions
+
+    /// Starts a detached run (or attaches to the active one): s, or the demo as it opens.
+    public func startRun() {
+        background("starting a run") { try $0.start() }
+    }
+
+    private func pauseResume() {
+        guard data.isRunning, let run = data.runState else { ui.say("no run is active: nothing to pause (s starts one)", .warning); return }
+        let command: ControlRequest.Command = run.paused ? .resume : .pause
+        background(run.paused ? "resuming" : "pausing") { try $0.control(command, targets: []) }
+    }
+
+    private func cancellable(_ rows: [TaskSummary]) -> [TaskSummary] { rows.filter { !$0.state.isFinal } }
+
+    private static func breakdown(_ rows: [TaskSummary]) -> String {
+        let queued = rows.filter { TaskState.notStarted.contains($0.state) }.count
+        let flying = rows.filter { $0.state.isInFlight }.count
+        var parts: [String] = []
+        if queued > 0 { parts.append("\(Format.count(queued)) queued or waiting") }
+        if flying > 0 { parts.append("\(Format.count(flying)) running") }
+        return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
+    }
+
+    private func confirmCancel() {
+        let targets = data.queue.targets
+        let open = cancellable(targets)
+        guard !open.isEmpty else {
+            ui.say(targets.isEmpty ? "no task selected" : "nothing to cancel: \(targets.count == 1 ? "the task is \(targets[0].state.rawValue)" : "every tagged task is final")", .warning)
+            return
+        }
+        let noun = open.count == 1 ? "task \(open[0].key)" : "\(Format.count(open.count)) tasks"
+        ui.mode = .confirm(Confirmation(question: "Cancel \(noun)\(Self.breakdown(open))? y/N",
+                                        action: .control(.cancel, targets: open.map(\.key.description), done: "cancelling")))
+    }
+
+    private func confirmCancelAll() {
+        let open = data.queue.rows.filter { !$0.state.isFinal }
+        guard !open.isEmpty else { ui.say("nothing to cancel: every task is final", .warning); return }
+        ui.mode = .confirm(Confirmation(question: "Cancel all \(Format.count(open.count)) tasks\(Self.breakdown(open))? y/N",
+                                        action: .control(.cancelAll, targets: [], done: "cancelling all")))
+    }
+
+    private func confirmRetry() {
+        let chosen = data.queue.targets.filter { TaskState.blocking.contains($0.state) }
+        if !chosen.isEmpty && (!data.queue.tags.isEmpty || data.queue.selected.map { TaskState.blocking.contains($0.state) } == true) {
+            let noun = chosen.count == 1 ? "task \(chosen[0].key)" : "\(Format.count(chosen.count)) tasks"
+            ui.mode = .confirm(Confirmation(question: "Retry \(noun) with a fresh budget of attempts? y/N",
+                                            action: .control(.retry, targets: chosen.map(\.key.description), done: "retrying")))
+            return
+        }
+        let failed = data.count([.failed])
+        guard failed > 0 else { ui.say("nothing to retry: no task is FAILED (Q requeues cancelled ones)", .warning); return }
+        ui.mode = .confirm(Confirmation(question: "Retry all \(Format.count(failed)) failed tasks? y/N",
+                                        action: .control(.retryFailed, targets: [], done: "retrying failed tasks")))
+    }
+
+    private func confirmRequeue() {
+        let cancelled = data.count([.cancelled])
+        guard cancelled > 0 else { ui.say("nothing to requeue: no task is CANCELLED", .warning); return }
+        ui.mode = .confirm(Confirmation(question: "Requeue all \(Format.count(cancelled)) cancelled tasks? y/N",
+                                        action: .control(.requeueCancelled, targets: [], done: "requeueing")))
+    }
+
+    private func perform(_ action: PendingAction) {
+        switch action {
+        case .control(let command, let targets, let done):
+            if command == .cancel || command == .retry { data.queue.clearTags() }
+            background(done) { try $0.control(command, targets: targets) }
+        case .applyRepair:
+            break
+        }
+    }
+
+    /// Runs `work` on the backend queue; its answer (or error) becomes the footer's message.
+    private func background(_ doing: String, _ work: @escaping @Sendable (DashboardBackend) throws -> String) {
+        ui.busy = doing
+        let backend = self.backend, inbox = self.inbox
+        queue.async {
+            let result: Result<String, Error> = Result { try work(backend) }
+            inbox.post { app in
+                app.ui.busy = nil
+                switch result {
+                case .success(let text): app.ui.say(text, .ok)
+                case .failure(let error): app.ui.say("\(doing) failed: \(error)", .error, seconds: 15)
+                }
+            }
+        }
+    }
+
+    private func cycleTheme() {
+        let (next, warning) = backend.nextTheme(after: ui.themeName)
+        theme = next
+        ui.themeName = next.name
+        wantsFullRedraw = true
+        ui.say(warning ?? "theme: \(next.name)", warning == nil ? .ok : .warning)
+    }
+
+    // MARK: filter and log search
+
+    private func handleInput(_ key: Key, kind: UIState.InputKind, text: String) {
+        var text = text
+        switch key {
+        case .enter:
+            ui.mode = .normal
+            if kind == .search { ui.logSearch = text; searchLog(from: currentLogIndex) }
+            else if let problem = data.queue.filter.problem { ui.say(problem, .warning, seconds: 10) }
+            return
+        case .escape:
+            ui.mode = .normal
+            if kind == .filter { data.queue.setFilter("") }
+            return
+        case .backspace, .delete: if !text.isEmpty { text.removeLast() }
+        case .space: text.append(" ")
+        case .char(let c): text.append(c)
+        case .ctrl("u"): text = ""
+        default: return
+        }
+        ui.mode = .input(kind, text)
+        // The queue follows the filter as it is typed.
+        if kind == .filter { data.queue.setFilter(text) }
+    }
+
+    private var currentLogIndex: Int { max(0, data.log.lines.count - 1 - ui.logBack) }
+
+    private func searchLog(from index: Int) {
+        guard !ui.logSearch.isEmpty else { ui.say("no search yet: / on the log pane", .dim); return }
+        if let found = data.log.search(ui.logSearch, before: index) {
+            ui.logMatch = found
+            ui.logBack = max(0, data.log.lines.count - 1 - found - (lastLayout?.logRows ?? 4) / 2)
+            ui.focus = .log
+        } else {
+            ui.say("“\(ui.logSearch)” not found above", .warning)
+        }
+    }
+
+    // MARK: details
+
+    private func openDetails() {
+        guard ui.focus == .queue, let key = data.queue.selectedKey else { return }
+        var d = DetailsState(key: key)
+        loadDetails(&d)
+        ui.mode = .details(d)
+        loadSeries(key: key, pixel: d.pixel)
+    }
+
+    private func loadDetails(_ d: inout DetailsState) {
+        guard let store = data.openStore() else { return }
+        d.record = try? store.record(d.key)
+        d.journal = (try? store.journal(of: d.key, limit: 200)) ?? []
+        d.outputs = []
+        if let output = d.record?.output {
+            let base = (output as NSString).deletingPathExtension
+            for path in [output, base + ".json"] {
+                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber {
+                    d.outputs.append((path, size.int64Value))
+                }
+            }
+        }
+    }
+
+    private func loadSeries(key: TaskKey, pixel: (row: Int, col: Int)) {
+        let backend = self.backend, inbox = self.inbox
+        queue.async {
+            let result = Result { try backend.series(for: key, row: pixel.row, col: pixel.col) }
+            inbox.post { app in
+                guard case .details(var d) = app.ui.mode, d.key == key else { return }
+                switch result {
+                case .success(let series): d.series = series; d.seriesProblem = nil
+                case .failure(let error): d.series = nil; d.seriesProblem = "\(error)"
+                }
+                app.ui.mode = .details(d)
+            }
+        }
+    }
+
+    private func handleDetails(_ key: Key, _ d: inout DetailsState) {
+        var pixel = d.pixel
+        switch key {
+        case .escape, .enter, .char("q"): ui.mode = .normal; return
+        case .up: d.scroll = max(0, d.scroll - 1)
+        case .down: d.scroll += 1
+        case .pageUp: d.scroll = max(0, d.scroll - 10)
+        case .pageDown: d.scroll += 10
+        case .char("h"): pixel.col -= 1
+        case .char("l"): pixel.col += 1
+        case .char("k"): pixel.row -= 1
+        case .char("j"): pixel.row += 1
+        case .char("H"): pixel.col -= 10
+        case .char("L"): pixel.col += 10
+        case .char("K"): pixel.row -= 10
+        case .char("J"): pixel.row += 10
+        default: break
+        }
+        let rows = d.series?.gridRows ?? Int.max, cols = d.series?.gridCols ?? Int.max
+        pixel = (min(max(0, pixel.row), max(0, rows - 1)), min(max(0, pixel.col), max(0, cols - 1)))
+        let moved = pixel != d.pixel
+        d.pixel = pixel
+        ui.mode = .details(d)
+        if moved { loadSeries(key: d.key, pixel: pixel) }
+    }
+
+    // MARK: repair wizard
+
+    private func openRepair() {
+        var w = WizardState()
+        w.phase = .inspecting
+        ui.mode = .repair(w)
+        let backend = self.backend, inbox = self.inbox
+        queue.async {
+            let result = Result { try backend.inspectRepair() }
+            inbox.post { app in
+                guard case .repair(var w) = app.ui.mode else { return }
+                switch result {
+                case .success(let preview):
+                    w.pages = preview.pages
+                    w.canApply = preview.changeCount > 0 && !app.ui.readonly
+                    if app.ui.readonly && preview.changeCount > 0, !w.pages.isEmpty {
+                        w.pages[w.pages.count - 1].lines.append("read-only dashboard (--readonly): this repair is shown, not applied")
+                    }
+                    w.phase = .review
+                case .failure(let error):
+                    w.phase = .failed("repair could not inspect the store: \(error)")
+                }
+                app.ui.mode = .repair(w)
+            }
+        }
+    }
+
+    private func handleWizard(_ key: Key, _ w: inout WizardState) {
+        switch w.phase {
+        case .inspecting, .applying:
+            if key == .escape { ui.mode = .normal }
+            return
+        case .done, .failed:
+            ui.mode = .normal
+            return
+        case .review:
+            break
+        }
+        let last = w.page >= w.pages.count - 1
+        switch key {
+        case .escape, .char("q"): ui.mode = .normal; ui.say("repair left: nothing changed", .dim); return
+        case .right, .enter, .char("l"), .space: if !last { w.page += 1; w.scroll = 0 } else if !w.canApply { ui.mode = .normal; return }
+        case .left, .char("h"): if w.page > 0 { w.page -= 1; w.scroll = 0 }
+        case .up, .char("k"): w.scroll = max(0, w.scroll - 1)
+        case .down, .char("j"): w.scroll += 1
+        case .pageDown: w.scroll += 10
+        case .pageUp: w.scroll = max(0, w.scroll - 10)
+        case .char("y"), .char("Y") where last && w.canApply:
+            w.phase = .applying
+            ui.mode = .repair(w)
+            let backend = self.backend, inbox = self.inbox
+            queue.async {
+                let result = Result { try backend.applyRepair() }
+                inbox.post { app in
+                    guard case .repair(var w) = app.ui.mode else { return }
+                    switch result {
+                    case .success(let text): w.phase = .done(text)
+                    case .failure(let error): w.phase = .failed("repair failed, nothing was changed: \(error)")
+                    }
+                    app.ui.mode = .repair(w)
+                }
+            }
+            return
+        default:
+            if last && w.canApply { ui.mode = .normal; ui.say("repair not applied: nothing changed", .dim); return }
+        }
+        ui.mode = .repair(w)
+    }
+}
+
+/// Answers from the background queue, taken by the screen's thread at its next turn.
+final class Inbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(DashboardApp) -> Void] = []
+    func post(_ item: @escaping (DashboardApp) -> Void) { lock.lock(); items.append(item); lock.unlock() }
+    func take() -> [(DashboardApp) -> Void] { lock.lock(); defer { items = []; lock.unlock() }; return items }
+}

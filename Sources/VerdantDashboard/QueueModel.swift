@@ -1,0 +1,200 @@
+import Foundation
+import VerdantCore
+
+/// The image queue as the dashboard holds it: every task's listing row in memory (100,000 rows
+/// are ~20 MB), a filtered and sorted view of indices into them, tags and the selection. Only
+/// the rows on screen are ever formatted.
+public struct QueueModel {
+    public enum Column: String, CaseIterable, Sendable {
+        case id, stage, date, tile, state, attempts = "try", task, age, note = "error", output
+    }
+
+    public private(set) var rows: [TaskSummary] = []
+    private var position: [TaskKey: Int] = [:]
+    /// Indices into `rows`, filtered and sorted: what the pane scrolls through.
+    public private(set) var view: [Int] = []
+    public private(set) var sort: Column = .date
+    public private(set) var descending = false
+    public private(set) var filter = QueueFilter("")
+    public private(set) var tags: Set<TaskKey> = []
+    /// Index into `view` of the highlighted row.
+    public private(set) var selection = 0
+    /// First row of `view` on screen.
+    public var scroll = 0
+    /// When each task last changed while the dashboard watched (for highlighting).
+    public private(set) var changedAt: [TaskKey: Date] = [:]
+
+    public init() {}
+
+    public var selectedKey: TaskKey? { view.indices.contains(selection) ? rows[view[selection]].key : nil }
+    public var selected: TaskSummary? { view.indices.contains(selection) ? rows[view[selection]] : nil }
+    public func row(at viewIndex: Int) -> TaskSummary { rows[view[viewIndex]] }
+    public func summary(of key: TaskKey) -> TaskSummary? { position[key].map { rows[$0] } }
+
+    /// Replaces every row (first load, or after more changes than are worth applying one by one).
+    public mutating func load(_ all: [TaskSummary]) {
+        let keep = selectedKey
+        rows = all
+        position = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.key, $0) })
+        tags = tags.filter { position[$0] != nil }
+        rebuild(keeping: keep)
+    }
+
+    /// Applies changed rows; returns whether anything visible may have moved.
+    public mutating func update(_ changed: [TaskSummary], at now: Date) {
+        guard !changed.isEmpty else { return }
+        let keep = selectedKey
+        for row in changed {
+            if let i = position[row.key] {
+                rows[i] = row
+            } else {
+                position[row.key] = rows.count
+                rows.append(row)
+            }
+            changedAt[row.key] = now
+        }
+        rebuild(keeping: keep)
+    }
+
+    /// Forgets highlights older than `age` seconds.
+    public mutating func expireChanges(before cutoff: Date) {
+        changedAt = changedAt.filter { $0.value >= cutoff }
+    }
+
+    public mutating func setSort(_ column: Column, descending: Bool) {
+        let keep = selectedKey
+        sort = column; self.descending = descending
+        rebuild(keeping: keep)
+    }
+
+    /// The next column (o), or the same column reversed (O).
+    public mutating func sortNext() {
+        let all = Column.allCases
+        setSort(all[(all.firstIndex(of: sort)! + 1) % all.count], descending: false)
+    }
+
+    public mutating func sortReverse() { setSort(sort, descending: !descending) }
+
+    public mutating func setFilter(_ text: String) {
+        let keep = selectedKey
+        filter = QueueFilter(text)
+        rebuild(keeping: keep)
+    }
+
+    public mutating func toggleTag() {
+        guard let key = selectedKey else { return }
+        if tags.remove(key) == nil { tags.insert(key) }
+    }
+
+    /// Tags every row the filter shows, or clears the tags when all of them are tagged.
+    public mutating func tagAllShown() {
+        let shown = view.map { rows[$0].key }
+        if shown.allSatisfy(tags.contains) { tags.subtract(shown) } else { tags.formUnion(shown) }
+    }
+
+    public mutating func clearTags() { tags.removeAll() }
+
+    public mutating func move(by delta: Int) { select(selection + delta) }
+
+    public mutating func select(_ index: Int) {
+        selection = view.isEmpty ? 0 : min(max(0, index), view.count - 1)
+    }
+
+    /// Keeps the selection inside a window of `height` rows.
+    public mutating func clampScroll(height: Int) {
+        guard height > 0 else { return }
+        if selection < scroll { scroll = selection }
+        if selection >= scroll + height { scroll = selection - height + 1 }
+        scroll = max(0, min(scroll, max(0, view.count - height)))
+    }
+
+    /// The tagged tasks, or the selected one when nothing is tagged: what c and R act on.
+    public var targets: [TaskSummary] {
+        if !tags.isEmpty { return tags.compactMap { position[$0].map { rows[$0] } }.sorted { $0.key < $1.key } }
+        return selected.map { [$0] } ?? []
+    }
+
+    private mutating func rebuild(keeping key: TaskKey?) {
+        let f = filter, column = sort, rows = self.rows
+        var indices = f.isEmpty ? Array(rows.indices) : rows.indices.filter { f.matches(rows[$0]) }
+        indices.sort { a, b in
+            let order = QueueModel.compare(rows[a], rows[b], by: column)
+            if order != .orderedSame { return order == .orderedAscending }
+            return rows[a].key < rows[b].key
+        }
+        if descending { indices.reverse() }
+        view = indices
+        if let key, let target = position[key], let at = view.firstIndex(of: target) {
+            selection = at
+        } else {
+            select(selection)
+        }
+    }
+
+    static func compare(_ a: TaskSummary, _ b: TaskSummary, by column: Column) -> ComparisonResult {
+        func cmp<T: Comparable>(_ x: T, _ y: T) -> ComparisonResult { x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame }
+        switch column {
+        case .id: return cmp(a.key.id, b.key.id)
+        case .stage: return cmp(a.key.stage.rawValue, b.key.stage.rawValue)
+        case .date: return cmp(a.acquired, b.acquired)
+        case .tile: return cmp(a.tile, b.tile)
+        case .state: return cmp(a.state, b.state)
+        case .attempts: return cmp(a.attempts, b.attempts)
+        case .task: return cmp(a.taskId ?? "", b.taskId ?? "")
+        // Age grows as the last change gets older: oldest first.
+        case .age: return cmp(b.updatedAt, a.updatedAt)
+        case .note: return cmp(a.note ?? "", b.note ?? "")
+        case .output: return cmp(a.output ?? "", b.output ?? "")
+        }
+    }
+}
+
+
+/// `/` filter text: words are all required; `state=FAILED` (or `state=failed,cancelled`),
+/// `stage=ndvi`, `tile=T33TVL` match a field exactly; `tagged` keeps tagged rows… any other
+/// word is looked for (case-insensitively) in the id, tile, task id and error.
+public struct QueueFilter: Equatable, Sendable {
+    public let text: String
+    private var states: Set<TaskState>?
+    private var stages: Set<String>?
+    private var tiles: Set<String>?
+    private var words: [String] = []
+    public private(set) var problem: String?
+
+    public init(_ text: String) {
+        self.text = text
+        for word in text.split(separator: " ").map(String.init) {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                let values = Set(parts[1].split(separator: ",").map { String($0) })
+                switch parts[0].lowercased() {
+                case "state":
+                    let parsed = values.compactMap { v in TaskState.allCases.first { $0.rawValue.lowercased() == v.lowercased() || $0.rawValue.lowercased().hasPrefix(v.lowercased()) } }
+                    if parsed.count < values.count { problem = "state=\(parts[1]): unknown state; expected \(TaskState.allCases.dropFirst().map(\.rawValue).joined(separator: ", "))" }
+                    states = Set(parsed)
+                case "stage": stages = Set(values.map { $0.lowercased() })
+                case "tile": tiles = Set(values.map { $0.uppercased() })
+                default: words.append(word.lowercased())
+                }
+            } else {
+                words.append(word.lowercased())
+            }
+        }
+    }
+
+    public var isEmpty: Bool { states == nil && stages == nil && tiles == nil && words.isEmpty }
+
+    public func matches(_ row: TaskSummary) -> Bool {
+        if let states, !states.contains(row.state) { return false }
+        if let stages, !stages.contains(row.key.stage.rawValue.lowercased()) { return false }
+        if let tiles, !tiles.contains(row.tile.uppercased()) { return false }
+        for word in words {
+            if row.key.id.lowercased().contains(word) || row.tile.lowercased().contains(word) { continue }
+            if let task = row.taskId, task.lowercased().contains(word) { continue }
+            if let note = row.note, note.lowercased().contains(word) { continue }
+            if row.state.rawValue.lowercased() == word { continue }
+            return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import VerdantCore
+import VerdantDashboard
+import VerdantRaster
+import VerdantStore
+import VerdantStyle
+
+/// The dashboard's backend for a workspace: starts detached runs, hands keys to the run
+/// through the store (or acts here when none is active), reads NDVI pixels, loads themes.
+/// Called on the dashboard's one background queue only.
+final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
+    let workspace: Workspace
+    /// `verdant` arguments that start a run for this workspace (`run -p FILE`, or the demo's).
+    let runArguments: [String]
+    let themes: ThemeCatalog
+    var repair: RepairBackend?
+
+    init(workspace: Workspace, runArguments: [String], themes: ThemeCatalog) {
+        self.workspace = workspace; self.runArguments = runArguments; self.themes = themes
+    }
+
+    var storePath: String { workspace.storePath }
+
+    func start() throws -> String {
+        if RunLock.isHeld(storePath: storePath) {
+            return "a run is already active (pid \(RunLock.holder(storePath: storePath))): attached to it"
+        }
+        let pid = try DetachedRun.start(arguments: runArguments)
+        // It takes the store's lock first thing; a run that cannot start ends at once.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if RunLock.isHeld(storePath: storePath) { return "started a run (pid \(pid)) in its own session: it goes on when this screen closes" }
+            if kill(pid, 0) != 0 { return "the run (pid \(pid)) ended at once: its reason is in the log pane" }
+            usleep(50_000)
+        }
+        return "started pid \(pid); it has not taken the store yet (see the log pane)"
+    }
+
+    func control(_ command: ControlRequest.Command, targets: [String]) throws -> String {
+        if RunLock.isHeld(storePath: storePath) {
+            let store = try SQLiteStatusStore(path: storePath)
+            try store.send(ControlRequest(command: command, targets: targets))
+            let what = targets.isEmpty ? "" : " \(targets.count) task(s)"
+            return "asked the run (pid \(RunLock.holder(storePath: storePath))) to \(command.rawValue)\(what)"
+        }
+        let workspace = self.workspace
+        nonisolated(unsafe) let unsafeWorkspace = workspace
+        return try blockingAwait { try await LocalControl.carryOut(command, targets: targets, workspace: unsafeWorkspace) }
+    }
+
+    func inspectRepair() throws -> RepairPreview {
+        guard let repair else { throw BadInput("repair is not available in this build") }
+        return try repair.inspect()
+    }
+
+    func applyRepair() throws -> String {
+        guard let repair else { throw BadInput("repair is not available in this build") }
+        return try repair.apply()
+    }
+
+    func series(for key: TaskKey, row: Int, col: Int) throws -> PixelSeries? {
+        let store = try SQLiteStatusStore(path: storePath, readOnly: true)
+        guard let record = try store.record(key) else { return nil }
+        let ndvi = try store.records(in: TaskState.delivered, stage: .ndvi, limit: nil)
+            .filter { $0.tile == record.tile && $0.output != nil }
+            .sorted { $0.acquired < $1.acquired }
+        guard !ndvi.isEmpty else { return nil }
+        var points: [PixelSeries.Point] = []
+        var size = (0, 0)
+        for r in ndvi {
+            guard let path = r.output, FileManager.default.fileExists(atPath: path) else { continue }
+            let sample = try PixelProbe.read(path: path, row: row, col: col)
+            size = (sample.height, sample.width)
+            points.append(PixelSeries.Point(date: r.acquired, value: sample.value))
+        }
+        guard !points.isEmpty else { return nil }
+        return PixelSeries(observed: points, gridRows: size.0, gridCols: size.1)
+    }
+
+    func nextTheme(after current: String) -> (Theme, warning: String?) {
+        themes.next(after: current)
+    }
+}
+
+/// Repairs as the dashboard's wizard sees them (provided by the repair module).
+protocol RepairBackend {
+    func inspect() throws -> RepairPreview
+    func apply() throws -> String
+}
+
+/// The themes a person can cycle through: the built-in ones and the files of `themes/`
+/// beside the parameters file (or in the current folder).
+struct ThemeCatalog {
+    let folders: [String]
+
+    init(parametersFolder: String) {
+        folders = [parametersFolder + "/themes", FileManager.default.currentDirectoryPath + "/themes"]
+    }
+
+    var names: [String] {
+        var all = ["default", "dark", "light", "high-contrast", "monochrome"]
+        for folder in folders { for name in ThemeLoader.available(in: folder) where !all.contains(name) { all.append(name) } }
+        return all
+    }
+
+    /// A theme by name or path; a malformed file gives the default and a warning naming the file and line.
+    func load(_ nameOrPath: String) -> (Theme, warning: String?) {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") { return ThemeLoader.loadOrDefault(path: nameOrPath) }
+        for folder in folders {
+            let path = folder + "/" + nameOrPath + ".toml"
+            if FileManager.default.fileExists(atPath: path) { return ThemeLoader.loadOrDefault(path: path) }
+        }
+        if let theme = ThemeLoader.builtIn(nameOrPath) { return (theme, nil) }
+        return (ThemeLoader.builtIn("default")!, "no theme \"\(nameOrPath)\" (dashboard.theme); known: \(names.joined(separator: ", ")); using default")
+    }
+
+    func next(after current: String) -> (Theme, warning: String?) {
+        let all = names
+        let index = all.firstIndex(of: current).map { ($0 + 1) % all.count } ?? 0
+        return load(all[index])
+    }
+}
+
+/// The repair module's adapter, once it is part of this build.
+func makeRepairBackend(workspace: Workspace) -> RepairBackend? { nil }
