@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "VerdantMask", dependencies: []),
         // swift-log handlers: the log file, and stderr behind a gate a full-screen view closes.
         .target(name: "VerdantLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // The dashboard's look and keys without curses: colours, themes/*.toml, the keymap.
+        .target(name: "VerdantStyle", dependencies: ["VerdantCore", "TOMLKit"]),
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
@@ -49,7 +51,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
-            "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
+            "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal", "VerdantStyle",
         ]),
     ]
 )
