@@ -36,8 +36,8 @@ let package = Package(
         .target(name: "VerdantLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // What Swift cannot import from ncursesw (macros, variadic printing), as a few functions.
         .target(name: "CNcursesShim", linkerSettings: [.linkedLibrary("ncursesw")]),
-        // Colours, styles, themes (TOML files in themes/) and the keymap: no curses in it.
-        .target(name: "VerdantStyle", dependencies: ["VerdantCore", "VerdantConfig", "TOMLKit"]),
+        // The dashboard's look and keys without curses: colours, themes/*.toml, the keymap.
+        .target(name: "VerdantStyle", dependencies: ["VerdantCore", "TOMLKit"]),
         // The terminal through ncursesw: frames of styled cells, keys, signals, restore on crash.
         .target(name: "VerdantTerminal", dependencies: ["CNcursesShim", "VerdantStyle"]),
         // The dashboard: data read from the store and log, views drawn into frames, the key

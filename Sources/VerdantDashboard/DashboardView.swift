@@ -27,7 +27,7 @@ public struct DashboardView {
         ParametersPane(lines: parameters, run: data.runState, glyphs: glyphs)
             .draw(&frame, in: layout.parameters, focused: ui.focus == .parameters)
         StatesPane(data: data, now: now).draw(&frame, in: layout.states, focused: ui.focus == .states)
-        QueuePane(queue: data.queue, now: now).draw(&frame, in: layout.queue, focused: ui.focus == .queue)
+        QueuePane(queue: data.queue, now: now, problem: data.problem).draw(&frame, in: layout.queue, focused: ui.focus == .queue)
         LogPane(log: data.log, back: ui.logBack, search: ui.logSearch, match: ui.logMatch)
             .draw(&frame, in: layout.log, focused: ui.focus == .log)
         footer(&frame, row: layout.footer, cols: cols)
@@ -45,7 +45,7 @@ public struct DashboardView {
     private func header(_ frame: inout Frame, cols: Int) {
         frame.fill(0, 0, width: cols, " ", .statusBar)
         let sep = " \(frame.glyphs.separator) "
-        var parts = ["verdant", title]
+        var parts = ui.readonly ? ["verdant", "READ-ONLY", title] : ["verdant", title]
         if let run = data.runState { parts.append(run.engine) }
         parts.append(runSummary)
         if let run = data.runState, data.isRunning, let last = run.lastPoll {
@@ -53,7 +53,6 @@ public struct DashboardView {
             if let next = run.nextPoll { poll += ", next in \(Format.duration(max(0, next.timeIntervalSince(now))))" }
             parts.append(poll)
         }
-        if ui.readonly { parts.append("READ-ONLY") }
         let help = keymap.keys(for: .help).first.map { "\($0.label) help " } ?? ""
         frame.put(0, 1, parts.joined(separator: sep), .statusBar, width: cols - help.count - 2)
         frame.put(0, cols - help.count, help, .statusBar)

@@ -7,6 +7,8 @@ import VerdantTerminal
 struct QueuePane {
     var queue: QueueModel
     var now: Date
+    /// Why there is nothing to list (no store yet, unreadable), shown in place of rows.
+    var problem: String?
 
     struct Column { var column: QueueModel.Column; var title: String; var width: Int; var right = false }
 
@@ -58,7 +60,7 @@ struct QueuePane {
         }
         let height = inner.height - 1
         if queue.view.isEmpty {
-            let text = queue.rows.isEmpty ? "no tasks yet" : "no task matches the filter (/ to change it, Esc in the filter clears it)"
+            let text = queue.rows.isEmpty ? (problem ?? "no tasks yet") : "no task matches the filter (/ to change it, Esc in the filter clears it)"
             frame.put(inner.y + 1, inner.x + 2, text, .dim, width: inner.width - 2)
             return
         }

@@ -1,0 +1,255 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `verdant dashboard` on a real terminal (tmux): the panes, the keys, detaching and coming
+/// back, read from the screen as a person reads it.
+@Suite("Dashboard on a terminal", .serialized)
+struct DashboardTerminalTests {
+    let exe = VerdantProcess.executable.path
+
+    /// A folder with sample parameters; `slow` makes a run long enough to act on (88 tasks, one at a time).
+    func workspace(_ name: String, slow: Bool = false) throws -> (URL, URL) {
+        let dir = Fixtures.temporaryDirectory(name)
+        var edits: [String: String] = [:]
+        if slow {
+            let catalog = try VerdantProcess.enlargedCatalog(copies: 4, in: dir)
+            edits = ["workers": "1", "nb_task_max": "1", "catalog": "\"\(catalog.path)\""]
+        }
+        return (dir, try VerdantProcess.sampleParameters(in: dir, edits: edits))
+    }
+
+    func status(_ parameters: URL, in dir: URL) async throws -> [String: Any] {
+        let result = try await VerdantProcess.run(["status", "--json", "-p", parameters.path], in: dir)
+        return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    func runActive(_ parameters: URL, in dir: URL) async throws -> Bool {
+        try await status(parameters, in: dir)["run_active"] as? Bool ?? false
+    }
+
+    @Test("four panes at 80×24 and 200×60; filter, sort, tag, details, help; resize redraws")
+    func panesAndNavigation() async throws {
+        let (dir, parameters) = try workspace("dash-panes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let tmux = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
+        defer { tmux.kill() }
+        var screen = try await tmux.waitFor("Log tail")
+        for title in ["Parameters", "Live task states", "Image queue", "Log tail"] { #expect(screen.contains(title), "\(screen)") }
+        #expect(screen.contains("no run active"))
+        #expect(screen.contains("22 tasks"), "\(screen)")
+        #expect(screen.split(separator: "\n").count <= 24)
+        // 80 columns: no error column; the states pane shows both stages.
+        #expect(!screen.contains("error / reason"))
+        #expect(screen.contains("cloudmask") && screen.contains("ndvi"))
+
+        // Filter by state: the two images out of area.
+        try await tmux.send("/")
+        try await tmux.sendLiteral("state=OUT_OF_AREA")
+        try await tmux.send("Enter")
+        screen = try await tmux.waitFor("2 of 22")
+        #expect(screen.contains("filter: state=OUT_OF_AREA"))
+        #expect(screen.components(separatedBy: "OUT_OF_AREA").count - 1 >= 3, "\(screen)")
+        // Tag both, then clear the filter: the tags stay.
+        try await tmux.send("Space")
+        try await tmux.send("Space")
+        screen = try await tmux.waitFor("2 tagged")
+        try await tmux.send("/")
+        try await tmux.send("Escape")
+        screen = try await tmux.waitFor(20, "filter cleared") { $0.contains("22 · by date") || $0.contains("22 - by date") }
+        #expect(screen.contains("2 tagged"))
+        // Sort: the next column, then reversed.
+        try await tmux.send("o")
+        screen = try await tmux.waitFor("by stage")
+        try await tmux.send("O")
+        screen = try await tmux.waitFor("by stage ↓")
+        // The first row sorted by stage descending is an ndvi task.
+        let firstRow = screen.split(separator: "\n").first { $0.contains("▶") }.map(String.init) ?? ""
+        #expect(firstRow.contains("ndvi"), "\(screen)")
+
+        // Details of the selected task: journal and outputs.
+        try await tmux.send("Enter")
+        screen = try await tmux.waitFor("Journal")
+        #expect(screen.contains("Task ndvi/"))
+        #expect(screen.contains("Outputs"))
+        #expect(screen.contains("QUEUED → SUBMITTING") || screen.contains("WAITING → QUEUED"), "\(screen)")
+        try await tmux.send("Escape")
+        try await tmux.waitFor("Log tail")
+
+        // Help: the live keymap.
+        try await tmux.send("?")
+        screen = try await tmux.waitFor("Keys")
+        #expect(screen.contains("cancel"), "\(screen)")
+        try await tmux.send("x")
+        try await tmux.waitFor(10, "help closed") { !$0.contains("any key closes") }
+
+        // Resize to 200×60: the wide columns appear, the log grows.
+        try await tmux.resize(cols: 200, rows: 60)
+        screen = try await tmux.waitFor("error / reason")
+        #expect(screen.contains("output"))
+        #expect(screen.split(separator: "\n").count > 40)
+        #expect(screen.contains("out of area") || screen.contains("land_geometry"), "the reason of OUT_OF_AREA tasks:\n\(screen)")
+        // Too small: a notice, not a broken layout.
+        try await tmux.resize(cols: 60, rows: 20)
+        try await tmux.waitFor("terminal too small")
+        try await tmux.resize(cols: 80, rows: 24)
+        try await tmux.waitFor("Log tail")
+        try await tmux.send("q")
+        screen = try await tmux.waitFor("EXIT=0")
+        #expect(screen.contains("detached"))
+    }
+
+    @Test("start a run from the dashboard, pause and resume, detach, re-attach from a new session while it finishes; kill -9 leaves it running")
+    func startDetachReattach() async throws {
+        let (dir, parameters) = try workspace("dash-attach", slow: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
+        defer { first.kill() }
+        try await first.waitFor("no status store yet")
+        try await first.send("s")
+        var screen = try await first.waitFor(60, "a run active") { $0.contains("active") && $0.contains("run ") }
+        #expect(screen.contains("started a run") || screen.contains("active"), "\(screen)")
+        try await first.send("p")
+        screen = try await first.waitFor("PAUSED")
+        #expect(try await status(parameters, in: dir)["run"].flatMap { ($0 as? [String: Any])?["paused"] as? Bool } == true)
+        try await first.send("p")
+        try await first.waitFor(20, "resumed") { !$0.contains("PAUSED") }
+        // Quit: the run goes on.
+        try await first.send("q")
+        screen = try await first.waitFor("EXIT=0")
+        #expect(screen.contains("goes on"), "\(screen)")
+        #expect(try await runActive(parameters, in: dir))
+
+        // A second SSH session, as it were: attaches to the same run and sees it end.
+        let second = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", cols: 120, rows: 40, directory: dir)
+        defer { second.kill() }
+        screen = try await second.waitFor("active")
+        // kill -9 of this dashboard: the run does not notice.
+        let third = try await TmuxSession.start("exec '\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
+        defer { third.kill() }
+        try await third.waitFor("active")
+        let pid = try #require(try await third.panePid())
+        #expect(Glibc.kill(pid, SIGKILL) == 0)
+        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(try await runActive(parameters, in: dir), "the run died with a dashboard")
+        // The run finishes while the second dashboard watches.
+        screen = try await second.waitFor(240, "the run's end") { $0.contains("no run active") }
+        #expect(screen.contains("drained"), "\(screen)")
+        let counts = try await status(parameters, in: dir)
+        #expect(counts["run_active"] as? Bool == false)
+    }
+
+    @Test("cancel all asks first (default No), names the count, and cancels through the run")
+    func cancelAll() async throws {
+        let (dir, parameters) = try workspace("dash-cancel", slow: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmux = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
+        defer { tmux.kill() }
+        try await tmux.waitFor("no status store yet")
+        try await tmux.send("s")
+        try await tmux.waitFor(60, "a run active") { $0.contains("run ") && $0.contains(" active") }
+        try await tmux.waitFor(60, "tasks listed") { $0.contains("88 tasks") }
+        try await tmux.send("C")
+        var screen = try await tmux.waitFor("Cancel all")
+        #expect(screen.contains("y/N"))
+        let question = screen.split(separator: "\n").first { $0.contains("Cancel all") }.map(String.init) ?? ""
+        #expect(question.range(of: #"Cancel all \d+ tasks"#, options: .regularExpression) != nil, "\(question)")
+        // Anything but y is No.
+        try await tmux.send("Enter")
+        screen = try await tmux.waitFor("nothing done")
+        #expect(try await runActive(parameters, in: dir))
+        try await tmux.send("C")
+        try await tmux.waitFor("Cancel all")
+        try await tmux.send("y")
+        // The run cancels everything left and ends by itself.
+        screen = try await tmux.waitFor(120, "the run's end") { $0.contains("no run active") }
+        let stages = try await status(parameters, in: dir)["stages"] as? [String: [String: Int]] ?? [:]
+        let cancelled = stages.values.reduce(0) { $0 + ($1["CANCELLED"] ?? 0) }
+        #expect(cancelled > 0, "\(stages)")
+    }
+
+    @Test("--readonly refuses every action; NO_COLOR and monochrome draw without colours; ASCII lines without UTF-8")
+    func readonlyColoursAndASCII() async throws {
+        let (dir, parameters) = try workspace("dash-ro")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let ro = try await TmuxSession.start("'\(exe)' dashboard --readonly -p '\(parameters.path)'", environment: ["TERM": "xterm-256color"], directory: dir)
+        defer { ro.kill() }
+        try await ro.waitFor("READ-ONLY")
+        for key in ["s", "C", "R", "p"] {
+            try await ro.send(key)
+            try await ro.waitFor("refused")
+            try await ro.send("Escape")
+        }
+        #expect(!(try await ro.screen()).contains("Cancel all"))
+        // Colours on an ordinary terminal…
+        let coloured = try await ro.screen(colours: true)
+        #expect(coloured.contains("\u{1B}[3") || coloured.contains("\u{1B}[9") || coloured.contains(";5;"), "no colour at all")
+
+        let mono = try await TmuxSession.start("'\(exe)' dashboard --readonly -p '\(parameters.path)'", environment: ["NO_COLOR": "1", "TERM": "xterm-256color"], directory: dir)
+        defer { mono.kill() }
+        try await mono.waitFor("Log tail")
+        let plain = try await mono.screen(colours: true)
+        #expect(plain.range(of: "\u{1B}\\[[0-9;]*3[0-7]m|\u{1B}\\[[0-9;]*38;5", options: .regularExpression) == nil, "colours despite NO_COLOR")
+        #expect(plain.contains("\u{1B}[1m") || plain.contains("\u{1B}[7m"), "monochrome keeps bold/reverse")
+
+        let ascii = try await TmuxSession.start("'\(exe)' dashboard --readonly -p '\(parameters.path)'", environment: ["LANG": "C", "LC_ALL": "C"], directory: dir)
+        defer { ascii.kill() }
+        let screen = try await ascii.waitFor("Log tail")
+        #expect(screen.contains("+ Parameters") && screen.contains("|"), "\(screen)")
+        #expect(!screen.contains("┌") && !screen.contains("│"))
+    }
+
+    @Test("without a terminal the dashboard prints one plain frame; TERM=dumb too")
+    func plainFrame() async throws {
+        let (dir, parameters) = try workspace("dash-plain")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        let result = try await VerdantProcess.run(["dashboard", "-p", parameters.path], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Image queue") && result.stdout.contains("COMPLETED"))
+        #expect(!result.stdout.contains("\u{1B}"), "escape sequences in a plain frame")
+        #expect(result.stderr.contains("not a terminal"))
+    }
+
+    @Test("SIGTERM and SIGHUP leave the screen cleanly; the exit says which")
+    func signals() async throws {
+        let (dir, parameters) = try workspace("dash-sig")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
+        for (sig, code) in [(SIGTERM, 143), (SIGHUP, 129)] {
+            let tmux = try await TmuxSession.start("exec 3>&1; '\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
+            defer { tmux.kill() }
+            try await tmux.waitFor("Log tail")
+            let shell = try #require(try await tmux.panePid())
+            // The dashboard is the shell's child.
+            let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+            let pid = try #require(children.split(separator: " ").first.flatMap { Int32($0) })
+            #expect(Glibc.kill(pid, sig) == 0)
+            let screen = try await tmux.waitFor("EXIT=\(code)")
+            // Back on the normal screen: the panes are gone.
+            #expect(!screen.contains("Image queue"), "\(screen)")
+        }
+    }
+
+    @Test("verdant demo on a terminal opens the dashboard on the demo run; status and dashboard see it afterwards")
+    func demoOnTerminal() async throws {
+        let (dir, parameters) = try workspace("dash-demo")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: parameters, to: dir.appendingPathComponent("p2.toml"))
+        let tmux = try await TmuxSession.start("'\(exe)' demo -p '\(parameters.path)'", directory: dir)
+        defer { tmux.kill() }
+        try await tmux.waitFor("demo (samples/)")
+        let screen = try await tmux.waitFor(180, "the demo's end") { $0.contains("no run active") && $0.contains("drained") }
+        #expect(screen.contains("22 tasks"), "\(screen)")
+        try await tmux.send("q")
+        try await tmux.waitFor("EXIT=0")
+        // From the same folder, with no flags: the demo's run.
+        let status = try await VerdantProcess.run(["status"], in: dir)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("COMPLETED"), "\(status.stdout)")
+        #expect(status.stderr.contains("demo"))
+    }
+}
