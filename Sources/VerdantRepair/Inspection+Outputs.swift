@@ -7,7 +7,10 @@ extension Inspection {
         var fixes: [Transition] = [], examples: [String] = []
         for row in rows where (row.state == .completed || row.state == .skipped) && !claimed.contains(row.key) {
             let check = context.outputs(row.key, try fingerprint(row.key))
-            guard !check.isValid else { continue }
+            if let path = check.validPath {
+                try recordOutput(path, of: row.key)
+                continue
+            }
             claimed.insert(row.key)
             examples.append("\(row.key): \(check.problem)")
             fixes.append(.startingAgain(row.key, from: row.state, to: context.startState(row.key.stage),
@@ -15,6 +18,16 @@ extension Inspection {
         }
         add(.completedWithoutOutput, count: fixes.count, examples: examples,
             options: [RepairOption(title: "start them again", fixes: fixes)])
+    }
+
+    /// An imported row that says done without naming its output (the original's file has no
+    /// such column): the output found is recorded with it.
+    mutating func recordOutput(_ path: String, of key: TaskKey) throws {
+        guard var row = overlay.rows[key] else { return }
+        if case .set = row.output { return }
+        row.output = .set(path)
+        row.paramsHash = .set(try fingerprint(key))
+        overlay.rows[key] = row
     }
 
     /// Not recorded as done, but a valid output is there: SKIPPED with its output (two legal

@@ -8,7 +8,8 @@ import VerdantStore
 struct Inspection {
     let store: SQLiteStatusStore
     let context: RepairContext
-    let overlay: RepairOverlay
+    /// Imported rows; a COMPLETED one whose output is there gains its path and fingerprint.
+    var overlay: RepairOverlay
     /// Every task as the inspection sees it: stored, or as the overlay says.
     var view: [TaskKey: TaskRef] = [:]
     var storedState: [TaskKey: TaskState] = [:]

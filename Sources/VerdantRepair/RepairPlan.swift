@@ -130,8 +130,10 @@ public struct RepairPlan: Sendable {
     static func fieldNote(_ t: Transition) -> String {
         var notes: [String] = []
         if case .set(let id) = t.taskId { notes.append("task \(id)") }
-        if t.requestId == .clear { notes.append("new request id") }
-        else if t.to == .queued, t.from.isInFlight || t.from == .discovered { notes.append("request id kept") }
+        if t.from != .discovered {
+            if t.requestId == .clear { notes.append("new request id") }
+            else if t.to == .queued, t.from.isInFlight { notes.append("request id kept") }
+        }
         if case .set(let output) = t.output { notes.append("output \(output)") }
         if case .set(let error) = t.error { notes.append("error: \(error)") }
         return notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"

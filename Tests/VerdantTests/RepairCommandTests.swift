@@ -18,13 +18,18 @@ struct RepairCommandTests {
         for _ in 0..<10 where inFlight == 0 {
             let process = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
             // Killed once the store shows tasks in flight: what a crash leaves behind.
-            _ = try await Fixtures.eventually(60) {
-                guard process.reap() == nil, FileManager.default.fileExists(atPath: storePath),
-                      let store = try? SQLiteStatusStore(path: storePath, readOnly: true) else { return process.reap() != nil }
+            var ended = false
+            _ = await Fixtures.eventually(60) {
+                if process.reap() != nil { ended = true; return true }
+                guard FileManager.default.fileExists(atPath: storePath),
+                      let store = try? SQLiteStatusStore(path: storePath, readOnly: true) else { return false }
                 return ((try? store.count(in: TaskState.inFlight)) ?? 0) > 0
             }
-            kill(process.pid, SIGKILL)
-            await VerdantProcess.wait(process)
+            // Only a process not reaped yet: a reaped pid may belong to another process by now.
+            if !ended {
+                kill(process.pid, SIGKILL)
+                await VerdantProcess.wait(process)
+            }
             inFlight = try SQLiteStatusStore(path: storePath, readOnly: true).count(in: TaskState.inFlight)
         }
         try #require(inFlight > 0, "no run could be killed with tasks in flight")

@@ -29,17 +29,7 @@ struct RepairCommand: AsyncParsableCommand {
     var choices: [String] = []
 
     func validate() throws {
-        _ = try parsedChoices()
-    }
-
-    func parsedChoices() throws -> [(RepairClass, Int)] {
-        try choices.map { text in
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let kind = RepairClass(rawValue: parts[0]), let n = Int(parts[1]), n >= 1 else {
-                throw ValidationError("--choose \(text): expected CLASS=N with CLASS one of \(RepairClass.allCases.map(\.rawValue).joined(separator: ", ")) and N ≥ 1")
-            }
-            return (kind, n - 1)
-        }
+        _ = try RepairChoices.parse(choices)
     }
 
     func run() async throws {
@@ -67,16 +57,31 @@ struct RepairCommand: AsyncParsableCommand {
         }
         let context = try await session.context(remedy: remedy)
         var plan = try Failure.guarded { try Repair.inspect(store: session.store, context: context) }
-        for (kind, n) in try parsedChoices() {
-            guard let finding = plan.finding(kind) else { continue }
-            guard finding.options.indices.contains(n) else {
-                Failure.printError("--choose \(kind.rawValue)=\(n + 1): that class has \(finding.options.count) options")
-                throw ExitStatus.badInput.exitCode
-            }
-            plan.choose(kind, option: n)
-        }
+        for (kind, n) in try RepairChoices.parse(choices) { try RepairChoices.apply(kind, n, to: &plan) }
         try await session.conclude(plan, yes: yes, json: json, heading: "repair")
     }
 }
 
 extension StoreRemedy: ExpressibleByArgument {}
+
+/// `--choose CLASS=N`, shared by repair and import-status.
+enum RepairChoices {
+    static func parse(_ choices: [String]) throws -> [(RepairClass, Int)] {
+        try choices.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = RepairClass(rawValue: parts[0]), let n = Int(parts[1]), n >= 1 else {
+                throw ValidationError("--choose \(text): expected CLASS=N with CLASS one of \(RepairClass.allCases.map(\.rawValue).joined(separator: ", ")) and N ≥ 1")
+            }
+            return (kind, n - 1)
+        }
+    }
+
+    static func apply(_ kind: RepairClass, _ n: Int, to plan: inout RepairPlan) throws {
+        guard let finding = plan.finding(kind) else { return }
+        guard finding.options.indices.contains(n) else {
+            Failure.printError("--choose \(kind.rawValue)=\(n + 1): that class has \(finding.options.count) option(s)")
+            throw ExitStatus.badInput.exitCode
+        }
+        plan.choose(kind, option: n)
+    }
+}

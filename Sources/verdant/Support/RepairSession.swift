@@ -12,6 +12,8 @@ final class RepairSession {
     /// Held while repair reads and writes: no run may start meanwhile. nil on a dry run while
     /// another run holds it.
     private let lock: RunLock?
+    /// The empty store a dry import inspects against when there is none yet; removed at close.
+    private var scratch: URL?
     let engine: (any Engine)?
 
     /// - Parameter creating: a missing store is created (an import into a new folder);
@@ -21,7 +23,7 @@ final class RepairSession {
         self.dryRun = dryRun
         let path = workspace.storePath
         let exists = FileManager.default.fileExists(atPath: path)
-        if !exists && (!creating || dryRun) {
+        if !exists && !creating {
             Failure.printError("\(path): no status store yet (`verdant run` creates it)")
             throw ExitStatus.badInput.exitCode
         }
@@ -32,7 +34,14 @@ final class RepairSession {
             throw ExitStatus.tasksFailedOrBusy.exitCode
         }
         self.lock = lock
-        store = try Failure.guarded { try workspace.openStore(readOnly: dryRun) }
+        if !exists {
+            // A dry import into a folder with no store yet: against an empty store of its own.
+            if dryRun { scratch = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-dry-\(UUID().uuidString)") }
+            let target = scratch?.appendingPathComponent("status.sqlite").path ?? path
+            store = try Failure.guarded { try SQLiteStatusStore(path: target) }
+        } else {
+            store = try Failure.guarded { try workspace.openStore(readOnly: dryRun) }
+        }
         // Without the lock the local engine's tasks belong to the run that holds it.
         engine = lock == nil ? nil : try Failure.guarded { try workspace.makeEngine() }
     }
@@ -89,6 +98,7 @@ final class RepairSession {
     func close() async {
         await engine?.shutdown()
         if !dryRun { try? store.finish() }
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
         withExtendedLifetime(lock) {}
     }
 }
