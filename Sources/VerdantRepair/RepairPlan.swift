@@ -85,8 +85,10 @@ public struct RepairPlan: Sendable {
         self.storedTaskIds = storedTaskIds; self.notes = notes
     }
 
-    /// Nothing to write and nothing to cancel with the options chosen.
-    public var isEmpty: Bool { (try? steps().isEmpty) ?? false && cancels.isEmpty }
+    /// Nothing to write, cancel or let go with the options chosen.
+    public var isEmpty: Bool {
+        ((try? steps().isEmpty) ?? false) && cancels.isEmpty && findings.allSatisfy { $0.option.waivers.isEmpty }
+    }
 
     public func finding(_ kind: RepairClass) -> RepairFinding? { findings.first { $0.kind == kind } }
 
