@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
     ],
     targets: [
         // GDAL's C API, found through pkg-config (Debian: libgdal-dev).
@@ -47,8 +49,15 @@ let package = Package(
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
         .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "CSpawnShim"]),
+        // Repair: the store against the engine's task list and the outputs, classified, fixed
+        // in one transaction after a backup. No ArgumentParser: the dashboard's wizard calls it.
+        .target(name: "VerdantRepair", dependencies: ["VerdantCore", "VerdantStore", "VerdantLocal", "VerdantRaster"]),
+        // The original tool's status file (Name, Result, Task_id): xlsx (ZIPFoundation, XMLCoder)
+        // and csv, written from the store and read into it through repair.
+        .target(name: "VerdantStatusFile", dependencies: ["VerdantCore", "VerdantStore", "VerdantRepair",
+                                                          "ZIPFoundation", "XMLCoder"]),
         .executableTarget(name: "verdant", dependencies: [
-            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging",
+            "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging", "VerdantRepair", "VerdantStatusFile",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -60,7 +69,7 @@ let package = Package(
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
-            "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantRepair", "VerdantStatusFile", "ZIPFoundation",
         ]),
     ]
 )

@@ -293,7 +293,9 @@ public final class DashboardApp {
             inbox.post { app in
                 guard case .details(var d) = app.ui.mode, d.key == key else { return }
                 switch result {
-                case .success(let series): d.series = series; d.seriesProblem = nil
+                case .success(let series):
+                    d.series = series; d.seriesProblem = nil
+                    if let series { d.pixel = (series.row, series.col) }
                 case .failure(let error): d.series = nil; d.seriesProblem = "\(error)"
                 }
                 app.ui.mode = .details(d)

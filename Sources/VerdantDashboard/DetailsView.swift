@@ -31,12 +31,12 @@ struct DetailsView {
         if state.outputs.isEmpty { lines.append(("  none yet", .dim)) }
         for o in state.outputs { lines.append(("  \(o.path)  \(Format.bytes(o.bytes))", .text)) }
         lines.append(("", .text))
-        lines.append(contentsOf: chart(width: inner.width - 2, glyphs: frame.glyphs))
-        lines.append(("", .text))
         lines.append(("Journal (oldest first)", .header))
         for e in state.journal {
             lines.append(("  \(Format.day(e.at)) \(Format.clock(e.at))  \(e.from.rawValue) → \(e.to.rawValue)  \(e.detail ?? "")", .state(e.to)))
         }
+        lines.append(("", .text))
+        lines.append(contentsOf: chart(width: inner.width - 2, glyphs: frame.glyphs))
         for (i, line) in lines.dropFirst(state.scroll).prefix(inner.height).enumerated() {
             frame.put(inner.y + i, inner.x + 1, line.0, line.1, width: inner.width - 2)
         }

@@ -72,7 +72,8 @@ public struct DetailsState {
     public var key: TaskKey
     public var scroll = 0
     /// The pixel whose NDVI series is drawn (row, column on the image's grid).
-    public var pixel: (row: Int, col: Int) = (0, 0)
+    /// (-1, -1) until the first series names the middle of the grid.
+    public var pixel: (row: Int, col: Int) = (-1, -1)
     public var series: PixelSeries?
     public var seriesProblem: String?
     /// Read when the view opens (and again on each refresh while it is open).
@@ -91,8 +92,12 @@ public struct PixelSeries: Sendable {
     public var filled: [Point]
     public var gridRows: Int
     public var gridCols: Int
-    public init(observed: [Point], filled: [Point] = [], gridRows: Int, gridCols: Int) {
+    /// The pixel read.
+    public var row: Int
+    public var col: Int
+    public init(observed: [Point], filled: [Point] = [], gridRows: Int, gridCols: Int, row: Int, col: Int) {
         self.observed = observed; self.filled = filled; self.gridRows = gridRows; self.gridCols = gridCols
+        self.row = row; self.col = col
     }
 }
 

@@ -8,7 +8,8 @@ struct Verdant: AsyncParsableCommand {
         abstract: "Cloud masks and NDVI for Sentinel-2 images, run as tasks on this machine or on Earth Engine.",
         discussion: "Parameters come from parameters.toml (see `verdant init`). Exit codes of every command: \(ExitStatus.table).",
         subcommands: [Init.self, Check.self, Run.self, Demo.self, Status.self, Cancel.self, Retry.self, Release.self,
-                      Pause.self, Resume.self, DashboardCommand.self, JobCommand.self]
+                      Pause.self, Resume.self, DashboardCommand.self, RepairCommand.self, ExportStatus.self, ImportStatus.self,
+                      JobCommand.self]
     )
 
     /// ArgumentParser's own main, except that a usage error exits with code 2 (bad input) like

@@ -8,12 +8,12 @@ import Testing
 struct DashboardTerminalTests {
     let exe = VerdantProcess.executable.path
 
-    /// A folder with sample parameters; `slow` makes a run long enough to act on (88 tasks, one at a time).
+    /// A folder with sample parameters; `slow` makes a run long enough to act on (176 tasks, one at a time).
     func workspace(_ name: String, slow: Bool = false) throws -> (URL, URL) {
         let dir = Fixtures.temporaryDirectory(name)
         var edits: [String: String] = [:]
         if slow {
-            let catalog = try VerdantProcess.enlargedCatalog(copies: 4, in: dir)
+            let catalog = try VerdantProcess.enlargedCatalog(copies: 8, in: dir)
             edits = ["workers": "1", "nb_task_max": "1", "catalog": "\"\(catalog.path)\""]
         }
         return (dir, try VerdantProcess.sampleParameters(in: dir, edits: edits))
@@ -60,21 +60,23 @@ struct DashboardTerminalTests {
         try await tmux.send("Escape")
         screen = try await tmux.waitFor(20, "filter cleared") { $0.contains("22 · by date") || $0.contains("22 - by date") }
         #expect(screen.contains("2 tagged"))
-        // Sort: the next column, then reversed.
+        // Sort: the next column (date, then tile, then state), then reversed.
         try await tmux.send("o")
-        screen = try await tmux.waitFor("by stage")
+        try await tmux.waitFor("by tile")
+        try await tmux.send("o")
+        try await tmux.waitFor("by state ↑")
         try await tmux.send("O")
-        screen = try await tmux.waitFor("by stage ↓")
-        // The first row sorted by stage descending is an ndvi task.
+        screen = try await tmux.waitFor("by state ↓")
+        // Sorted by state, descending: the OUT_OF_AREA tasks come first.
         let firstRow = screen.split(separator: "\n").first { $0.contains("▶") }.map(String.init) ?? ""
-        #expect(firstRow.contains("ndvi"), "\(screen)")
+        #expect(firstRow.contains("OUT_OF_AREA"), "\(screen)")
 
         // Details of the selected task: journal and outputs.
         try await tmux.send("Enter")
         screen = try await tmux.waitFor("Journal")
-        #expect(screen.contains("Task ndvi/"))
+        #expect(screen.contains("Task "))
         #expect(screen.contains("Outputs"))
-        #expect(screen.contains("QUEUED → SUBMITTING") || screen.contains("WAITING → QUEUED"), "\(screen)")
+        #expect(screen.contains("DISCOVERED → "), "\(screen)")
         try await tmux.send("Escape")
         try await tmux.waitFor("Log tail")
 
@@ -109,8 +111,7 @@ struct DashboardTerminalTests {
         defer { first.kill() }
         try await first.waitFor("no status store yet")
         try await first.send("s")
-        var screen = try await first.waitFor(60, "a run active") { $0.contains("active") && $0.contains("run ") }
-        #expect(screen.contains("started a run") || screen.contains("active"), "\(screen)")
+        var screen = try await first.waitFor(60, "a run active") { $0.range(of: #"run \d+ active"#, options: .regularExpression) != nil }
         try await first.send("p")
         screen = try await first.waitFor("PAUSED")
         #expect(try await status(parameters, in: dir)["run"].flatMap { ($0 as? [String: Any])?["paused"] as? Bool } == true)
@@ -125,18 +126,18 @@ struct DashboardTerminalTests {
         // A second SSH session, as it were: attaches to the same run and sees it end.
         let second = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", cols: 120, rows: 40, directory: dir)
         defer { second.kill() }
-        screen = try await second.waitFor("active")
+        screen = try await second.waitFor(60, "the run") { $0.range(of: #"run \d+ active"#, options: .regularExpression) != nil }
         // kill -9 of this dashboard: the run does not notice.
         let third = try await TmuxSession.start("exec '\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
         defer { third.kill() }
-        try await third.waitFor("active")
+        try await third.waitFor(60, "the run") { $0.range(of: #"run \d+ active"#, options: .regularExpression) != nil }
         let pid = try #require(try await third.panePid())
         #expect(Glibc.kill(pid, SIGKILL) == 0)
         try await Task.sleep(nanoseconds: 500_000_000)
         #expect(try await runActive(parameters, in: dir), "the run died with a dashboard")
         // The run finishes while the second dashboard watches.
         screen = try await second.waitFor(240, "the run's end") { $0.contains("no run active") }
-        #expect(screen.contains("drained"), "\(screen)")
+        #expect(screen.contains("all final"), "\(screen)")
         let counts = try await status(parameters, in: dir)
         #expect(counts["run_active"] as? Bool == false)
     }
@@ -149,8 +150,8 @@ struct DashboardTerminalTests {
         defer { tmux.kill() }
         try await tmux.waitFor("no status store yet")
         try await tmux.send("s")
-        try await tmux.waitFor(60, "a run active") { $0.contains("run ") && $0.contains(" active") }
-        try await tmux.waitFor(60, "tasks listed") { $0.contains("88 tasks") }
+        try await tmux.waitFor(60, "a run active") { $0.range(of: #"run \d+ active"#, options: .regularExpression) != nil }
+        try await tmux.waitFor(60, "tasks listed") { $0.contains("176 tasks") }
         try await tmux.send("C")
         var screen = try await tmux.waitFor("Cancel all")
         #expect(screen.contains("y/N"))
@@ -178,10 +179,9 @@ struct DashboardTerminalTests {
         let ro = try await TmuxSession.start("'\(exe)' dashboard --readonly -p '\(parameters.path)'", environment: ["TERM": "xterm-256color"], directory: dir)
         defer { ro.kill() }
         try await ro.waitFor("READ-ONLY")
-        for key in ["s", "C", "R", "p"] {
+        for (key, name) in [("s", "start"), ("C", "cancel all"), ("R", "retry"), ("p", "pause"), ("c", "cancel")] {
             try await ro.send(key)
-            try await ro.waitFor("refused")
-            try await ro.send("Escape")
+            try await ro.waitFor("\(name) refused")
         }
         #expect(!(try await ro.screen()).contains("Cancel all"))
         // Colours on an ordinary terminal…
@@ -200,6 +200,43 @@ struct DashboardTerminalTests {
         let screen = try await ascii.waitFor("Log tail")
         #expect(screen.contains("+ Parameters") && screen.contains("|"), "\(screen)")
         #expect(!screen.contains("┌") && !screen.contains("│"))
+    }
+
+    @Test("a run killed with tasks in flight: the dashboard says it died, the wizard shows the diff and repairs it after y")
+    func repairAfterCrash() async throws {
+        let (dir, parameters) = try workspace("dash-repair", slow: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
+        // Killed while tasks are in flight.
+        let inFlight = await Fixtures.eventually(60) {
+            let s = try? await status(parameters, in: dir)
+            let stages = s?["stages"] as? [String: [String: Int]] ?? [:]
+            return stages.values.contains { ($0["RUNNING"] ?? 0) + ($0["READY"] ?? 0) + ($0["SUBMITTING"] ?? 0) > 0 }
+        }
+        #expect(inFlight)
+        run.signalGroup(SIGKILL)
+        await VerdantProcess.wait(run, deadline: 30)
+        let tmux = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", cols: 120, rows: 40, directory: dir)
+        defer { tmux.kill() }
+        try await tmux.waitFor("no run active")
+        try await tmux.send("x")
+        var screen = try await tmux.waitFor("Repair: ")
+        #expect(screen.contains("in-flight-unknown") || screen.contains("stuck-submitting"), "\(screen)")
+        // Page through to the diff, which asks.
+        for _ in 0..<6 where !(try await tmux.screen()).contains("Apply? y/N") {
+            try await tmux.send("Right")
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        screen = try await tmux.waitFor("Apply? y/N")
+        #expect(screen.contains("- ") && screen.contains("+ "), "\(screen)")
+        try await tmux.send("y")
+        screen = try await tmux.waitFor("repaired in one transaction")
+        #expect(screen.contains("Backup"))
+        let stages = try await status(parameters, in: dir)["stages"] as? [String: [String: Int]] ?? [:]
+        let flying = stages.values.reduce(0) { $0 + ($1["RUNNING"] ?? 0) + ($1["READY"] ?? 0) + ($1["SUBMITTING"] ?? 0) }
+        #expect(flying == 0, "\(stages)")
+        let backups = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("output").path).filter { $0.contains("backup") }
+        #expect(!backups.isEmpty)
     }
 
     @Test("without a terminal the dashboard prints one plain frame; TERM=dumb too")
@@ -238,11 +275,12 @@ struct DashboardTerminalTests {
     func demoOnTerminal() async throws {
         let (dir, parameters) = try workspace("dash-demo")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.copyItem(at: parameters, to: dir.appendingPathComponent("p2.toml"))
+        // The demo reads samples/ beside the parameters, as from the repository root.
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("samples"), withDestinationURL: Fixtures.repositoryRoot.appendingPathComponent("samples"))
         let tmux = try await TmuxSession.start("'\(exe)' demo -p '\(parameters.path)'", directory: dir)
         defer { tmux.kill() }
         try await tmux.waitFor("demo (samples/)")
-        let screen = try await tmux.waitFor(180, "the demo's end") { $0.contains("no run active") && $0.contains("drained") }
+        let screen = try await tmux.waitFor(180, "the demo's end") { $0.contains("no run active") && $0.contains("22 tasks") && $0.contains("all final") }
         #expect(screen.contains("22 tasks"), "\(screen)")
         try await tmux.send("q")
         try await tmux.waitFor("EXIT=0")

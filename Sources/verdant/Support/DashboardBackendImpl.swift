@@ -67,6 +67,12 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
         guard !ndvi.isEmpty else { return nil }
         var points: [PixelSeries.Point] = []
         var size = (0, 0)
+        // A negative pixel means the middle of the grid (the view opens there).
+        var (row, col) = (row, col)
+        if row < 0 || col < 0, let first = ndvi.first?.output {
+            let probe = try PixelProbe.read(path: first, row: 0, col: 0)
+            (row, col) = (probe.height / 2, probe.width / 2)
+        }
         for r in ndvi {
             guard let path = r.output, FileManager.default.fileExists(atPath: path) else { continue }
             let sample = try PixelProbe.read(path: path, row: row, col: col)
@@ -74,7 +80,7 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
             points.append(PixelSeries.Point(date: r.acquired, value: sample.value))
         }
         guard !points.isEmpty else { return nil }
-        return PixelSeries(observed: points, gridRows: size.0, gridCols: size.1)
+        return PixelSeries(observed: points, gridRows: size.0, gridCols: size.1, row: row, col: col)
     }
 
     func nextTheme(after current: String) -> (Theme, warning: String?) {
@@ -93,8 +99,19 @@ protocol RepairBackend {
 struct ThemeCatalog {
     let folders: [String]
 
+    /// Beside the parameters, in the current folder, then the repository the executable was
+    /// built in (`.build/<config>/verdant`), so a clone's themes are found from anywhere.
     init(parametersFolder: String) {
-        folders = [parametersFolder + "/themes", FileManager.default.currentDirectoryPath + "/themes"]
+        var folders = [parametersFolder + "/themes", FileManager.default.currentDirectoryPath + "/themes"]
+        var dir = Workspace.currentExecutable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            dir = dir.deletingLastPathComponent()
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("themes/default.toml").path) {
+                folders.append(dir.appendingPathComponent("themes").path)
+                break
+            }
+        }
+        self.folders = folders
     }
 
     var names: [String] {
@@ -120,6 +137,3 @@ struct ThemeCatalog {
         return load(all[index])
     }
 }
-
-/// The repair module's adapter, once it is part of this build.
-func makeRepairBackend(workspace: Workspace) -> RepairBackend? { nil }

@@ -4,6 +4,7 @@ import VerdantCore
 import VerdantLocal
 import VerdantLogging
 import VerdantRaster
+import VerdantStatusFile
 
 /// Turns errors about the user's input or the machine into a message on stderr and the exit
 /// code of `ExitStatus`.
@@ -29,7 +30,7 @@ enum Failure {
 
     static func status(of error: Error) -> ExitStatus? {
         switch error {
-        case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition:
+        case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition, is StatusFileError:
             return .badInput
         case let store as StoreError:
             switch store.kind {
