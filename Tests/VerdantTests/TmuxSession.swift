@@ -10,8 +10,8 @@ struct TmuxSession {
     static func start(_ command: String, cols: Int = 80, rows: Int = 24, environment: [String: String] = [:],
                       directory: URL) async throws -> TmuxSession {
         let session = TmuxSession(name: "vd-\(getpid())-\(UUID().uuidString.prefix(6))")
-        let env = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let shell = "cd '\(directory.path)' && env \(env) \(command); echo EXIT=$?; sleep 600"
+        let exports = environment.map { "export \($0.key)='\($0.value)'; " }.joined()
+        let shell = "cd '\(directory.path)' && \(exports)\(command); echo EXIT=$?; sleep 600"
         _ = try await session.tmux(["new-session", "-d", "-x", "\(cols)", "-y", "\(rows)", "-s", session.name, shell])
         return session
     }
