@@ -64,6 +64,7 @@ let package = Package(
         ]),
         .executableTarget(name: "verdant-bench", dependencies: [
             "VerdantCore", "VerdantStore", "VerdantTesting", "VerdantMask", "VerdantRaster", "VerdantLocal",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
