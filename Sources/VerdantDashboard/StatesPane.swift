@@ -17,7 +17,7 @@ struct StatesPane {
 
     /// Six columns where eight do not fit: in flight together, failed with cancelled.
     static let compactColumns: [(String, Set<TaskState>, TaskState)] = [
-        ("wait", [.waiting], .waiting), ("queued", [.queued], .queued),
+        ("wait", [.waiting], .waiting), ("que", [.queued], .queued),
         ("run", [.submitting, .ready, .running, .cancelling], .running), ("done", [.completed, .skipped], .completed),
         ("fail", [.failed, .cancelled], .failed), ("out", [.outOfArea, .excluded], .outOfArea),
     ]
