@@ -54,6 +54,12 @@ public final class DashboardApp {
     // MARK: keys
 
     public func handle(_ key: Key, now: Date = Date()) -> Outcome {
+        let wasRepair: Bool
+        if case .repair = ui.mode { wasRepair = true } else { wasRepair = false }
+        defer {
+            // Leaving the wizard lets go of the store's lock its inspection holds.
+            if wasRepair, !isRepairing { closeRepair() }
+        }
         switch ui.mode {
         case .help:
             ui.mode = .normal
@@ -138,7 +144,8 @@ public final class DashboardApp {
         background(run.paused ? "resuming" : "pausing") { try $0.control(command, targets: []) }
     }
 
-    private func cancellable(_ rows: [TaskSummary]) -> [TaskSummary] { rows.filter { !$0.state.isFinal } }
+    /// CANCELLING tasks are being cancelled already: neither asked about nor counted.
+    private func cancellable(_ rows: [TaskSummary]) -> [TaskSummary] { rows.filter { !$0.state.isFinal && $0.state != .cancelling } }
 
     private static func breakdown(_ rows: [TaskSummary]) -> String {
         let queued = rows.filter { TaskState.notStarted.contains($0.state) }.count
@@ -162,7 +169,7 @@ public final class DashboardApp {
     }
 
     private func confirmCancelAll() {
-        let open = data.queue.rows.filter { !$0.state.isFinal }
+        let open = cancellable(data.queue.rows)
         guard !open.isEmpty else { ui.say("nothing to cancel: every task is final", .warning); return }
         ui.mode = .confirm(Confirmation(question: "Cancel all \(Format.count(open.count)) tasks\(Self.breakdown(open))? y/N",
                                         action: .control(.cancelAll, targets: [], done: "cancelling all")))
@@ -331,6 +338,13 @@ public final class DashboardApp {
 
     // MARK: repair wizard
 
+    private var isRepairing: Bool { if case .repair = ui.mode { return true } else { return false } }
+
+    private func closeRepair() {
+        let backend = self.backend
+        queue.async { backend.closeRepair() }
+    }
+
     private func openRepair() {
         var w = WizardState()
         w.phase = .inspecting
@@ -339,7 +353,7 @@ public final class DashboardApp {
         queue.async {
             let result = Result { try backend.inspectRepair() }
             inbox.post { app in
-                guard case .repair(var w) = app.ui.mode else { return }
+                guard case .repair(var w) = app.ui.mode else { app.closeRepair(); return }
                 switch result {
                 case .success(let preview):
                     w.pages = preview.pages

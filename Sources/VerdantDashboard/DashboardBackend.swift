@@ -13,6 +13,8 @@ public protocol DashboardBackend: AnyObject, Sendable {
     func control(_ command: ControlRequest.Command, targets: [String]) throws -> String
     /// What a repair would change, as wizard pages.
     func inspectRepair() throws -> RepairPreview
+    /// Lets go of what the last inspection holds (the store's lock): the wizard was left.
+    func closeRepair()
     /// Applies the repair last inspected (backup first, one transaction). Returns what was done.
     func applyRepair() throws -> String
     /// The NDVI series of one pixel across the dates of the task's tile, when NDVI outputs exist.

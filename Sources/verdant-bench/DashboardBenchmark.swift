@@ -91,6 +91,7 @@ final class NoBackend: DashboardBackend, @unchecked Sendable {
     func control(_ command: ControlRequest.Command, targets: [String]) throws -> String { throw Unused() }
     func inspectRepair() throws -> RepairPreview { throw Unused() }
     func applyRepair() throws -> String { throw Unused() }
+    func closeRepair() {}
     func series(for key: TaskKey, row: Int, col: Int) throws -> PixelSeries? { nil }
     func nextTheme(after current: String) -> (Theme, warning: String?) { (ThemeLoader.builtIn("default")!, nil) }
 }

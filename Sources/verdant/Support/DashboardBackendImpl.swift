@@ -53,6 +53,8 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
         return try repair.inspect()
     }
 
+    func closeRepair() { repair?.close() }
+
     func applyRepair() throws -> String {
         guard let repair else { throw BadInput("repair is not available in this build") }
         return try repair.apply()
@@ -92,6 +94,7 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
 protocol RepairBackend {
     func inspect() throws -> RepairPreview
     func apply() throws -> String
+    func close()
 }
 
 /// The themes a person can cycle through: the built-in ones and the files of `themes/`

@@ -4,7 +4,7 @@ import VerdantDashboard
 import VerdantRepair
 import VerdantStore
 
-func makeRepairBackend(workspace: Workspace) -> RepairBackend? { DashboardRepair(workspace: workspace) }
+func makeRepairBackend(workspace: Workspace, readonly: Bool) -> RepairBackend? { DashboardRepair(workspace: workspace, readonly: readonly) }
 
 /// The repair wizard's side of `verdant repair`: the same session (lock, engine list, outputs),
 /// its plan shown as pages, applied on y with the same backup and single transaction. The
@@ -14,14 +14,17 @@ final class DashboardRepair: RepairBackend {
     private var session: RepairSession?
     private var plan: RepairPlan?
 
-    init(workspace: Workspace) { self.workspace = workspace }
+    /// A read-only dashboard only ever looks (a dry run).
+    let readonly: Bool
+
+    init(workspace: Workspace, readonly: Bool) { self.workspace = workspace; self.readonly = readonly }
 
     func inspect() throws -> RepairPreview {
         close()
         guard FileManager.default.fileExists(atPath: workspace.storePath) else {
             throw BadInput("\(workspace.storePath): no status store yet: nothing to repair")
         }
-        let running = RunLock.isHeld(storePath: workspace.storePath)
+        let running = readonly || RunLock.isHeld(storePath: workspace.storePath)
         nonisolated(unsafe) let workspace = self.workspace
         let (session, plan) = try blockingAwait { () -> Unchecked<(RepairSession, RepairPlan)> in
             let session = try RepairSession(workspace: workspace, dryRun: running)
@@ -39,7 +42,8 @@ final class DashboardRepair: RepairBackend {
         }
         let changes = plan.changes()
         var diff = plan.notes.map { "note: \($0)" }
-        if running { diff.append("a run is active: this is what repair would do; stop the run (it resumes where it was) to apply it") }
+        if readonly { diff.append("read-only dashboard (--readonly): this repair is shown, not applied") }
+        else if running { diff.append("a run is active: this is what repair would do; stop the run (it resumes where it was) to apply it") }
         diff.append(changes.isEmpty ? "nothing to change: the store, the engine and the outputs agree" : "\(changes.count) change(s), each journaled; a backup of the store is written first:")
         for change in changes {
             diff.append("- \(change.subject)  \(change.before)")
@@ -59,7 +63,7 @@ final class DashboardRepair: RepairBackend {
             + "\(result.waivers) input(s) let go, \(result.cancelled.count) engine task(s) cancelled. Backup: \(result.backup ?? "none")"
     }
 
-    private func close() {
+    func close() {
         guard let session else { return }
         nonisolated(unsafe) let s = session
         try? blockingAwait { await s.close() }

@@ -30,7 +30,7 @@ struct DashboardSession {
         let data = DashboardData(storePath: workspace.storePath, logPath: workspace.logPath, stages: workspace.graph.stages,
                                  lockHeld: { [storePath = workspace.storePath] in RunLock.isHeld(storePath: storePath) })
         let backend = WorkspaceBackend(workspace: workspace, runArguments: runArguments, themes: catalog)
-        backend.repair = makeRepairBackend(workspace: workspace)
+        backend.repair = makeRepairBackend(workspace: workspace, readonly: readonly)
         let app = DashboardApp(data: data, backend: backend, keymap: keymap, parameters: Self.parameterLines(workspace),
                                title: title, theme: theme, readonly: readonly)
         if let themeWarning { app.ui.say(themeWarning, .warning, seconds: 20) }
