@@ -302,7 +302,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
     @Test func unknownTablesAndStrayKeys() throws {
         let text = "stray = 1\n[run]\nworkers = 2\n\n[runn]\nworkers = 3\n[mask.clusterin]\nn_clusters = 4\n"
         let (path, found) = try issues(text)
-        let tables = "[run], [dates], [area], [mask], [mask.clustering], [earthengine]"
+        let tables = "[run], [dates], [area], [mask], [mask.clustering], [earthengine], [dashboard]"
         #expect(found.map(\.description) == [
             "\(path):1: stray: expected one of the tables \(tables), found key `stray` outside any table",
             "\(path):5: runn: expected one of the tables \(tables), found unknown table [runn] (did you mean [run]?)",
