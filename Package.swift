@@ -39,7 +39,7 @@ let package = Package(
         // What Swift cannot import from ncursesw (macros, variadic printing), as a few functions.
         .target(name: "CNcursesShim", linkerSettings: [.linkedLibrary("ncursesw")]),
         // The dashboard's look and keys without curses: colours, themes/*.toml, the keymap.
-        .target(name: "VerdantStyle", dependencies: ["VerdantCore", "TOMLKit"]),
+        .target(name: "VerdantStyle", dependencies: ["VerdantCore", "VerdantConfig", "TOMLKit"]),
         // The terminal through ncursesw: frames of styled cells, keys, signals, restore on crash.
         .target(name: "VerdantTerminal", dependencies: ["CNcursesShim", "VerdantStyle"]),
         // The dashboard: data read from the store and log, views drawn into frames, the key

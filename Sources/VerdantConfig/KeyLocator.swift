@@ -1,13 +1,14 @@
 import Foundation
 
-/// Where each key and table of a TOML text starts, so an error can name its line. TOMLKit
+/// Where each key and table of a TOML text starts, so an error can name its line (parameters,
+/// theme and keys files). TOMLKit
 /// (toml++ underneath) keeps no source positions for parsed values, hence this small scanner.
 ///
 /// It only has to be right for text the TOML parser has already accepted: it follows table
 /// headers, `key =` lines (bare, quoted and dotted keys), and skips the inside of strings,
 /// multi-line strings and multi-line arrays so a `[` or `=` in a value is never taken for a
 /// header or a key.
-struct KeyLocator: Sendable {
+public struct KeyLocator: Sendable {
     struct Entry: Sendable, Equatable {
         /// Dotted path from the root, e.g. `mask.clustering.n_clusters` or `mask.clustering`.
         var path: String
@@ -18,7 +19,7 @@ struct KeyLocator: Sendable {
 
     private(set) var entries: [Entry] = []
 
-    init(text: String) {
+    public init(text: String) {
         var scanner = Scanner()
         var lineNumber = 0
         // Bytes, not Characters: "\r\n" is a single Character and would hide the line break.
@@ -39,7 +40,7 @@ struct KeyLocator: Sendable {
     }
 
     /// The line of exactly this key or table, first occurrence.
-    func line(of path: String) -> Int? {
+    public func line(of path: String) -> Int? {
         entries.first { $0.path == path }?.line
     }
 
@@ -47,7 +48,7 @@ struct KeyLocator: Sendable {
     /// the TOML key (`area.geometry ring 0`, `area.image_to_exclude[2]`). When the key itself is
     /// absent the nearest enclosing table that is written in the file is used, and line 1 when
     /// nothing is.
-    func line(for issueKey: String) -> Int {
+    public func line(for issueKey: String) -> Int {
         var path = Self.tomlKey(of: issueKey)
         while !path.isEmpty {
             if let line = line(of: path) { return line }

@@ -126,7 +126,7 @@ struct TableReader {
 }
 
 /// Levenshtein distance: insertions, deletions and substitutions of characters.
-func editDistance(_ a: String, _ b: String) -> Int {
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     guard !a.isEmpty else { return b.count }
     guard !b.isEmpty else { return a.count }

@@ -112,8 +112,15 @@ extension ValueKind {
         v.double ?? v.int.map(Double.init)
     }
 
+    /// A TOML value as the person wrote it (`TOMLText.describe`).
+    static func describe(_ v: TOMLValueConvertible) -> String { TOMLText.describe(v) }
+}
+
+/// How error messages quote TOML values; shared by every file verdant reads as TOML
+/// (parameters, themes, keys).
+public enum TOMLText {
     /// A TOML value as the person wrote it, with its type: `"thirty" (a string)`.
-    static func describe(_ v: TOMLValueConvertible) -> String {
+    public static func describe(_ v: TOMLValueConvertible) -> String {
         switch v.type {
         case .string: return "\"\(shortened(v.string ?? ""))\" (a string)"
         case .int: return "\(v.int ?? 0) (an integer)"
@@ -128,7 +135,7 @@ extension ValueKind {
     }
 
     /// Long values (a pasted polygon) would drown the message.
-    static func shortened(_ s: String, limit: Int = 60) -> String {
+    public static func shortened(_ s: String, limit: Int = 60) -> String {
         s.count <= limit ? s : String(s.prefix(limit)) + "…"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import VerdantConfig
 import VerdantCore
 
 /// A theme file that cannot be used: every problem, each with its file and line, in the
@@ -20,12 +21,12 @@ public struct KeymapError: Error, CustomStringConvertible, Sendable {
 /// The problems of one file as it is read, each placed on the line of its key.
 struct FileIssues {
     let file: String
-    let lines: SourceLines
+    let lines: KeyLocator
     private(set) var issues: [ParameterIssue] = []
 
     init(file: String, text: String) {
         self.file = file
-        self.lines = SourceLines(text: text)
+        self.lines = KeyLocator(text: text)
     }
 
     /// `key` is the dotted path in the file; the line is looked up from it.
@@ -64,39 +65,12 @@ struct FileIssues {
 
 enum Describe {
     /// A TOML value as the person wrote it, with its type: `"thirty" (a string)`.
-    static func value(_ v: TOMLValueConvertible) -> String {
-        switch v.type {
-        case .string: return "\"\(v.string ?? "")\" (a string)"
-        case .int: return "\(v.int ?? 0) (an integer)"
-        case .double: return "\(v.double ?? 0) (a floating-point number)"
-        case .bool: return "\(v.bool ?? false) (a boolean)"
-        case .date: return "\(v.debugDescription) (a date)"
-        case .time: return "\(v.debugDescription) (a time)"
-        case .dateTime: return "\(v.debugDescription) (a date-time)"
-        case .array: return "\(v.debugDescription) (an array)"
-        case .table: return "a table"
-        }
-    }
+    static func value(_ v: TOMLValueConvertible) -> String { TOMLText.describe(v) }
 
     /// " (did you mean `x`?)" when a known name is within a couple of typos of `name`.
     static func suggestion(for name: String, among names: [String]) -> String {
         let ranked = names.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let (best, distance) = ranked, distance <= max(1, min(3, name.count / 3)) else { return "" }
         return " (did you mean `\(best)`?)"
-    }
-
-    /// Levenshtein distance over characters.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

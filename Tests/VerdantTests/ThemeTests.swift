@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VerdantConfig
 import VerdantCore
 @testable import VerdantStyle
 
@@ -32,8 +33,8 @@ import VerdantCore
         #expect(theme.name == name)
         // Read without a fallback, the file alone gives every role the same style.
         #expect(try ThemeFile.parse(text, file: name, fallback: nil) == theme)
-        let lines = SourceLines(text: text)
-        let missing = Role.all.filter { lines.lines[$0.themePath] == nil }.map(\.themePath)
+        let lines = KeyLocator(text: text)
+        let missing = Role.all.filter { lines.line(of: $0.themePath) == nil }.map(\.themePath)
         #expect(missing.isEmpty, "roles \(name).toml does not write: \(missing)")
     }
 
