@@ -60,6 +60,8 @@ public final class DashboardApp {
             // Leaving the wizard lets go of the store's lock its inspection holds.
             if wasRepair, !isRepairing { closeRepair() }
         }
+        // Ctrl-L repaints whatever is showing.
+        if key == .ctrl("l") { wantsFullRedraw = true; return .goOn }
         switch ui.mode {
         case .help:
             ui.mode = .normal
@@ -73,7 +75,6 @@ public final class DashboardApp {
         case .repair(var w):
             handleWizard(key, &w)
         case .normal:
-            if key == .ctrl("l") { wantsFullRedraw = true; return .goOn }
             guard let action = keymap.action(for: key) else { return .goOn }
             return act(action, now: now)
         }
@@ -93,7 +94,10 @@ public final class DashboardApp {
         case .pageDown: move(page)
         case .top: if ui.focus == .log { ui.logBack = max(0, data.log.lines.count - 1) } else { data.queue.select(0) }
         case .bottom: if ui.focus == .log { ui.logBack = 0 } else { data.queue.select(data.queue.view.count - 1) }
-        case .left, .right, .back: break
+        case .left, .right:
+            let step = action == .right ? 8 : -8
+            if ui.focus == .log { ui.logShift = max(0, ui.logShift + step) } else { ui.queueShift = max(0, ui.queueShift + step) }
+        case .back: break
         case .sortNext: data.queue.sortNext()
         case .sortReverse: data.queue.sortReverse()
         case .filter:
@@ -175,25 +179,37 @@ public final class DashboardApp {
                                         action: .control(.cancelAll, targets: [], done: "cancelling all")))
     }
 
+    /// R: the tagged tasks that failed or were cancelled, else the selected one if it did,
+    /// else every failed task.
     private func confirmRetry() {
-        let chosen = data.queue.targets.filter { TaskState.blocking.contains($0.state) }
-        if !chosen.isEmpty && (!data.queue.tags.isEmpty || data.queue.selected.map { TaskState.blocking.contains($0.state) } == true) {
-            let noun = chosen.count == 1 ? "task \(chosen[0].key)" : "\(Format.count(chosen.count)) tasks"
-            ui.mode = .confirm(Confirmation(question: "Retry \(noun) with a fresh budget of attempts? y/N",
-                                            action: .control(.retry, targets: chosen.map(\.key.description), done: "retrying")))
-            return
-        }
-        let failed = data.count([.failed])
-        guard failed > 0 else { ui.say("nothing to retry: no task is FAILED (Q requeues cancelled ones)", .warning); return }
-        ui.mode = .confirm(Confirmation(question: "Retry all \(Format.count(failed)) failed tasks? y/N",
-                                        action: .control(.retryFailed, targets: [], done: "retrying failed tasks")))
+        confirmRestart(eligible: TaskState.blocking, what: "FAILED or CANCELLED", verb: "Retry", doing: "retrying",
+                       all: (.retryFailed, [.failed], "failed"))
     }
 
+    /// u: the same for cancelled tasks (tagged, selected, or all of them).
     private func confirmRequeue() {
-        let cancelled = data.count([.cancelled])
-        guard cancelled > 0 else { ui.say("nothing to requeue: no task is CANCELLED", .warning); return }
-        ui.mode = .confirm(Confirmation(question: "Requeue all \(Format.count(cancelled)) cancelled tasks? y/N",
-                                        action: .control(.requeueCancelled, targets: [], done: "requeueing")))
+        confirmRestart(eligible: [.cancelled], what: "CANCELLED", verb: "Requeue", doing: "requeueing",
+                       all: (.requeueCancelled, [.cancelled], "cancelled"))
+    }
+
+    private func confirmRestart(eligible: Set<TaskState>, what: String, verb: String, doing: String,
+                                all: (command: ControlRequest.Command, states: Set<TaskState>, adjective: String)) {
+        let tagged = !data.queue.tags.isEmpty
+        let chosen = data.queue.targets.filter { eligible.contains($0.state) }
+        if tagged && chosen.isEmpty {
+            ui.say("none of the \(Format.count(data.queue.tags.count)) tagged tasks is \(what)", .warning)
+            return
+        }
+        if !chosen.isEmpty {
+            let noun = chosen.count == 1 ? "task \(chosen[0].key)" : "\(Format.count(chosen.count)) tasks"
+            ui.mode = .confirm(Confirmation(question: "\(verb) \(noun) with a fresh budget of attempts? y/N",
+                                            action: .control(.retry, targets: chosen.map(\.key.description), done: doing)))
+            return
+        }
+        let count = data.count(all.states)
+        guard count > 0 else { ui.say("nothing to \(verb.lowercased()): no task is \(all.adjective.uppercased())", .warning); return }
+        ui.mode = .confirm(Confirmation(question: "\(verb) all \(Format.count(count)) \(all.adjective) tasks? y/N",
+                                        action: .control(all.command, targets: [], done: doing)))
     }
 
     private func perform(_ action: PendingAction) {
@@ -260,7 +276,7 @@ public final class DashboardApp {
     private func searchLog(from index: Int) {
         guard !ui.logSearch.isEmpty else { ui.say("no search yet: / on the log pane", .dim); return }
         if let found = data.log.search(ui.logSearch, before: index) {
-            ui.logMatch = found
+            ui.logMatch = data.log.number(ofIndex: found)
             ui.logBack = max(0, data.log.lines.count - 1 - found - (lastLayout?.logRows ?? 4) / 2)
             ui.focus = .log
         } else {
@@ -310,22 +326,24 @@ public final class DashboardApp {
         }
     }
 
+    /// In the details view the keymap's moves move the pixel (H J K L by ten), pages and
+    /// top/bottom scroll the view, back/quit/details leave it.
     private func handleDetails(_ key: Key, _ d: inout DetailsState) {
         var pixel = d.pixel
-        switch key {
-        case .escape, .enter, .char("q"): ui.mode = .normal; return
-        case .up: d.scroll = max(0, d.scroll - 1)
-        case .down: d.scroll += 1
-        case .pageUp: d.scroll = max(0, d.scroll - 10)
-        case .pageDown: d.scroll += 10
-        case .char("h"): pixel.col -= 1
-        case .char("l"): pixel.col += 1
-        case .char("k"): pixel.row -= 1
-        case .char("j"): pixel.row += 1
-        case .char("H"): pixel.col -= 10
-        case .char("L"): pixel.col += 10
-        case .char("K"): pixel.row -= 10
-        case .char("J"): pixel.row += 10
+        switch (keymap.action(for: key), key) {
+        case (.back?, _), (.quit?, _), (.details?, _): ui.mode = .normal; return
+        case (.pageUp?, _): d.scroll = max(0, d.scroll - 10)
+        case (.pageDown?, _): d.scroll += 10
+        case (.top?, _): d.scroll = 0
+        case (.bottom?, _): d.scroll = 1000
+        case (.left?, _): pixel.col -= 1
+        case (.right?, _): pixel.col += 1
+        case (.up?, _): pixel.row -= 1
+        case (.down?, _): pixel.row += 1
+        case (_, .char("H")): pixel.col -= 10
+        case (_, .char("L")): pixel.col += 10
+        case (_, .char("K")): pixel.row -= 10
+        case (_, .char("J")): pixel.row += 10
         default: break
         }
         let rows = d.series?.gridRows ?? Int.max, cols = d.series?.gridCols ?? Int.max
@@ -382,15 +400,16 @@ public final class DashboardApp {
             break
         }
         let last = w.page >= w.pages.count - 1
-        switch key {
-        case .escape, .char("q"): ui.mode = .normal; ui.say("repair left: nothing changed", .dim); return
-        case .right, .enter, .char("l"), .space: if !last { w.page += 1; w.scroll = 0 } else if !w.canApply { ui.mode = .normal; return }
-        case .left, .char("h"): if w.page > 0 { w.page -= 1; w.scroll = 0 }
-        case .up, .char("k"): w.scroll = max(0, w.scroll - 1)
-        case .down, .char("j"): w.scroll += 1
-        case .pageDown: w.scroll += 10
-        case .pageUp: w.scroll = max(0, w.scroll - 10)
-        case .char("y"), .char("Y") where last && w.canApply:
+        // `y` is an answer, not a binding; everything else goes through the keymap.
+        switch (keymap.action(for: key), key) {
+        case (.back?, _), (.quit?, _): ui.mode = .normal; ui.say("repair left: nothing changed", .dim); return
+        case (.right?, _), (.details?, _), (.tag?, _): if !last { w.page += 1; w.scroll = 0 } else if !w.canApply { ui.mode = .normal; return }
+        case (.left?, _): if w.page > 0 { w.page -= 1; w.scroll = 0 }
+        case (.up?, _): w.scroll = max(0, w.scroll - 1)
+        case (.down?, _): w.scroll += 1
+        case (.pageDown?, _): w.scroll += 10
+        case (.pageUp?, _): w.scroll = max(0, w.scroll - 10)
+        case (_, .char("y")) where last && w.canApply, (_, .char("Y")) where last && w.canApply:
             w.phase = .applying
             ui.mode = .repair(w)
             let backend = self.backend, inbox = self.inbox
@@ -400,7 +419,7 @@ public final class DashboardApp {
                     guard case .repair(var w) = app.ui.mode else { return }
                     switch result {
                     case .success(let text): w.phase = .done(text)
-                    case .failure(let error): w.phase = .failed("repair failed, nothing was changed: \(error)")
+                    case .failure(let error): w.phase = .failed("repair failed, the store was not changed: \(error)")
                     }
                     app.ui.mode = .repair(w)
                 }

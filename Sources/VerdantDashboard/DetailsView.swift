@@ -13,7 +13,7 @@ struct DetailsView {
     func draw(_ frame: inout Frame) {
         let rect = Rect(y: 1, x: 0, height: frame.rows - 2, width: frame.cols)
         for y in rect.y..<(rect.y + rect.height) { frame.fill(y, 0, width: frame.cols) }
-        let inner = frame.box(rect, title: "Task \(state.key)", focused: true, info: "Esc: back  ↑↓ PgUp PgDn: scroll  h j k l: move the pixel")
+        let inner = frame.box(rect, title: "Task \(state.key)", focused: true, info: "Esc: back  PgUp PgDn: scroll  h j k l / arrows: move the pixel (H J K L: by 10)")
         var lines: [(String, Role)] = []
         if let r = state.record {
             lines.append(("state      \(r.state.rawValue)", .state(r.state)))

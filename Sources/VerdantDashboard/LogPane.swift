@@ -7,10 +7,13 @@ struct LogPane {
     var back: Int
     var search: String
     var match: Int?
+    /// Characters cut from the start of each line (← →).
+    var shift = 0
 
     func draw(_ frame: inout Frame, in rect: Rect, focused: Bool) {
         var info = back == 0 ? "following \(log.path)" : "\(back) lines back (G: follow)"
         if !search.isEmpty { info += " \(frame.glyphs.separator) search: \(search)" }
+        if shift > 0 { info += " \(frame.glyphs.separator) from column \(shift + 1)" }
         let inner = frame.box(rect, title: UIState.Pane.log.title, focused: focused, info: info)
         guard inner.height > 0 else { return }
         let lines = log.lines
@@ -23,7 +26,7 @@ struct LogPane {
         for (i, index) in (start..<end).enumerated() {
             let line = lines[index]
             let role: Role = index == match ? .selected : line.level.map(Role.log) ?? .text
-            frame.put(inner.y + i, inner.x + 1, LogTail.display(line.text), role, width: inner.width - 1)
+            frame.put(inner.y + i, inner.x + 1, String(LogTail.display(line.text).dropFirst(shift)), role, width: inner.width - 1)
         }
     }
 }

@@ -12,7 +12,8 @@ public final class LogTail {
     public let path: String
     public let capacity: Int
     public private(set) var lines: [Line] = []
-    /// Lines appended since the dashboard started (for "new lines" counts while scrolled back).
+    /// Lines appended since the dashboard started: `appended - lines.count + i` numbers line
+    /// `i` for good, so a search match stays on its line when old lines are dropped.
     public private(set) var appended = 0
     private var offset: UInt64 = 0
     private var inode: UInt64 = 0
@@ -43,14 +44,17 @@ public final class LogTail {
             offset += UInt64(data.count)
             partial.append(data)
         } catch { return false }
+        // Lines are cut from the buffer in one pass; only the unfinished tail is kept.
         var added = false
-        while let newline = partial.firstIndex(of: 0x0A) {
-            let text = String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)
-            partial.removeSubrange(partial.startIndex...newline)
+        var start = partial.startIndex
+        while let newline = partial[start...].firstIndex(of: 0x0A) {
+            let text = String(decoding: partial[start..<newline], as: UTF8.self)
             lines.append(Line(text: text, level: Self.level(of: text)))
             appended += 1
             added = true
+            start = partial.index(after: newline)
         }
+        partial = Data(partial[start...])
         if lines.count > capacity { lines.removeFirst(lines.count - capacity) }
         return added
     }
@@ -74,6 +78,13 @@ public final class LogTail {
             message = message[message.index(after: close)...].drop { $0 == " " }
         }
         return "\(time) \(level) \(message)"
+    }
+
+    /// The lasting number of line `index` of `lines`, and back.
+    public func number(ofIndex index: Int) -> Int { appended - lines.count + index }
+    public func index(ofNumber number: Int) -> Int? {
+        let i = number - (appended - lines.count)
+        return lines.indices.contains(i) ? i : nil
     }
 
     /// Index of the next line at or before `from` (searching backwards) containing `needle`.

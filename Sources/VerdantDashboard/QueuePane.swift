@@ -9,6 +9,8 @@ struct QueuePane {
     var now: Date
     /// Why there is nothing to list (no store yet, unreadable), shown in place of rows.
     var problem: String?
+    /// Characters cut from the start of the long columns (← →).
+    var shift = 0
 
     struct Column { var column: QueueModel.Column; var title: String; var width: Int; var right = false }
 
@@ -49,6 +51,7 @@ struct QueuePane {
         if !frame.glyphs.unicode { info = info.replacingOccurrences(of: "↓", with: "v").replacingOccurrences(of: "↑", with: "^") }
         if !queue.filter.isEmpty { info += " \(frame.glyphs.separator) filter: \(queue.filter.text)" }
         if !queue.tags.isEmpty { info += " \(frame.glyphs.separator) \(Format.count(queue.tags.count)) tagged" }
+        if shift > 0 { info += " \(frame.glyphs.separator) text from column \(shift + 1)" }
         let inner = frame.box(rect, title: UIState.Pane.queue.title, focused: focused, info: info)
         guard inner.height > 1 else { return }
         let columns = Self.columns(width: inner.width)
@@ -78,7 +81,8 @@ struct QueuePane {
             x = inner.x + 2
             for c in columns {
                 let role: Role = c.column == .state ? .state(row.state) : (changed && c.column == .id ? .changed : .text)
-                frame.field(y, x, value(row, c.column), width: c.width, role, alignRight: c.right)
+                let text = value(row, c.column)
+                frame.field(y, x, Self.long.contains(c.column) ? String(text.dropFirst(shift)) : text, width: c.width, role, alignRight: c.right)
                 x += c.width + 1
             }
             if selected && focused { frame.restyle(y, inner.x + 2, width: inner.width - 2, .selected) }
@@ -91,6 +95,9 @@ struct QueuePane {
             frame.put(rect.y + rect.height - 1, rect.x + rect.width - position.count - 2, position, .dim)
         }
     }
+
+    /// The columns ← → scroll.
+    static let long: Set<QueueModel.Column> = [.id, .note, .output]
 
     func value(_ row: TaskSummary, _ column: QueueModel.Column) -> String {
         switch column {

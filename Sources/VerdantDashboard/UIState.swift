@@ -34,8 +34,12 @@ public struct UIState {
     public var message: Message?
     /// Lines scrolled back from the end of the log (0: following the tail).
     public var logBack = 0
+    /// Characters scrolled right (← →) in the log's lines and in the queue's long columns
+    /// (id, error, output), so what a narrow screen cuts off can be read.
+    public var logShift = 0
+    public var queueShift = 0
     public var logSearch = ""
-    /// The log line a search found, highlighted.
+    /// The log line a search found, highlighted (its lasting number, `LogTail.number(ofIndex:)`).
     public var logMatch: Int?
     public var readonly = false
     public var themeName = "default"

@@ -12,6 +12,7 @@ public final class Screen {
     private var theme: Theme
     private var previous: Frame?
     private var pairs: [PairKey: Int32] = [:]
+    private var allocatedPairs: Int32 = 0
     private var pairLimit: Int
     private let keyCodes: KeyCodes
 
@@ -62,7 +63,10 @@ public final class Screen {
         let term = options.term ?? options.environment["TERM"] ?? ""
         var depth = ColorDepth.detect(environment: options.environment, terminfoColors: Int(verdant_colors()))
         if term.hasPrefix("vt1") || term.hasPrefix("vt2") { depth = .mono }
-        self.depth = depth
+        // Curses cannot address colours past terminfo's count (init_pair refuses them), even
+        // where COLORTERM says the terminal has more: use no more than curses can.
+        let addressable = ColorDepth.detect(environment: ["TERM": "xterm"], terminfoColors: Int(verdant_colors()))
+        self.depth = min(depth, addressable)
         pairLimit = Int(verdant_color_pairs())
         self.theme = theme.adapted(to: depth)
         keyCodes = KeyCodes()
@@ -136,9 +140,13 @@ public final class Screen {
         let key = PairKey(fg: number(fg), bg: number(bg))
         if key.fg == -1 && key.bg == -1 { return 0 }
         if let known = pairs[key] { return known }
-        let next = Int32(pairs.count + 1)
-        guard Int(next) < pairLimit else { return 0 }
-        verdant_init_pair(next, key.fg, key.bg)
+        let next = allocatedPairs + 1
+        guard Int(next) < pairLimit, verdant_init_pair(next, key.fg, key.bg) == 0 else {
+            // Out of pairs, or a colour the terminal lacks: the terminal's default colours.
+            pairs[key] = 0
+            return 0
+        }
+        allocatedPairs = next
         pairs[key] = next
         return next
     }

@@ -284,5 +284,10 @@ struct DashboardTerminalTests {
         #expect(screen.contains("22 tasks"), "\(screen)")
         try await tmux.send("q")
         try await tmux.waitFor("EXIT=0")
+        // From the same folder, with no flags: the demo's run.
+        let status = try await VerdantProcess.run(["status"], in: dir, cwd: dir)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("COMPLETED"), "\(status.stdout)")
+        #expect(status.stderr.contains("demo"))
     }
 }

@@ -49,18 +49,20 @@ struct VerdantProcess {
 
     /// Runs to the end and captures its output (stdout and stderr together in `stderr`,
     /// stdout alone in `stdout`).
-    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil) async throws -> Result {
-        try await offload { try runBlocking(arguments, in: directory, stdin: stdin) }
+    /// `directory` holds the captured output; `cwd` is where the command runs (default: the
+    /// test's own working directory, the repository root).
+    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil, cwd: URL? = nil) async throws -> Result {
+        try await offload { try runBlocking(arguments, in: directory, stdin: stdin, cwd: cwd) }
     }
 
-    static func runBlocking(_ arguments: [String], in directory: URL, stdin: String? = nil) throws -> Result {
+    static func runBlocking(_ arguments: [String], in directory: URL, stdin: String? = nil, cwd: URL? = nil) throws -> Result {
         let out = directory.appendingPathComponent("out-\(UUID().uuidString).txt").path
         let err = directory.appendingPathComponent("err-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: err) }
         // A shell splits the two streams, which ChildProcess keeps together.
         let quoted = ([executable.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         let child = try ChildProcess(executable: "/bin/sh",
-                                     arguments: ["-c", quoted.joined(separator: " ") + " >'\(out)' 2>'\(err)'"
+                                     arguments: ["-c", (cwd.map { "cd '\($0.path)' && " } ?? "") + quoted.joined(separator: " ") + " >'\(out)' 2>'\(err)'"
                                                  + (stdin.map { " <'\($0)'" } ?? "")],
                                      output: nil)
         let status: Int32

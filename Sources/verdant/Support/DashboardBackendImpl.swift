@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import VerdantCore
 import VerdantDashboard
@@ -45,19 +46,19 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
         }
         let workspace = self.workspace
         nonisolated(unsafe) let unsafeWorkspace = workspace
-        return try blockingAwait { try await LocalControl.carryOut(command, targets: targets, workspace: unsafeWorkspace) }
+        return try explainingExit { try blockingAwait { try await LocalControl.carryOut(command, targets: targets, workspace: unsafeWorkspace) } }
     }
 
     func inspectRepair() throws -> RepairPreview {
         guard let repair else { throw BadInput("repair is not available in this build") }
-        return try repair.inspect()
+        return try explainingExit { try repair.inspect() }
     }
 
     func closeRepair() { repair?.close() }
 
     func applyRepair() throws -> String {
         guard let repair else { throw BadInput("repair is not available in this build") }
-        return try repair.apply()
+        return try explainingExit { try repair.apply() }
     }
 
     func series(for key: TaskKey, row: Int, col: Int) throws -> PixelSeries? {
@@ -87,6 +88,14 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
 
     func nextTheme(after current: String) -> (Theme, warning: String?) {
         themes.next(after: current)
+    }
+}
+
+/// Commands shared with the command line report their reason on stderr (the log file while the
+/// screen is up) and end with an exit code: the message says where to read it.
+private func explainingExit<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let code as ExitCode {
+        throw BadInput("stopped (exit \(code.rawValue)); the reason is the last line of the log pane")
     }
 }
 

@@ -51,8 +51,12 @@ struct DashboardSession {
         defer { LogSetup.stderrGate.restore() }
         let screen: Screen
         do { screen = try Screen(theme: theme) } catch { throw BadInput("\(error)") }
+        // Anything else written to stderr meanwhile (an error of a command the backend runs,
+        // GDAL's messages) goes to the log file, where the log pane shows it, not over the screen.
+        let stderrCopy = StderrRedirect(to: workspace.logPath)
         let exit = DashboardLoop().run(app, on: screen)
         screen.end()
+        stderrCopy.restore()
         let run = data.isRunning ? " The run (pid \(data.runState?.pid ?? 0)) goes on; `verdant dashboard` attaches again." : ""
         switch exit {
         case .quit:
@@ -84,5 +88,27 @@ struct DashboardSession {
             ParameterLine("output", p.run.output),
             ParameterLine("refresh", "\(Int(p.run.refresh)) s, \(p.run.maxAttempts) attempts"),
         ]
+    }
+}
+
+/// Points descriptor 2 at a file (appending) until `restore`; /dev/null when the file cannot be
+/// opened (its folder does not exist before the first run).
+struct StderrRedirect {
+    private let saved: Int32
+
+    init(to path: String) {
+        saved = dup(STDERR_FILENO)
+        var fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { fd = open("/dev/null", O_WRONLY | O_CLOEXEC) }
+        if fd >= 0 {
+            dup2(fd, STDERR_FILENO)
+            close(fd)
+        }
+    }
+
+    func restore() {
+        guard saved >= 0 else { return }
+        dup2(saved, STDERR_FILENO)
+        close(saved)
     }
 }
