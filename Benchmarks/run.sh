@@ -11,7 +11,9 @@ $bench scheduler --images "${IMAGES:-100000}" --nb-task-max 3000 --stages 1
 $bench scheduler --images "${IMAGES:-100000}" --nb-task-max "${NB_TASK_MAX:-30}" --stages 2
 $bench fill --slots 3000 --latency 0.3 --unclear 0.1 --concurrency 24
 $bench cycle --images "${IMAGES:-100000}" --in-flight 3000
-$bench dashboard --images $(( ${IMAGES:-100000} / 2 )) --rows 60 --cols 200
+# The store is built by one process, measured by another: the peak RSS is the dashboard's.
+store=$($bench dashboard --prepare --images $(( ${IMAGES:-100000} / 2 )))
+$bench dashboard --store "$store" --rows 60 --cols 200
 data="${VERDANT_DATA:-../shared/data}"
 if [ -d "$data/eolearn_slovenia" ]; then
   $bench hollstein "$data"

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import VerdantCore
 import VerdantStore
 
@@ -94,9 +95,8 @@ public final class DashboardData {
         queue.load(try store.summaries())
         if lastSeq == 0 {
             // The last hour's finishes, so the sparkline and ETA mean something at once.
-            let hourAgo = now.addingTimeInterval(-3600)
-            for entry in try store.journal(limit: Self.reloadThreshold, imageId: nil).reversed() where entry.at >= hourAgo {
-                throughput.record(entry)
+            for finish in try store.finishTimes(since: now.addingTimeInterval(-3600), scanning: Self.reloadThreshold) {
+                throughput.recordFinish(at: finish)
             }
         }
         lastSeq = seq

@@ -35,7 +35,9 @@ public struct QueueModel {
     public mutating func load(_ all: [TaskSummary]) {
         let keep = selectedKey
         rows = all
-        position = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.key, $0) })
+        // Filled in place: a list of pairs first would hold 100,000 keys twice for a moment.
+        position = Dictionary(minimumCapacity: rows.count)
+        for (i, row) in rows.enumerated() { position[row.key] = i }
         tags = tags.filter { position[$0] != nil }
         rebuild(keeping: keep)
     }

@@ -19,7 +19,12 @@ public struct Throughput: Sendable {
     /// Counts a journal entry if it finished a task with an output (COMPLETED or SKIPPED).
     public mutating func record(_ entry: JournalEntry) {
         guard TaskState.delivered.contains(entry.to) else { return }
-        let m = Self.minute(entry.at)
+        recordFinish(at: entry.at)
+    }
+
+    /// Counts one task finished at `date`.
+    public mutating func recordFinish(at date: Date) {
+        let m = Self.minute(date)
         advance(to: max(m, newestMinute))
         let back = newestMinute - m
         guard back >= 0, back < Self.minutes else { return }
