@@ -55,6 +55,25 @@ public struct Transition: Sendable, Equatable {
     }
 }
 
+public extension TaskRecord {
+    /// This record with `t`'s field changes (not its state): what a store would hold after it,
+    /// for plans worked out before anything is written.
+    func applyingFields(of t: Transition) -> TaskRecord {
+        var r = self
+        r.taskId = t.taskId.applied(to: r.taskId)
+        r.requestId = t.requestId.applied(to: r.requestId)
+        r.paramsHash = t.paramsHash.applied(to: r.paramsHash)
+        r.reason = t.reason.applied(to: r.reason)
+        r.error = t.error.applied(to: r.error)
+        r.output = t.output.applied(to: r.output)
+        r.notBefore = t.notBefore.applied(to: r.notBefore)
+        r.attempts = t.attempts ?? r.attempts
+        r.submissions = t.submissions ?? r.submissions
+        r.engine = t.engine ?? r.engine
+        return r
+    }
+}
+
 public enum FieldChange<Value: Sendable & Equatable>: Sendable, Equatable {
     case keep
     case set(Value)

@@ -54,8 +54,7 @@ public final class DashboardApp {
     // MARK: keys
 
     public func handle(_ key: Key, now: Date = Date()) -> Outcome {
-        let wasRepair: Bool
-        if case .repair = ui.mode { wasRepair = true } else { wasRepair = false }
+        let wasRepair = isRepairing
         defer {
             // Leaving the wizard lets go of the store's lock its inspection holds.
             if wasRepair, !isRepairing { closeRepair() }
@@ -156,7 +155,7 @@ public final class DashboardApp {
         let flying = rows.filter { $0.state.isInFlight }.count
         var parts: [String] = []
         if queued > 0 { parts.append("\(Format.count(queued)) queued or waiting") }
-        if flying > 0 { parts.append("\(Format.count(flying)) running") }
+        if flying > 0 { parts.append("\(Format.count(flying)) in flight") }
         return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
     }
 
@@ -217,23 +216,30 @@ public final class DashboardApp {
         case .control(let command, let targets, let done):
             if command == .cancel || command == .retry { data.queue.clearTags() }
             background(done) { try $0.control(command, targets: targets) }
-        case .applyRepair:
-            break
+        }
+    }
+
+    /// Runs `work` on the backend queue; `then` gets its result on the screen's thread, at the
+    /// next turn of the loop.
+    private func onBackend<T: Sendable>(_ work: @escaping @Sendable (DashboardBackend) throws -> T,
+                                        then: @escaping (DashboardApp, Result<T, Error>) -> Void) {
+        let backend = self.backend, inbox = self.inbox
+        // Only ever called back on the screen's thread (through the inbox).
+        nonisolated(unsafe) let then = then
+        queue.async {
+            let result = Result { try work(backend) }
+            inbox.post { app in then(app, result) }
         }
     }
 
     /// Runs `work` on the backend queue; its answer (or error) becomes the footer's message.
     private func background(_ doing: String, _ work: @escaping @Sendable (DashboardBackend) throws -> String) {
         ui.busy = doing
-        let backend = self.backend, inbox = self.inbox
-        queue.async {
-            let result: Result<String, Error> = Result { try work(backend) }
-            inbox.post { app in
-                app.ui.busy = nil
-                switch result {
-                case .success(let text): app.ui.say(text, .ok)
-                case .failure(let error): app.ui.say("\(doing) failed: \(error)", .error, seconds: 15)
-                }
+        onBackend(work) { app, result in
+            app.ui.busy = nil
+            switch result {
+            case .success(let text): app.ui.say(text, .ok)
+            case .failure(let error): app.ui.say("\(doing) failed: \(error)", .error, seconds: 15)
             }
         }
     }
@@ -310,19 +316,15 @@ public final class DashboardApp {
     }
 
     private func loadSeries(key: TaskKey, pixel: (row: Int, col: Int)) {
-        let backend = self.backend, inbox = self.inbox
-        queue.async {
-            let result = Result { try backend.series(for: key, row: pixel.row, col: pixel.col) }
-            inbox.post { app in
-                guard case .details(var d) = app.ui.mode, d.key == key else { return }
-                switch result {
-                case .success(let series):
-                    d.series = series; d.seriesProblem = nil
-                    if let series { d.pixel = (series.row, series.col) }
-                case .failure(let error): d.series = nil; d.seriesProblem = "\(error)"
-                }
-                app.ui.mode = .details(d)
+        onBackend({ try $0.series(for: key, row: pixel.row, col: pixel.col) }) { app, result in
+            guard case .details(var d) = app.ui.mode, d.key == key else { return }
+            switch result {
+            case .success(let series):
+                d.series = series; d.seriesProblem = nil
+                if let series { d.pixel = (series.row, series.col) }
+            case .failure(let error): d.series = nil; d.seriesProblem = "\(error)"
             }
+            app.ui.mode = .details(d)
         }
     }
 
@@ -367,24 +369,18 @@ public final class DashboardApp {
         var w = WizardState()
         w.phase = .inspecting
         ui.mode = .repair(w)
-        let backend = self.backend, inbox = self.inbox
-        queue.async {
-            let result = Result { try backend.inspectRepair() }
-            inbox.post { app in
-                guard case .repair(var w) = app.ui.mode else { app.closeRepair(); return }
-                switch result {
-                case .success(let preview):
-                    w.pages = preview.pages
-                    w.canApply = preview.changeCount > 0 && !app.ui.readonly
-                    if app.ui.readonly && preview.changeCount > 0, !w.pages.isEmpty {
-                        w.pages[w.pages.count - 1].lines.append("read-only dashboard (--readonly): this repair is shown, not applied")
-                    }
-                    w.phase = .review
-                case .failure(let error):
-                    w.phase = .failed("repair could not inspect the store: \(error)")
-                }
-                app.ui.mode = .repair(w)
+        onBackend({ try $0.inspectRepair() }) { app, result in
+            guard case .repair(var w) = app.ui.mode else { app.closeRepair(); return }
+            switch result {
+            case .success(let preview):
+                w.pages = preview.pages
+                // A read-only dashboard's backend only looks: its plan counts no change.
+                w.canApply = preview.changeCount > 0
+                w.phase = .review
+            case .failure(let error):
+                w.phase = .failed("repair could not inspect the store: \(error)")
             }
+            app.ui.mode = .repair(w)
         }
     }
 
@@ -412,17 +408,13 @@ public final class DashboardApp {
         case (_, .char("y")) where last && w.canApply, (_, .char("Y")) where last && w.canApply:
             w.phase = .applying
             ui.mode = .repair(w)
-            let backend = self.backend, inbox = self.inbox
-            queue.async {
-                let result = Result { try backend.applyRepair() }
-                inbox.post { app in
-                    guard case .repair(var w) = app.ui.mode else { return }
-                    switch result {
-                    case .success(let text): w.phase = .done(text)
-                    case .failure(let error): w.phase = .failed("repair failed, the store was not changed: \(error)")
-                    }
-                    app.ui.mode = .repair(w)
+            onBackend({ try $0.applyRepair() }) { app, result in
+                guard case .repair(var w) = app.ui.mode else { return }
+                switch result {
+                case .success(let text): w.phase = .done(text)
+                case .failure(let error): w.phase = .failed("repair failed, the store was not changed: \(error)")
                 }
+                app.ui.mode = .repair(w)
             }
             return
         default:

@@ -68,7 +68,6 @@ public struct Confirmation {
 
 public enum PendingAction {
     case control(ControlRequest.Command, targets: [String], done: String)
-    case applyRepair
 }
 
 /// The details view of one task.

@@ -210,7 +210,7 @@ public struct RepairPlan: Sendable {
             if var task = step.newTask {
                 // Registered at the path's first state with every field it ends with; the
                 // steps after it change only the state.
-                task.record = Self.applyFields(final, to: task.record)
+                task.record = task.record.applyingFields(of: final)
                 task.record.state = path[1]
                 task.reason = final.detail
                 repair.newTasks.append(task)
@@ -237,22 +237,6 @@ public struct RepairPlan: Sendable {
             }
         }
         return repair
-    }
-
-    /// `record` with `t`'s field changes.
-    static func applyFields(_ t: Transition, to record: TaskRecord) -> TaskRecord {
-        var r = record
-        r.taskId = t.taskId.applied(to: r.taskId)
-        r.requestId = t.requestId.applied(to: r.requestId)
-        r.paramsHash = t.paramsHash.applied(to: r.paramsHash)
-        r.reason = t.reason.applied(to: r.reason)
-        r.error = t.error.applied(to: r.error)
-        r.output = t.output.applied(to: r.output)
-        r.notBefore = t.notBefore.applied(to: r.notBefore)
-        r.attempts = t.attempts ?? r.attempts
-        r.submissions = t.submissions ?? r.submissions
-        r.engine = t.engine ?? r.engine
-        return r
     }
 }
 

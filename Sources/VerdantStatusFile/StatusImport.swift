@@ -197,18 +197,8 @@ public struct StatusImport: Sendable {
     }
 
     static func applied(_ t: Transition, to record: TaskRecord) -> TaskRecord {
-        var r = record
+        var r = record.applyingFields(of: t)
         r.state = t.to
-        r.taskId = t.taskId.applied(to: r.taskId)
-        r.requestId = t.requestId.applied(to: r.requestId)
-        r.paramsHash = t.paramsHash.applied(to: r.paramsHash)
-        r.reason = t.reason.applied(to: r.reason)
-        r.error = t.error.applied(to: r.error)
-        r.output = t.output.applied(to: r.output)
-        r.notBefore = t.notBefore.applied(to: r.notBefore)
-        r.attempts = t.attempts ?? r.attempts
-        r.submissions = t.submissions ?? r.submissions
-        r.engine = t.engine ?? r.engine
         return r
     }
 }

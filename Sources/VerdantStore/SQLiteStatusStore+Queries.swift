@@ -282,6 +282,18 @@ extension SQLiteStatusStore {
         }
     }
 
+    /// The outputs of one stage's delivered tasks on one tile, oldest acquisition first (a
+    /// pixel's series across dates), without reading the rest of their rows.
+    public func outputs(of stage: Stage, tile: String) throws -> [(acquired: Date, path: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT acquired, output FROM tasks
+                WHERE stage = ? AND tile = ? AND state IN ('COMPLETED', 'SKIPPED') AND output IS NOT NULL
+                ORDER BY acquired
+                """, arguments: [stage.rawValue, tile]).map { ($0[0], $0[1]) }
+        }
+    }
+
     /// The newest journal sequence number (0 for an empty journal).
     public func lastJournalSeq() throws -> Int64 {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM journal") ?? 0 }

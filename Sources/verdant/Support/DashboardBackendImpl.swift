@@ -26,7 +26,7 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
         if RunLock.isHeld(storePath: storePath) {
             return "a run is already active (pid \(RunLock.holder(storePath: storePath))): attached to it"
         }
-        let pid = try DetachedRun.start(arguments: runArguments)
+        let pid = try DetachedRun.start(arguments: runArguments, logFile: workspace.logPath)
         // It takes the store's lock first thing; a run that cannot start ends at once.
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -44,7 +44,6 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
             let what = targets.isEmpty ? "" : " \(targets.count) task(s)"
             return "asked the run (pid \(RunLock.holder(storePath: storePath))) to \(command.rawValue)\(what)"
         }
-        let workspace = self.workspace
         nonisolated(unsafe) let unsafeWorkspace = workspace
         return try explainingExit { try blockingAwait { try await LocalControl.carryOut(command, targets: targets, workspace: unsafeWorkspace) } }
     }
@@ -61,26 +60,27 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
         return try explainingExit { try repair.apply() }
     }
 
+    /// Opened at the first pixel read, kept for the next ones (the pixel moves key by key).
+    private var reader: SQLiteStatusStore?
+
     func series(for key: TaskKey, row: Int, col: Int) throws -> PixelSeries? {
-        let store = try SQLiteStatusStore(path: storePath, readOnly: true)
+        let store = try reader ?? SQLiteStatusStore(path: storePath, readOnly: true)
+        reader = store
         guard let record = try store.record(key) else { return nil }
-        let ndvi = try store.records(in: TaskState.delivered, stage: .ndvi, limit: nil)
-            .filter { $0.tile == record.tile && $0.output != nil }
-            .sorted { $0.acquired < $1.acquired }
-        guard !ndvi.isEmpty else { return nil }
-        var points: [PixelSeries.Point] = []
-        var size = (0, 0)
+        let ndvi = try store.outputs(of: .ndvi, tile: record.tile).filter { FileManager.default.fileExists(atPath: $0.path) }
+        guard let first = ndvi.first else { return nil }
         // A negative pixel means the middle of the grid (the view opens there).
         var (row, col) = (row, col)
-        if row < 0 || col < 0, let first = ndvi.first?.output {
-            let probe = try PixelProbe.read(path: first, row: 0, col: 0)
+        if row < 0 || col < 0 {
+            let probe = try PixelProbe.read(path: first.path, row: 0, col: 0)
             (row, col) = (probe.height / 2, probe.width / 2)
         }
-        for r in ndvi {
-            guard let path = r.output, FileManager.default.fileExists(atPath: path) else { continue }
-            let sample = try PixelProbe.read(path: path, row: row, col: col)
+        var points: [PixelSeries.Point] = []
+        var size = (0, 0)
+        for output in ndvi {
+            let sample = try PixelProbe.read(path: output.path, row: row, col: col)
             size = (sample.height, sample.width)
-            points.append(PixelSeries.Point(date: r.acquired, value: sample.value))
+            points.append(PixelSeries.Point(date: output.acquired, value: sample.value))
         }
         guard !points.isEmpty else { return nil }
         return PixelSeries(observed: points, gridRows: size.0, gridCols: size.1, row: row, col: col)

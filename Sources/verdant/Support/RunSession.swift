@@ -41,6 +41,8 @@ struct RunSession {
         defer { withExtendedLifetime(lock) {} }
         let onTerminal = isatty(STDERR_FILENO) == 1
         try Failure.guarded { try LogSetup.bootstrap(logFile: workspace.logPath, quietStderr: onTerminal, verbose: verbose) }
+        // Started by a dashboard: stderr is the log file already, every line would be there twice.
+        if ProcessInfo.processInfo.environment[DetachedRun.environmentFlag] != nil { LogSetup.stderrGate.silence() }
         let logger = Logger(label: "verdant.run")
 
         let store = try Failure.guarded { try workspace.openStore() }
