@@ -42,20 +42,52 @@ public struct QueueModel {
         rebuild(keeping: keep)
     }
 
-    /// Applies changed rows; returns whether anything visible may have moved.
+    /// Above this many changed rows the view is sorted again whole; below, each row is moved
+    /// to its place by binary search (a busy second changes a few rows of 100,000).
+    static let incrementalLimit = 500
+
+    /// Applies changed rows, keeping the view filtered and sorted and the selection on its task.
     public mutating func update(_ changed: [TaskSummary], at now: Date) {
         guard !changed.isEmpty else { return }
         let keep = selectedKey
+        let incremental = changed.count <= Self.incrementalLimit
         for row in changed {
+            changedAt[row.key] = now
             if let i = position[row.key] {
+                if incremental, let at = viewPosition(of: i) { view.remove(at: at) }
                 rows[i] = row
+                if incremental, filter.matches(row) { view.insert(i, at: insertionPoint(of: i)) }
             } else {
                 position[row.key] = rows.count
                 rows.append(row)
+                if incremental, filter.matches(row) { view.insert(rows.count - 1, at: insertionPoint(of: rows.count - 1)) }
             }
-            changedAt[row.key] = now
         }
-        rebuild(keeping: keep)
+        if incremental { reselect(keep) } else { rebuild(keeping: keep) }
+    }
+
+    /// Whether row `a` comes before row `b` in the view (its sort, ties by key, reversed whole
+    /// when descending).
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = descending ? (rows[b], rows[a]) : (rows[a], rows[b])
+        let order = QueueModel.compare(x, y, by: sort)
+        return order == .orderedSame ? x.key < y.key : order == .orderedAscending
+    }
+
+    /// The first place in the view whose row does not come before row `index`.
+    private func insertionPoint(of index: Int) -> Int {
+        var low = 0, high = view.count
+        while low < high {
+            let mid = (low + high) / 2
+            if precedes(view[mid], index) { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Where row `index` is in the view, if it is shown (found by its current values).
+    private func viewPosition(of index: Int) -> Int? {
+        let at = insertionPoint(of: index)
+        return at < view.count && view[at] == index ? at : nil
     }
 
     /// Forgets highlights older than `age` seconds.
@@ -126,6 +158,11 @@ public struct QueueModel {
         }
         if descending { indices.reverse() }
         view = indices
+        reselect(key)
+    }
+
+    /// The selection back on `key` when it is still shown, else kept in range.
+    private mutating func reselect(_ key: TaskKey?) {
         if let key, let target = position[key], let at = view.firstIndex(of: target) {
             selection = at
         } else {

@@ -46,10 +46,10 @@ public struct Throughput: Sendable {
 
     public mutating func advance(to date: Date) { advance(to: Self.minute(date)) }
 
-    /// Finishes per minute over the last `window` complete minutes plus the current one,
-    /// counting only minutes since the watch began having data (0 when nothing finished).
+    /// Finishes per minute over the last `window` complete minutes (the current one has only
+    /// begun: counting it would pull the rate down); 0 when nothing finished.
     public func rate(window: Int = 10) -> Double {
-        let recent = buckets.suffix(window)
+        let recent = buckets.dropLast().suffix(window)
         let total = recent.reduce(0, +)
         return total == 0 ? 0 : Double(total) / Double(recent.count)
     }
