@@ -78,8 +78,13 @@ public final class DashboardData {
                     entries.forEach { throughput.record($0) }
                     var seen = Set<TaskKey>(), keys: [TaskKey] = []
                     for e in entries where seen.insert(e.key).inserted { keys.append(e.key) }
-                    queue.update(try store.summaries(of: keys), at: now)
-                    recount()
+                    let changed = try store.summaries(of: keys)
+                    // Counts follow the changed rows: one down for the old state, one up for the new.
+                    for row in changed {
+                        if let before = queue.summary(of: row.key) { counts[before.key.stage, default: [:]][before.state, default: 0] -= 1 }
+                        counts[row.key.stage, default: [:]][row.state, default: 0] += 1
+                    }
+                    queue.update(changed, at: now)
                 }
             }
             queue.expireChanges(before: now.addingTimeInterval(-max(5, runState?.refresh ?? 30)))

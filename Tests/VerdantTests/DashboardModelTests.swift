@@ -183,6 +183,28 @@ import VerdantTerminal
         _ = app.tick(refresh: false)
     }
 
+    @Test("a refresh reads only what the journal says changed; counts and rows then agree with the store")
+    func incrementalRefresh() throws {
+        let (store, dir) = try Fixtures.graphStore(count: 40)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = DashboardData(storePath: store.path, logPath: dir.appendingPathComponent("none.log").path,
+                                 stages: StageGraph.local.stages, lockHeld: { false })
+        data.refresh()
+        let queued = try store.nextQueued(stage: .cloudMask, limit: 7, now: Date())
+        try store.apply(queued.map { Transition($0, to: .submitting) }, at: Date())
+        try store.apply(queued.prefix(3).map { var t = Transition(key: $0.key, from: .submitting, to: .failed); t.error = .set("band B04 missing"); return t }, at: Date())
+        data.refresh()
+        let stored = try store.counts()
+        for stage in StageGraph.local.stages {
+            for state in TaskState.allCases {
+                #expect(data.count([state], stage: stage) == stored[stage]?[state] ?? 0, "\(stage) \(state)")
+            }
+        }
+        let failed = try #require(data.queue.summary(of: queued[0].key))
+        #expect(failed.state == .failed && failed.note == "band B04 missing")
+        #expect(data.queue.changedAt[queued[0].key] != nil)
+    }
+
     @Test("the four panes at 80×24 and at 200×60 (wide columns), a notice below 80×24")
     func panes() throws {
         let (app, _, dir) = try app()
