@@ -405,6 +405,19 @@ public final class DashboardApp {
         case (.down?, _): w.scroll += 1
         case (.pageDown?, _): w.scroll += 10
         case (.pageUp?, _): w.scroll = max(0, w.scroll - 10)
+        case (_, .char(let digit)) where !last && digit.wholeNumberValue.map { (1...9).contains($0) } == true:
+            // A finding's page: choose its fix by number; the pages come back with its changes.
+            let finding = w.page, option = digit.wholeNumberValue! - 1
+            onBackend({ try $0.chooseRepairOption(finding: finding, option: option) }) { app, result in
+                guard case .repair(var w) = app.ui.mode else { return }
+                switch result {
+                case .success(let preview):
+                    w.pages = preview.pages
+                    w.canApply = preview.changeCount > 0
+                case .failure(let error): app.ui.say("\(error)", .error)
+                }
+                app.ui.mode = .repair(w)
+            }
         case (_, .char("y")) where last && w.canApply, (_, .char("Y")) where last && w.canApply:
             w.phase = .applying
             ui.mode = .repair(w)

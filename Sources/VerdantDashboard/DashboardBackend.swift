@@ -13,6 +13,9 @@ public protocol DashboardBackend: AnyObject, Sendable {
     func control(_ command: ControlRequest.Command, targets: [String]) throws -> String
     /// What a repair would change, as wizard pages.
     func inspectRepair() throws -> RepairPreview
+    /// Takes option `option` (0 is the default) for the finding shown on page `finding`, and
+    /// gives the pages again with the changes that option makes.
+    func chooseRepairOption(finding: Int, option: Int) throws -> RepairPreview
     /// Lets go of what the last inspection holds (the store's lock): the wizard was left.
     func closeRepair()
     /// Applies the repair last inspected (backup first, one transaction). Returns what was done.

@@ -122,6 +122,7 @@ final class NoBackend: DashboardBackend, @unchecked Sendable {
     func start() throws -> String { throw Unused() }
     func control(_ command: ControlRequest.Command, targets: [String]) throws -> String { throw Unused() }
     func inspectRepair() throws -> RepairPreview { throw Unused() }
+    func chooseRepairOption(finding: Int, option: Int) throws -> RepairPreview { throw Unused() }
     func applyRepair() throws -> String { throw Unused() }
     func closeRepair() {}
     func series(for key: TaskKey, row: Int, col: Int) throws -> PixelSeries? { nil }

@@ -159,6 +159,7 @@ import VerdantTerminal
         func start() throws -> String { record("start"); return "started" }
         func control(_ command: ControlRequest.Command, targets: [String]) throws -> String { record("\(command.rawValue) \(targets.count)"); return "done" }
         func inspectRepair() throws -> RepairPreview { record("inspect"); return RepairPreview(pages: [WizardPage(title: "changes", lines: ["+ x"])], changeCount: 1) }
+        func chooseRepairOption(finding: Int, option: Int) throws -> RepairPreview { record("choose \(finding) \(option)"); return try inspectRepair() }
         func closeRepair() { record("close") }
         func applyRepair() throws -> String { record("apply"); return "repaired" }
         func series(for key: TaskKey, row: Int, col: Int) throws -> PixelSeries? { nil }

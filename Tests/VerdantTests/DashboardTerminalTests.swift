@@ -222,6 +222,11 @@ struct DashboardTerminalTests {
         try await tmux.send("x")
         var screen = try await tmux.waitFor("Repair: ")
         #expect(screen.contains("in-flight-unknown") || screen.contains("stuck-submitting"), "\(screen)")
+        // Another fix for this class by its number, then the default again.
+        try await tmux.send("2")
+        try await tmux.waitFor("* 2.")
+        try await tmux.send("1")
+        try await tmux.waitFor("* 1.")
         // Page through to the diff, which asks.
         for _ in 0..<6 where !(try await tmux.screen()).contains("Apply? y/N") {
             try await tmux.send("Right")

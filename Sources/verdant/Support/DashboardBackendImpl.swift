@@ -53,6 +53,11 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
         return try explainingExit { try repair.inspect() }
     }
 
+    func chooseRepairOption(finding: Int, option: Int) throws -> RepairPreview {
+        guard let repair else { throw BadInput("repair is not available in this build") }
+        return try repair.choose(finding: finding, option: option)
+    }
+
     func closeRepair() { repair?.close() }
 
     func applyRepair() throws -> String {
@@ -102,6 +107,7 @@ private func explainingExit<T>(_ body: () throws -> T) throws -> T {
 /// Repairs as the dashboard's wizard sees them (provided by the repair module).
 protocol RepairBackend {
     func inspect() throws -> RepairPreview
+    func choose(finding: Int, option: Int) throws -> RepairPreview
     func apply() throws -> String
     func close()
 }

@@ -33,10 +33,24 @@ final class DashboardRepair: RepairBackend {
         }.value
         self.session = session
         self.plan = plan
+        return preview()
+    }
+
+    func choose(finding: Int, option: Int) throws -> RepairPreview {
+        guard var plan, plan.findings.indices.contains(finding) else { throw BadInput("nothing inspected to choose from") }
+        plan.choose(plan.findings[finding].kind, option: option)
+        self.plan = plan
+        return preview()
+    }
+
+    /// One page per finding (its options, the chosen one marked), then every change.
+    private func preview() -> RepairPreview {
+        guard let plan, let session else { return RepairPreview(pages: [], changeCount: 0) }
+        let running = session.dryRun
         var pages = plan.findings.map { finding -> WizardPage in
-            var lines = ["\(Self.count(finding.count)) found: \(finding.title)", ""]
+            var lines = ["\(finding.count) found: \(finding.title)", ""]
             lines += finding.examples.map { "  e.g. \($0)" }
-            lines += ["", "Proposed fix (the first is applied; `verdant repair --choose` picks another):"]
+            lines += ["", "Fix (press its number to choose another; the changes page follows the choice):"]
             for (n, option) in finding.options.enumerated() { lines.append("  \(n == finding.chosen ? "*" : " ") \(n + 1). \(option.title)") }
             return WizardPage(title: finding.kind.rawValue, lines: lines)
         }
@@ -71,7 +85,6 @@ final class DashboardRepair: RepairBackend {
         plan = nil
     }
 
-    static func count(_ n: Int) -> String { n == 1 ? "1" : "\(n)" }
 }
 
 /// Carries a value that is used by one thread at a time across a hop to the async world.
