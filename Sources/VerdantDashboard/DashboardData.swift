@@ -15,6 +15,13 @@ public final class DashboardData {
     /// Counts as they were before the latest engine poll: cells that differ are highlighted.
     public private(set) var countsBeforePoll: [Stage: [TaskState: Int]] = [:]
     public var queue = QueueModel()
+    /// Tiles × days, rebuilt when rows changed (`mapStale`) and a screen wide enough asks.
+    public var map: QueueMap {
+        if mapStale { cachedMap = QueueMap(rows: queue.rows); mapStale = false }
+        return cachedMap
+    }
+    private var cachedMap = QueueMap()
+    private var mapStale = true
     public private(set) var throughput: Throughput
     public let log: LogTail
     /// Why the store cannot be read (not there yet, unreadable); nil when it can.
@@ -85,6 +92,7 @@ public final class DashboardData {
                         counts[row.key.stage, default: [:]][row.state, default: 0] += 1
                     }
                     queue.update(changed, at: now)
+                    mapStale = true
                 }
             }
             queue.expireChanges(before: now.addingTimeInterval(-max(5, runState?.refresh ?? 30)))
@@ -98,6 +106,7 @@ public final class DashboardData {
     private func loadAll(_ store: SQLiteStatusStore, now: Date) throws {
         let seq = try store.lastJournalSeq()
         queue.load(try store.summaries())
+        mapStale = true
         if lastSeq == 0 {
             // The last hour's finishes, so the sparkline and ETA mean something at once.
             for finish in try store.finishTimes(since: now.addingTimeInterval(-3600), scanning: Self.reloadThreshold) {

@@ -27,6 +27,7 @@ public struct DashboardView {
         ParametersPane(lines: parameters, run: data.runState, glyphs: glyphs)
             .draw(&frame, in: layout.parameters, focused: ui.focus == .parameters)
         StatesPane(data: data, now: now).draw(&frame, in: layout.states, focused: ui.focus == .states)
+        if let map = layout.map { QueueMapPane(map: data.map).draw(&frame, in: map) }
         QueuePane(queue: data.queue, now: now, problem: data.problem, shift: ui.queueShift).draw(&frame, in: layout.queue, focused: ui.focus == .queue)
         LogPane(log: data.log, back: ui.logBack, search: ui.logSearch, match: ui.logMatch.flatMap(data.log.index(ofNumber:)), shift: ui.logShift)
             .draw(&frame, in: layout.log, focused: ui.focus == .log)

@@ -10,6 +10,8 @@ public struct Layout: Equatable {
     public var states: Rect
     public var queue: Rect
     public var log: Rect
+    /// The queue map (tiles down, dates across), on screens of 160×40 and more.
+    public var map: Rect?
 
     public init?(rows: Int, cols: Int) {
         guard rows >= Self.minRows, cols >= Self.minCols else { return nil }
@@ -20,7 +22,13 @@ public struct Layout: Equatable {
         let queueHeight = body - top - logHeight
         let paramsWidth = max(34, min(48, cols * 2 / 5))
         parameters = Rect(y: 1, x: 0, height: top, width: paramsWidth)
-        states = Rect(y: 1, x: paramsWidth, height: top, width: cols - paramsWidth)
+        if cols >= 160 && rows >= 40 {
+            let statesWidth = 72
+            states = Rect(y: 1, x: paramsWidth, height: top, width: statesWidth)
+            map = Rect(y: 1, x: paramsWidth + statesWidth, height: top, width: cols - paramsWidth - statesWidth)
+        } else {
+            states = Rect(y: 1, x: paramsWidth, height: top, width: cols - paramsWidth)
+        }
         queue = Rect(y: 1 + top, x: 0, height: queueHeight, width: cols)
         log = Rect(y: 1 + top + queueHeight, x: 0, height: logHeight, width: cols)
     }

@@ -215,6 +215,10 @@ import VerdantTerminal
         #expect(small.contains("60 tasks") && !small.contains("error / reason"))
         let wide = app.render(rows: 60, cols: 200, glyphs: .unicode).text
         #expect(wide.contains("error / reason") && wide.contains("output"))
+        // The queue map: the one tile, 30 days of images, one cell each.
+        let mapRow = try #require(wide.split(separator: "\n").first { $0.contains("Queue map") }.flatMap { _ in wide.split(separator: "\n").first { $0.contains("33TVL ") && $0.contains("■") } })
+        #expect(mapRow.filter { $0 == "■" }.count == 30, "\(mapRow)")
+        #expect(!small.contains("Queue map"))
         #expect(app.render(rows: 20, cols: 70, glyphs: .unicode).text.contains("terminal too small"))
     }
 

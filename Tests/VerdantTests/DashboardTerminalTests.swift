@@ -91,6 +91,7 @@ struct DashboardTerminalTests {
         try await tmux.resize(cols: 200, rows: 60)
         screen = try await tmux.waitFor("error / reason")
         #expect(screen.contains("output"))
+        #expect(screen.contains("Queue map"))
         #expect(screen.split(separator: "\n").count > 40)
         #expect(screen.contains("out of area") || screen.contains("land_geometry"), "the reason of OUT_OF_AREA tasks:\n\(screen)")
         // Too small: a notice, not a broken layout.
