@@ -10,6 +10,10 @@ struct TmuxSession {
     static func start(_ command: String, cols: Int = 80, rows: Int = 24, environment: [String: String] = [:],
                       directory: URL) async throws -> TmuxSession {
         let session = TmuxSession(name: "vd-\(getpid())-\(UUID().uuidString.prefix(6))")
+        // A UTF-8 locale unless the test says otherwise: what the screen draws must not depend
+        // on the locale the suite happens to run under.
+        var environment = environment
+        if environment["LANG"] == nil && environment["LC_ALL"] == nil { environment["LANG"] = "C.UTF-8"; environment["LC_ALL"] = "C.UTF-8" }
         let exports = environment.map { "export \($0.key)='\($0.value)'; " }.joined()
         let shell = "cd '\(directory.path)' && \(exports)\(command); echo EXIT=$?; sleep 600"
         _ = try await session.tmux(["new-session", "-d", "-x", "\(cols)", "-y", "\(rows)", "-s", session.name, shell])
