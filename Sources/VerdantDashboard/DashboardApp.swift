@@ -32,6 +32,16 @@ public final class DashboardApp {
     public func render(rows: Int, cols: Int, glyphs: Glyphs, now: Date = Date()) -> Frame {
         lastLayout = Layout(rows: rows, cols: cols)
         if let layout = lastLayout { data.queue.clampScroll(height: layout.queueRows) }
+        // Views scroll as far as their last line and no further (End, PgDn held down).
+        switch ui.mode {
+        case .details(var d):
+            d.scroll = min(d.scroll, DetailsView(state: d, data: data, now: now).maxScroll(rows: rows, cols: cols, glyphs: glyphs))
+            ui.mode = .details(d)
+        case .repair(var w):
+            w.scroll = min(w.scroll, WizardView.maxScroll(w, rows: rows, cols: cols))
+            ui.mode = .repair(w)
+        default: break
+        }
         return DashboardView(data: data, ui: ui, parameters: parameters, keymap: keymap, title: title, now: now)
             .render(rows: rows, cols: cols, glyphs: glyphs)
     }
@@ -91,8 +101,8 @@ public final class DashboardApp {
         case .down: move(1)
         case .pageUp: move(-page)
         case .pageDown: move(page)
-        case .top: if ui.focus == .log { ui.logBack = max(0, data.log.lines.count - 1) } else { data.queue.select(0) }
-        case .bottom: if ui.focus == .log { ui.logBack = 0 } else { data.queue.select(data.queue.view.count - 1) }
+        case .top: if ui.focus == .log { showLog(bottom: (lastLayout?.logRows ?? 1) - 1) } else { data.queue.select(0) }
+        case .bottom: if ui.focus == .log { ui.logAnchor = nil } else { data.queue.select(data.queue.view.count - 1) }
         case .left, .right:
             let step = action == .right ? 8 : -8
             if ui.focus == .log { ui.logShift = max(0, ui.logShift + step) } else { ui.queueShift = max(0, ui.queueShift + step) }
@@ -101,7 +111,8 @@ public final class DashboardApp {
         case .sortReverse: data.queue.sortReverse()
         case .filter:
             ui.mode = ui.focus == .log ? .input(.search, ui.logSearch) : .input(.filter, data.queue.filter.text)
-        case .search: searchLog(from: currentLogIndex - 1)
+        // The next older match: above the one shown, or above the bottom line when none is.
+        case .search: searchLog(from: (ui.logMatch.flatMap(data.log.index(ofNumber:)) ?? currentLogIndex + 1) - 1)
         case .tag: data.queue.toggleTag(); data.queue.move(by: 1)
         case .tagAll: data.queue.tagAllShown()
         case .details: openDetails()
@@ -128,7 +139,7 @@ public final class DashboardApp {
 
     private func move(_ delta: Int) {
         if ui.focus == .log {
-            ui.logBack = max(0, min(max(0, data.log.lines.count - 1), ui.logBack - delta))
+            showLog(bottom: currentLogIndex + delta)
         } else {
             data.queue.move(by: delta)
         }
@@ -277,13 +288,21 @@ public final class DashboardApp {
         if kind == .filter { data.queue.setFilter(text) }
     }
 
-    private var currentLogIndex: Int { max(0, data.log.lines.count - 1 - ui.logBack) }
+    /// The index of the log line at the bottom of the pane.
+    private var currentLogIndex: Int { LogPane.bottom(of: data.log, anchor: ui.logAnchor, rows: lastLayout?.logRows ?? 1) }
+
+    /// Scrolls the log so line `index` is at the bottom (the end: following again).
+    private func showLog(bottom index: Int) {
+        let last = data.log.lines.count - 1
+        let clamped = min(max(index, min(last, (lastLayout?.logRows ?? 1) - 1)), last)
+        ui.logAnchor = clamped >= last ? nil : data.log.number(ofIndex: max(0, clamped))
+    }
 
     private func searchLog(from index: Int) {
         guard !ui.logSearch.isEmpty else { ui.say("no search yet: / on the log pane", .dim); return }
         if let found = data.log.search(ui.logSearch, before: index) {
             ui.logMatch = data.log.number(ofIndex: found)
-            ui.logBack = max(0, data.log.lines.count - 1 - found - (lastLayout?.logRows ?? 4) / 2)
+            showLog(bottom: found + (lastLayout?.logRows ?? 4) / 2)
             ui.focus = .log
         } else {
             ui.say("“\(ui.logSearch)” not found above", .warning)

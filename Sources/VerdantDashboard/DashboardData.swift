@@ -31,11 +31,12 @@ public final class DashboardData {
     private var lastSeq: Int64 = 0
     private var seenPoll: Date?
     private var loaded = false
-    private let lockHeld: () -> Bool?
+    /// Whether the run of this pid holds the store's lock (nil: cannot tell from here).
+    private let lockHeld: (Int32) -> Bool?
     /// More changes than this since the last look: everything is read again (cheaper).
     static let reloadThreshold = 20_000
 
-    public init(storePath: String, logPath: String, stages: [Stage], now: Date = Date(), lockHeld: @escaping () -> Bool?) {
+    public init(storePath: String, logPath: String, stages: [Stage], now: Date = Date(), lockHeld: @escaping (Int32) -> Bool?) {
         self.storePath = storePath; self.stages = stages; self.lockHeld = lockHeld
         log = LogTail(path: logPath)
         throughput = Throughput(now: now)
@@ -72,7 +73,7 @@ public final class DashboardData {
                 seenPoll = state?.lastPoll
             }
             runState = state
-            liveness = state?.liveness(now: now, lockHeld: state.flatMap { $0.host == ProcessInfo.processInfo.hostName ? lockHeld() : nil })
+            liveness = state?.liveness(now: now, lockHeld: state.flatMap { $0.host == ProcessInfo.processInfo.hostName ? lockHeld($0.pid) : nil })
             if !loaded {
                 try loadAll(store, now: now)
                 loaded = true

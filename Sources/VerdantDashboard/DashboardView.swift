@@ -29,7 +29,7 @@ public struct DashboardView {
         StatesPane(data: data, now: now).draw(&frame, in: layout.states, focused: ui.focus == .states)
         if let map = layout.map { QueueMapPane(map: data.map).draw(&frame, in: map) }
         QueuePane(queue: data.queue, now: now, problem: data.problem, shift: ui.queueShift).draw(&frame, in: layout.queue, focused: ui.focus == .queue)
-        LogPane(log: data.log, back: ui.logBack, search: ui.logSearch, match: ui.logMatch.flatMap(data.log.index(ofNumber:)), shift: ui.logShift)
+        LogPane(log: data.log, anchor: ui.logAnchor, search: ui.logSearch, match: ui.logMatch.flatMap(data.log.index(ofNumber:)), shift: ui.logShift)
             .draw(&frame, in: layout.log, focused: ui.focus == .log)
         footer(&frame, row: layout.footer, cols: cols)
         switch ui.mode {

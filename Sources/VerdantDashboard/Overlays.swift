@@ -52,6 +52,23 @@ struct ConfirmOverlay {
 struct WizardView {
     var state: WizardState
 
+    /// How far a page scrolls: its last line at the bottom, no further.
+    static func maxScroll(_ state: WizardState, rows: Int, cols: Int) -> Int {
+        guard state.pages.indices.contains(state.page) else { return 0 }
+        let room = max(0, min(rows - 2, rows - 4) - 2 - 2)
+        let width = min(cols - 2, cols - 6) - 2 - 2
+        return max(0, wrapped(state.pages[state.page], width: width).count - room)
+    }
+
+    /// A page's lines wrapped to the box, continuations indented and coloured like the line
+    /// they continue (its diff mark, `-` or `+`).
+    static func wrapped(_ page: WizardPage, width: Int) -> [(text: String, mark: Character?)] {
+        page.lines.flatMap { line -> [(text: String, mark: Character?)] in
+            let parts = Format.wrap(line, width: max(10, width - 2))
+            return parts.enumerated().map { ($0.offset == 0 ? $0.element : "  " + $0.element, line.first) }
+        }
+    }
+
     func draw(_ frame: inout Frame) {
         let height = frame.rows - 4, width = frame.cols - 6
         switch state.phase {
@@ -72,9 +89,9 @@ struct WizardView {
             let inner = frame.overlay(height: height, width: width, title: "Repair: \(page.title)",
                                       info: "page \(state.page + 1) of \(state.pages.count)")
             let room = inner.height - 2
-            for (i, line) in page.lines.dropFirst(state.scroll).prefix(room).enumerated() {
-                let role: Role = line.hasPrefix("-") ? .state(.failed) : line.hasPrefix("+") ? .state(.completed) : .text
-                frame.put(inner.y + i, inner.x + 1, line, role, width: inner.width - 2)
+            for (i, line) in Self.wrapped(page, width: inner.width - 2).dropFirst(state.scroll).prefix(room).enumerated() {
+                let role: Role = line.mark == "-" ? .state(.failed) : line.mark == "+" ? .state(.completed) : .text
+                frame.put(inner.y + i, inner.x + 1, line.text, role, width: inner.width - 2)
             }
             let last = state.page == state.pages.count - 1
             let hint = last ? (state.canApply ? "Apply? y/N   (←/h: back, ↑↓: scroll)" : "nothing to apply: any key closes")

@@ -208,9 +208,15 @@ public struct QueueFilter: Equatable, Sendable {
                 let values = Set(parts[1].split(separator: ",").map { String($0) })
                 switch parts[0].lowercased() {
                 case "state":
-                    let parsed = values.compactMap { v in TaskState.allCases.first { $0.rawValue.lowercased() == v.lowercased() || $0.rawValue.lowercased().hasPrefix(v.lowercased()) } }
-                    if parsed.count < values.count { problem = "state=\(parts[1]): unknown state; expected \(TaskState.allCases.dropFirst().map(\.rawValue).joined(separator: ", "))" }
-                    states = Set(parsed)
+                    // A whole name, else every state it begins (canc: CANCELLING and CANCELLED).
+                    var parsed = Set<TaskState>(), unknown: [String] = []
+                    for v in values.map({ $0.lowercased() }) {
+                        let named = TaskState.allCases.filter { $0.rawValue.lowercased() == v }
+                        let matches = named.isEmpty ? TaskState.allCases.filter { $0.rawValue.lowercased().hasPrefix(v) } : named
+                        if matches.isEmpty { unknown.append(v) } else { parsed.formUnion(matches) }
+                    }
+                    if !unknown.isEmpty { problem = "state=\(unknown.joined(separator: ",")): unknown state; expected \(TaskState.allCases.dropFirst().map(\.rawValue).joined(separator: ", "))" }
+                    states = parsed
                 case "stage": stages = Set(values.map { $0.lowercased() })
                 case "tile": tiles = Set(values.map { $0.uppercased() })
                 default: words.append(word.lowercased())

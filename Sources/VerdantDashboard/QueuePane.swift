@@ -14,24 +14,26 @@ struct QueuePane {
 
     struct Column { var column: QueueModel.Column; var title: String; var width: Int; var right = false }
 
-    /// Columns for a width: id, stage, state, tries, age and task id always; date, tile and
-    /// error from 120 columns; the output path from 180.
+    /// Columns for the inside of the pane (two cells narrower than the screen): id, stage,
+    /// state, tries, age and task id always; date, tile and error on screens of 120 columns
+    /// and more; the output path from 180.
     static func columns(width: Int) -> [Column] {
+        let screen = width + 2
         var fixed: [Column] = [Column(column: .stage, title: "stage", width: 10), Column(column: .state, title: "state", width: 11),
                                Column(column: .attempts, title: "try", width: 4, right: true), Column(column: .age, title: "age", width: 6, right: true),
-                               Column(column: .task, title: "task", width: width >= 120 ? 16 : 12)]
-        if width >= 120 {
+                               Column(column: .task, title: "task", width: screen >= 120 ? 16 : 12)]
+        if screen >= 120 {
             fixed.insert(Column(column: .date, title: "date", width: 11), at: 1)
             fixed.insert(Column(column: .tile, title: "tile", width: 7), at: 2)
         }
         let used = fixed.reduce(0) { $0 + $1.width + 1 } + 2
         var flexible = max(12, width - used)
         var out = [Column(column: .id, title: "id", width: 0)] + fixed
-        if width >= 120 {
+        if screen >= 120 {
             let idWidth = min(44, max(20, flexible / 2))
             out[0].width = idWidth
             flexible -= idWidth + 1
-            if width >= 180 {
+            if screen >= 180 {
                 let errorWidth = max(10, flexible / 2)
                 out.append(Column(column: .note, title: "error / reason", width: errorWidth))
                 out.append(Column(column: .output, title: "output", width: max(8, flexible - errorWidth - 1)))

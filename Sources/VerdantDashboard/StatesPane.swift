@@ -54,9 +54,14 @@ struct StatesPane {
         // Throughput: a sparkline of the last minutes, the rate, the ETA.
         let rate = data.throughput.rate()
         var tail = String(format: "  %.0f /min", rate)
-        if let eta = data.throughput.eta(remaining: data.remaining) {
-            tail += data.remaining == 0 ? "  all final" : "  ETA \(Format.duration(eta))"
-        } else if data.remaining > 0 {
+        if data.remaining == 0 {
+            tail += "  all final"
+        } else if !data.isRunning {
+            // Nothing is working on what is left: no time to promise.
+            tail += "  \(Format.count(data.remaining)) left, no run"
+        } else if let eta = data.throughput.eta(remaining: data.remaining) {
+            tail += "  ETA \(Format.duration(eta))"
+        } else {
             tail += "  ETA –"
         }
         let sparkWidth = max(0, min(30, inner.width - tail.count - 2))

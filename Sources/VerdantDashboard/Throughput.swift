@@ -6,12 +6,17 @@ public struct Throughput: Sendable {
     /// Finishes per minute, oldest first; the last bucket is the current minute.
     public private(set) var buckets: [Int]
     private var newestMinute: Int
+    /// The time of the last `advance(to:)`: where the rate's window ends.
+    private var now: Date
+    /// The earliest finish seen: a window reaching before it is not counted as idle time.
+    private var firstFinish: Date?
 
     public static let minutes = 60
 
     public init(now: Date) {
         buckets = Array(repeating: 0, count: Self.minutes)
         newestMinute = Self.minute(now)
+        self.now = now
     }
 
     static func minute(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 60).rounded(.down)) }
@@ -24,6 +29,7 @@ public struct Throughput: Sendable {
 
     /// Counts one task finished at `date`.
     public mutating func recordFinish(at date: Date) {
+        firstFinish = min(firstFinish ?? date, date)
         let m = Self.minute(date)
         advance(to: max(m, newestMinute))
         let back = newestMinute - m
@@ -44,14 +50,23 @@ public struct Throughput: Sendable {
         newestMinute = minuteOrDate
     }
 
-    public mutating func advance(to date: Date) { advance(to: Self.minute(date)) }
+    public mutating func advance(to date: Date) {
+        advance(to: Self.minute(date))
+        now = max(now, date)
+    }
 
-    /// Finishes per minute over the last `window` complete minutes (the current one has only
-    /// begun: counting it would pull the rate down); 0 when nothing finished.
+    /// Finishes per minute over the last `window` minutes and the current one, divided by the
+    /// time they cover: from the window's start, or from the first finish when the work began
+    /// later (ten idle minutes before a run started would make it look ten times slower);
+    /// 0 when nothing finished.
     public func rate(window: Int = 10) -> Double {
-        let recent = buckets.dropLast().suffix(window)
-        let total = recent.reduce(0, +)
-        return total == 0 ? 0 : Double(total) / Double(recent.count)
+        let total = buckets.suffix(window + 1).reduce(0, +)
+        guard total > 0 else { return 0 }
+        let windowStart = Double((newestMinute - window) * 60)
+        let from = max(windowStart, firstFinish?.timeIntervalSince1970 ?? windowStart)
+        // At least ten seconds: the first finishes of a run would otherwise promise wonders.
+        let minutes = max(1.0 / 6, (now.timeIntervalSince1970 - from) / 60)
+        return Double(total) / minutes
     }
 
     /// Seconds left for `remaining` tasks at the recent rate; nil when nothing is finishing.

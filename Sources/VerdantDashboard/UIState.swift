@@ -32,8 +32,9 @@ public struct UIState {
     public var focus: Pane = .queue
     public var mode: Mode = .normal
     public var message: Message?
-    /// Lines scrolled back from the end of the log (0: following the tail).
-    public var logBack = 0
+    /// The log line at the bottom of the pane when scrolled back (its lasting number,
+    /// `LogTail.number(ofIndex:)`, so lines arriving do not move the view); nil: following the tail.
+    public var logAnchor: Int?
     /// Characters scrolled right (← →) in the log's lines and in the queue's long columns
     /// (id, error, output), so what a narrow screen cuts off can be read.
     public var logShift = 0

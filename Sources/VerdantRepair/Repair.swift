@@ -34,10 +34,24 @@ public enum Repair {
             result.cancelled = cancels.map(\.id)
         }
         try store.apply(repair, at: at)
+        try settleDeadRun(store, at: at)
         result.newTasks = repair.newTasks.count
         result.transitions = repair.steps.count
         result.waivers = repair.waivers.reduce(0) { $0 + $1.inputs.count }
         return result
+    }
+
+    /// A run that died still says it is active (and what it had in flight) until something
+    /// writes its end: repair, which holds the store's lock, is that. Only called under the lock,
+    /// so an active state here is a dead run's.
+    static func settleDeadRun(_ store: SQLiteStatusStore, at: Date) throws {
+        guard var state = try store.runState(), state.active else { return }
+        state.active = false
+        state.endedAt = at
+        state.outcome = "died (heartbeat \(state.heartbeat)); repaired"
+        state.inFlight = try store.count(in: TaskState.inFlight)
+        state.hold = nil
+        try store.saveRunState(state)
     }
 
     /// `<store>.backup-<UTC time>.sqlite`, beside the store; a second one within the same

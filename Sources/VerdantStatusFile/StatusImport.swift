@@ -54,7 +54,8 @@ public struct StatusImport: Sendable {
                 + "(the original's status file has Name, Result, Task_id; found: \(found.isEmpty ? "nothing" : found))")
         }
         var parsed: [ImportedRow] = []
-        for row in table.rows {
+        // Rows with every cell empty are what spreadsheets leave below the data: not rows.
+        for row in table.rows where !row.cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             parsed.append(try Self.parse(row, columns: columns, file: file, format: format, graph: graph))
         }
         var byKey: [TaskKey: [ImportedRow]] = [:], order: [TaskKey] = []
@@ -148,7 +149,9 @@ public struct StatusImport: Sendable {
             t.paramsHash = text(.paramsHash)
             t.reason = text(.reason)
             t.error = text(.error)
-            t.output = text(.output)
+            // An output only belongs to a task that delivered it; a path from the file of a
+            // task that is to run again (another folder, an old run) is not kept.
+            t.output = TaskState.delivered.contains(row.state) ? text(.output) : .clear
             if let value = row.value(.notBefore) { t.notBefore = value.isEmpty ? .clear : .set(StatusDates.date(value)!) }
             t.attempts = row.value(.attempts).flatMap(Self.wholeNumber)
             t.submissions = row.value(.submissions).flatMap(Self.wholeNumber)

@@ -92,10 +92,16 @@ public struct Frame: Equatable {
     static func printable(_ ch: Character, _ glyphs: Glyphs) -> Character {
         guard let scalar = ch.unicodeScalars.first, ch.unicodeScalars.count == 1 else { return "?" }
         if scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) { return " " }
-        if !glyphs.unicode && scalar.value > 0x7E { return "?" }
+        if !glyphs.unicode && scalar.value > 0x7E { return asciiStandIns[ch] ?? "?" }
         if scalar.value < 0x7F { return ch }
         return CellWidth.isSingle(scalar) ? ch : "?"
     }
+
+    /// What the screen's own punctuation becomes without Unicode (anything else is `?`).
+    static let asciiStandIns: [Character: Character] = [
+        "–": "-", "—": "-", "…": "~", "→": ">", "←": "<", "↑": "^", "↓": "v", "×": "x", "·": "-",
+        "■": "#", "▶": ">", "●": "*", "“": "\"", "”": "\"", "‘": "'", "’": "'", "±": "+",
+    ]
 
     public static func fit(_ text: String, _ width: Int, ellipsis: Character = "…", alignRight: Bool = false) -> String {
         let count = text.count

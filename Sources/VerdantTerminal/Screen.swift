@@ -68,7 +68,7 @@ public final class Screen {
         let addressable = ColorDepth.detect(environment: ["TERM": "xterm"], terminfoColors: Int(verdant_colors()))
         self.depth = min(depth, addressable)
         pairLimit = Int(verdant_color_pairs())
-        self.theme = theme.adapted(to: depth)
+        self.theme = theme.adapted(to: self.depth)
         keyCodes = KeyCodes()
     }
 
@@ -78,7 +78,7 @@ public final class Screen {
     public var cols: Int { Int(verdant_cols()) }
 
     public func setTheme(_ theme: Theme) {
-        self.theme = theme.adapted(to: depth)
+        self.theme = theme.adapted(to: self.depth)
         previous = nil
     }
 

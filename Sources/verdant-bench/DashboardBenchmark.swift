@@ -43,7 +43,7 @@ struct DashboardCost: ParsableCommand {
 
         let rssBefore = currentResidentMegabytes()
         let librariesBefore = residentMegabytes("RssFile")
-        let data = DashboardData(storePath: store.path, logPath: log.path, stages: StageGraph.local.stages, now: now, lockHeld: { true })
+        let data = DashboardData(storePath: store.path, logPath: log.path, stages: StageGraph.local.stages, now: now, lockHeld: { _ in true })
         let loadStart = Date()
         data.refresh(now: now)
         let loadSeconds = Date().timeIntervalSince(loadStart)

@@ -219,9 +219,13 @@ struct DashboardTerminalTests {
         await VerdantProcess.wait(run, deadline: 30)
         let tmux = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", cols: 120, rows: 40, directory: dir)
         defer { tmux.kill() }
-        try await tmux.waitFor("no run active")
+        try await tmux.waitFor("DIED")
         try await tmux.send("x")
         var screen = try await tmux.waitFor("Repair: ")
+        // Looking takes no lock: a run could start now, and nothing takes the wizard for one.
+        let lockFile = dir.appendingPathComponent("output/status.sqlite.lock").path
+        let free = try await VerdantProcess.offload { try VerdantProcess.shell("flock -n '\(lockFile)' true") }
+        #expect(free == 0, "the wizard holds the store's lock while it only looks")
         #expect(screen.contains("in-flight-unknown") || screen.contains("stuck-submitting"), "\(screen)")
         // Another fix for this class by its number, then the default again.
         try await tmux.send("2")
@@ -238,6 +242,10 @@ struct DashboardTerminalTests {
         try await tmux.send("y")
         screen = try await tmux.waitFor("repaired in one transaction")
         #expect(screen.contains("Backup"))
+        // The dead run is recorded as ended: the header stops saying it died.
+        try await tmux.send("Escape")
+        screen = try await tmux.waitFor(20, "the header without DIED") { !$0.contains("DIED") }
+        #expect(screen.contains("no run active"))
         let stages = try await status(parameters, in: dir)["stages"] as? [String: [String: Int]] ?? [:]
         let flying = stages.values.reduce(0) { $0 + ($1["RUNNING"] ?? 0) + ($1["READY"] ?? 0) + ($1["SUBMITTING"] ?? 0) }
         #expect(flying == 0, "\(stages)")

@@ -128,6 +128,27 @@ struct StatusFileTests {
         #expect(history[0].detail?.contains("repair in-flight-unknown") == true)
     }
 
+    @Test("rows a spreadsheet leaves empty are skipped; an output path of a task to run again is not kept")
+    func blankRowsAndForeignOutputs() throws {
+        let f = try RepairFixture(count: 0)
+        defer { f.remove() }
+        let path = f.dir.appendingPathComponent("status.csv")
+        try """
+            Name,Result,Task_id,output
+            \(Fixtures.imageId(0)),READY,A,/elsewhere/cloudmask/a/a.tif
+            \(Fixtures.imageId(1)),COMPLETED,B,/elsewhere/cloudmask/b/b.tif
+            ,,,
+             , ,,
+
+            """.write(toFile: path.path, atomically: true, encoding: .utf8)
+        let imported = try StatusImport.read(path: path.path, graph: .local)
+        #expect(imported.rows.count == 2)
+        let overlay = try imported.overlay(store: f.store, graph: .local)
+        let ready = try #require(overlay.rows[TaskKey(.cloudMask, Fixtures.imageId(0))])
+        #expect(ready.output == .clear)
+        #expect(overlay.rows[TaskKey(.cloudMask, Fixtures.imageId(1))]?.output == .set("/elsewhere/cloudmask/b/b.tif"))
+    }
+
     @Test("malformed files name the file, row and column, and nothing is read from them")
     func malformedFiles() throws {
         let dir = Fixtures.temporaryDirectory("status-file")

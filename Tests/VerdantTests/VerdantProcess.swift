@@ -75,6 +75,15 @@ struct VerdantProcess {
                       stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
+    /// Runs a shell command line; returns its exit status (blocking: call through `offload`).
+    static func shell(_ line: String) throws -> Int32 {
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", line], output: nil)
+        switch waitBlocking(child, deadline: 60) {
+        case .exited(let code): return code
+        case .signalled(let sig): return 128 + sig
+        }
+    }
+
     /// Starts without waiting (for kill tests).
     static func start(_ arguments: [String], in directory: URL) throws -> ChildProcess {
         try ChildProcess(executable: executable.path, arguments: arguments, output: nil)

@@ -51,7 +51,7 @@ struct StatusReport {
         self.graph = graph
         counts = try store.counts()
         runState = try store.runState()
-        lockHeld = RunLock.isHeld(storePath: storePath)
+        lockHeld = runState.map { RunLock.isHeld(storePath: storePath, byRun: $0.pid) } ?? RunLock.isHeld(storePath: storePath)
         liveness = runState?.liveness(now: Date(), lockHeld: lockHeld)
         var blocked: [(TaskKey, String)] = []
         var blockedCount = 0

@@ -24,7 +24,10 @@ final class WorkspaceBackend: DashboardBackend, @unchecked Sendable {
 
     func start() throws -> String {
         if RunLock.isHeld(storePath: storePath) {
-            return "a run is already active (pid \(RunLock.holder(storePath: storePath))): attached to it"
+            let holder = RunLock.holder(storePath: storePath)
+            let run = try? SQLiteStatusStore(path: storePath, readOnly: true).runState()
+            if let run, run.active, String(run.pid) == holder { return "a run is already active (pid \(holder)): attached to it" }
+            return "the store is held by pid \(holder) (a repair or a command on a stopped store): press s again when it ends"
         }
         let pid = try DetachedRun.start(arguments: runArguments, logFile: workspace.logPath)
         // It takes the store's lock first thing; a run that cannot start ends at once.

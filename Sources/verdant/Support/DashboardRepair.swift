@@ -6,13 +6,15 @@ import VerdantStore
 
 func makeRepairBackend(workspace: Workspace, readonly: Bool) -> RepairBackend? { DashboardRepair(workspace: workspace, readonly: readonly) }
 
-/// The repair wizard's side of `verdant repair`: the same session (lock, engine list, outputs),
-/// its plan shown as pages, applied on y with the same backup and single transaction. The
-/// session keeps the store's lock from inspection to answer, so no run starts in between.
+/// The repair wizard's side of `verdant repair`: the same inspection (engine list, outputs),
+/// its plan shown as pages, applied on y with the same backup and single transaction. Looking
+/// takes no lock (a run may start meanwhile, and nobody takes the wizard for a run); y takes
+/// it, and a task that moved since the inspection makes the whole transaction refuse.
 final class DashboardRepair: RepairBackend {
     let workspace: Workspace
-    private var session: RepairSession?
     private var plan: RepairPlan?
+    /// A run held the store at inspection (or the dashboard is read-only): nothing to apply.
+    private var lookOnly = true
 
     /// A read-only dashboard only ever looks (a dry run).
     let readonly: Bool
@@ -24,15 +26,19 @@ final class DashboardRepair: RepairBackend {
         guard FileManager.default.fileExists(atPath: workspace.storePath) else {
             throw BadInput("\(workspace.storePath): no status store yet: nothing to repair")
         }
-        let running = readonly || RunLock.isHeld(storePath: workspace.storePath)
+        lookOnly = readonly || RunLock.isHeld(storePath: workspace.storePath)
         nonisolated(unsafe) let workspace = self.workspace
-        let (session, plan) = try blockingAwait { () -> Unchecked<(RepairSession, RepairPlan)> in
-            let session = try RepairSession(workspace: workspace, dryRun: running)
-            let context = try await session.context(remedy: nil)
-            return Unchecked((session, try Repair.inspect(store: session.store, context: context)))
+        plan = try blockingAwait { () -> Unchecked<RepairPlan> in
+            let session = try RepairSession(workspace: workspace, dryRun: true)
+            do {
+                let plan = try Repair.inspect(store: session.store, context: try await session.context(remedy: nil))
+                await session.close()
+                return Unchecked(plan)
+            } catch {
+                await session.close()
+                throw error
+            }
         }.value
-        self.session = session
-        self.plan = plan
         return preview()
     }
 
@@ -45,8 +51,8 @@ final class DashboardRepair: RepairBackend {
 
     /// One page per finding (its options, the chosen one marked), then every change.
     private func preview() -> RepairPreview {
-        guard let plan, let session else { return RepairPreview(pages: [], changeCount: 0) }
-        let running = session.dryRun
+        guard let plan else { return RepairPreview(pages: [], changeCount: 0) }
+        let running = lookOnly
         var pages = plan.findings.map { finding -> WizardPage in
             var lines = ["\(finding.count) found: \(finding.title)", ""]
             lines += finding.examples.map { "  e.g. \($0)" }
@@ -68,22 +74,27 @@ final class DashboardRepair: RepairBackend {
     }
 
     func apply() throws -> String {
-        guard let session, let plan, !session.dryRun else { throw BadInput("nothing inspected to apply") }
+        guard let plan, !lookOnly else { throw BadInput("nothing inspected to apply") }
         defer { close() }
         let backup = Repair.backupPath(for: workspace.storePath)
-        nonisolated(unsafe) let (s, p) = (session, plan)
-        let result = try blockingAwait { try await Repair.apply(p, store: s.store, engine: s.engine, backupTo: backup) }
+        nonisolated(unsafe) let (workspace, p) = (self.workspace, plan)
+        // The lock now: refused (with the reason in the log pane) if a run took the store.
+        let result = try blockingAwait { () -> RepairResult in
+            let session = try RepairSession(workspace: workspace, dryRun: false)
+            do {
+                let result = try await Repair.apply(p, store: session.store, engine: session.engine, backupTo: backup)
+                await session.close()
+                return result
+            } catch {
+                await session.close()
+                throw error
+            }
+        }
         return "repaired in one transaction: \(result.transitions) journaled change(s), \(result.newTasks) task(s) added, "
             + "\(result.waivers) input(s) let go, \(result.cancelled.count) engine task(s) cancelled. Backup: \(result.backup ?? "none")"
     }
 
-    func close() {
-        guard let session else { return }
-        nonisolated(unsafe) let s = session
-        try? blockingAwait { await s.close() }
-        self.session = nil
-        plan = nil
-    }
+    func close() { plan = nil }
 
 }
 

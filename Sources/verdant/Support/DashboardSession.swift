@@ -28,7 +28,7 @@ struct DashboardSession {
             keymap = try Failure.guarded { try Keymap.load(path: file, over: .defaults) }
         }
         let data = DashboardData(storePath: workspace.storePath, logPath: workspace.logPath, stages: workspace.graph.stages,
-                                 lockHeld: { [storePath = workspace.storePath] in RunLock.isHeld(storePath: storePath) })
+                                 lockHeld: { [storePath = workspace.storePath] pid in RunLock.isHeld(storePath: storePath, byRun: pid) })
         let backend = WorkspaceBackend(workspace: workspace, runArguments: runArguments, themes: catalog)
         backend.repair = makeRepairBackend(workspace: workspace, readonly: readonly)
         let app = DashboardApp(data: data, backend: backend, keymap: keymap, parameters: Self.parameterLines(workspace),

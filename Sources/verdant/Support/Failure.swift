@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VerdantStyle
 import VerdantCore
 import VerdantLocal
 import VerdantLogging
@@ -30,7 +31,8 @@ enum Failure {
 
     static func status(of error: Error) -> ExitStatus? {
         switch error {
-        case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition, is StatusFileError:
+        case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition, is StatusFileError,
+             is KeymapError, is ThemeError:
             return .badInput
         case let store as StoreError:
             switch store.kind {

@@ -9,8 +9,7 @@ final class RepairSession {
     let workspace: Workspace
     let dryRun: Bool
     let store: SQLiteStatusStore
-    /// Held while repair reads and writes: no run may start meanwhile. nil on a dry run while
-    /// another run holds it.
+    /// Held while repair reads and writes: no run may start meanwhile. nil on a dry run.
     private let lock: RunLock?
     /// The empty store a dry import inspects against when there is none yet; removed at close.
     private var scratch: URL?
@@ -27,7 +26,9 @@ final class RepairSession {
             Failure.printError("\(path): no status store yet (`verdant run` creates it)")
             throw ExitStatus.badInput.exitCode
         }
-        let lock = try Failure.guarded { try RunLock(storePath: path) }
+        // A dry run only reads: it takes no lock, so a run may start while it looks (and
+        // nobody takes the looker for a run).
+        let lock = dryRun ? nil : try Failure.guarded { try RunLock(storePath: path) }
         if lock == nil && !dryRun {
             Failure.printError("a verdant run (pid \(RunLock.holder(storePath: path))) holds \(path): nothing can be "
                 + "repaired or imported while it runs. Stop it first (it resumes where it was), or look with --dry-run.")
@@ -42,8 +43,9 @@ final class RepairSession {
         } else {
             store = try Failure.guarded { try workspace.openStore(readOnly: dryRun) }
         }
-        // Without the lock the local engine's tasks belong to the run that holds it.
-        engine = lock == nil ? nil : try Failure.guarded { try workspace.makeEngine() }
+        // While a run holds the store, the engine's tasks are that run's to follow: none asked.
+        let running = dryRun ? RunLock.isHeld(storePath: path) : lock == nil
+        engine = running ? nil : try Failure.guarded { try workspace.makeEngine() }
     }
 
     /// The engine's task list (nil without an engine), the fingerprints, the outputs.

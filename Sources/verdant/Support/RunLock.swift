@@ -39,6 +39,12 @@ final class RunLock {
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Whether the process holding the lock is the run `pid` (a `verdant repair` or a
+    /// command acting on a stopped store holds it too, and is no run).
+    static func isHeld(storePath: String, byRun pid: Int32) -> Bool {
+        isHeld(storePath: storePath) && holder(storePath: storePath) == String(pid)
+    }
+
     static func isHeld(storePath: String) -> Bool {
         let fd = open(storePath + ".lock", O_RDONLY)
         guard fd >= 0 else { return false }
