@@ -42,7 +42,12 @@ public final class SQLiteStatusStore: StatusStore {
         configuration.label = "verdant.store"
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.prepareDatabase { db in
-            guard !db.configuration.readonly else { return }
+            // Readers (status, check, dashboards open for days) scan once and keep what they
+            // read in their own structures: a small page cache each (SQLite's default is 2 MB).
+            guard !db.configuration.readonly else {
+                try db.execute(sql: "PRAGMA cache_size = -512")
+                return
+            }
             // NORMAL in WAL mode syncs at checkpoints, not at every commit: a committed
             // transition survives a crash of this process (it is in the WAL, written to the OS),
             // and only a power loss or kernel crash can lose the last few. The scheduler
