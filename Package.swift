@@ -58,7 +58,7 @@ let package = Package(
                                                           "ZIPFoundation", "XMLCoder"]),
         .executableTarget(name: "verdant", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging", "VerdantRepair", "VerdantStatusFile",
-            "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantMask", "VerdantRaster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -90,14 +90,39 @@ public enum DefaultParameters {
     scale = 30
 
     [mask]
-    # Cloud detection method. Only "hollstein" for now: single-image Hollstein et al. (2016)
-    # tests, tree2 OR tree3 (seed-algorithm.md §2). The full model (multitemporal background,
-    # clustering and random forest, §3-4) comes later and will use the keys below; until then
-    # they are checked but have no effect. Default "hollstein".
-    method = "hollstein"
+    # Cloud detection method (seed-algorithm.md §2-4). Default "seed".
+    #   "seed": the original's full model: Hollstein's single-image tests, the multitemporal
+    #     tests against backgrounds of neighbour images of the same tile (keys below and
+    #     [mask.clustering]), and a random forest's P(cloud) > cutoff.
+    #   "hollstein": the single-image tests alone, tree2 OR tree3.
+    #   "scl": Sen2Cor's scene classification asset (scl_asset, scl_classes).
+    #   "probability": a cloud-probability asset such as s2cloudless or Cloud Score+
+    #     (probability_asset, probability_threshold).
+    #   "mask": an existing 0/1 cloud-mask asset (mask_asset).
+    # An image without the asset its method reads fails with the asset's name.
+    method = "seed"
+    # The random forest of method "seed": a model file made by `verdant train` (README, "Cloud
+    # model"). Default "models/cloud-forest.json", the model shipped with verdant.
+    model = "models/cloud-forest.json"
+    # The -1000 DN offset of processing baseline 04.00 and later (from 2022-01-25): "auto"
+    # (from the item: its assets' raster:bands offset, else s2:processing_baseline, else the
+    # acquisition date), "remove" (always) or "keep" (never). Default "auto".
+    radiometric_offset = "auto"
+    # Method "scl": the items' asset of Sen2Cor classes, and the classes that are cloud
+    # (3 cloud shadow, 8 and 9 cloud, 10 cirrus). Defaults "scl" and [3, 8, 9, 10].
+    scl_asset = "scl"
+    scl_classes = [3, 8, 9, 10]
+    # Method "probability": the items' cloud-probability asset (0-1, or 0-100 read as percent)
+    # and the threshold: cloud when the probability exceeds it. Defaults "cloud_probability"
+    # and 0.4.
+    probability_asset = "cloud_probability"
+    probability_threshold = 0.4
+    # Method "mask": the items' 0/1 cloud-mask asset (1 = cloud). Default "cloud_mask".
+    mask_asset = "cloud_mask"
     # Reflectance = digital number / this (COEF_NORMALISATION). Default 10000.
     coef_normalisation = 10000
-    # Random forest size in trees (NUMBER_TREES). Default 500.
+    # Random forest size in trees (NUMBER_TREES), for `verdant train`; a model file keeps the
+    # trees it was trained with. Default 500.
     number_trees = 500
     # Random forest cut-off: cloud when P(cloud) > cutoff, 0 to 1 (CUTTOF). Default 0.29.
     cutoff = 0.29
@@ -134,6 +159,8 @@ public enum DefaultParameters {
     growing_ratio = 2
     # Metres per pixel at which pixels are sampled for k-means. Default 30.
     sampling_scale = 30
+    # false: the two scores per pixel instead of per cluster (no k-means). Default true.
+    do_clustering = true
 
     [earthengine]
     # Used only with engine = "earthengine".

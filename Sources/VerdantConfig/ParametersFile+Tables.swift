@@ -36,7 +36,14 @@ extension ParametersFile {
         area.reportUnknownKeys()
 
         var mask = root.subtable("mask")
-        mask.read("method", .oneOf(MaskMethod.self, expected: "\"hollstein\" (the only method so far)"), into: &p.mask.method)
+        mask.read("method", .oneOf(MaskMethod.self), into: &p.mask.method)
+        mask.read("model", .text, into: &p.mask.model)
+        mask.read("radiometric_offset", .oneOf(RadiometricOffset.self), into: &p.mask.radiometricOffset)
+        mask.read("scl_asset", .text, into: &p.mask.sclAsset)
+        mask.read("scl_classes", .wholeNumbers, into: &p.mask.sclClasses)
+        mask.read("probability_asset", .text, into: &p.mask.probabilityAsset)
+        mask.read("probability_threshold", .number, into: &p.mask.probabilityThreshold)
+        mask.read("mask_asset", .text, into: &p.mask.maskAsset)
         mask.read("coef_normalisation", .number, into: &p.mask.coefNormalisation)
         mask.read("number_trees", .wholeNumber, into: &p.mask.numberTrees)
         mask.read("cutoff", .number, into: &p.mask.cutoff)
@@ -54,6 +61,7 @@ extension ParametersFile {
         clustering.read("bands_thresholds", .texts, into: &p.mask.clustering.bandsThresholds)
         clustering.read("growing_ratio", .wholeNumber, into: &p.mask.clustering.growingRatio)
         clustering.read("sampling_scale", .number, into: &p.mask.clustering.samplingScale)
+        clustering.read("do_clustering", .flag, into: &p.mask.clustering.doClustering)
         clustering.reportUnknownKeys()
         mask.reportUnknownKeys()
 

@@ -66,6 +66,20 @@ extension ValueKind where Value == [String] {
     }
 }
 
+extension ValueKind where Value == [Int] {
+    static var wholeNumbers: Self {
+        Self(expected: "an array of whole numbers") { v in
+            guard let array = v.array else { return .failure(.init()) }
+            var out: [Int] = []
+            for (i, element) in array.enumerated() {
+                guard let n = element.int else { return .failure(.init(found: "element \(i) = \(ValueKind.describe(element))")) }
+                out.append(n)
+            }
+            return .success(out)
+        }
+    }
+}
+
 extension ValueKind where Value == PolygonCoordinates {
     /// Only the types are checked here; ring closure, winding and ranges are `validate()`'s.
     static var polygon: Self {

@@ -11,12 +11,16 @@ public struct Job: Codable, Sendable, Equatable {
     /// The fingerprint of the parameters the output is made under: an engine that finds an
     /// output made under another fingerprint must not take it for this job's.
     public var paramsHash: String
+    /// For a cloud mask by the multitemporal model: the neighbour images recorded with the task.
+    public var neighbours: Neighbours?
     /// A human label, shown in the engine's own task list (Earth Engine's `description`).
     public var description: String { "\(stage.rawValue)_\(id)" }
     public var key: TaskKey { TaskKey(stage, id) }
 
-    public init(id: String, stage: Stage, source: String, inputs: [JobInput] = [], paramsHash: String = "") {
+    public init(id: String, stage: Stage, source: String, inputs: [JobInput] = [], paramsHash: String = "",
+                neighbours: Neighbours? = nil) {
         self.id = id; self.stage = stage; self.source = source; self.inputs = inputs; self.paramsHash = paramsHash
+        self.neighbours = neighbours
     }
 }
 

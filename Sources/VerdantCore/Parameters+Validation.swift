@@ -39,6 +39,14 @@ extension Parameters {
                 "mask.number_preselect", "at least number_of_images (\(mask.numberOfImages)) and at most 1000", "\(mask.numberPreselect)")
         require(mask.numberHours >= 0 && mask.numberHours <= 8760, "mask.number_hours", "hours from 0 to 8760", "\(mask.numberHours)")
         require(mask.commonArea >= 0 && mask.commonArea <= 1, "mask.common_area", "a fraction from 0 to 1", "\(mask.commonArea)")
+        require(!mask.model.isEmpty || mask.method != .seed, "mask.model", "the path of a cloud model file (`verdant train`)", "\"\"")
+        require(mask.sclClasses.allSatisfy { (0...11).contains($0) } && !mask.sclClasses.isEmpty, "mask.scl_classes",
+                "Sen2Cor classes from 0 to 11", "\(mask.sclClasses)")
+        require(mask.probabilityThreshold >= 0 && mask.probabilityThreshold <= 1, "mask.probability_threshold",
+                "a probability from 0 to 1", "\(mask.probabilityThreshold)")
+        for (key, value) in [("mask.scl_asset", mask.sclAsset), ("mask.probability_asset", mask.probabilityAsset), ("mask.mask_asset", mask.maskAsset)] {
+            require(!value.isEmpty, key, "an asset key of the catalog's items", "\"\"")
+        }
         let c = mask.clustering
         require((10...1_000_000).contains(c.numPixels), "mask.clustering.num_pixels", "10 to 1000000", "\(c.numPixels)")
         require((2...100).contains(c.nClusters), "mask.clustering.n_clusters", "2 to 100", "\(c.nClusters)")

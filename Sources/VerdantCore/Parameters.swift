@@ -76,8 +76,32 @@ public struct AreaSettings: Sendable, Equatable {
 }
 
 public enum MaskMethod: String, Sendable, CaseIterable {
+    /// The original's full model (seed-algorithm.md §2–§4): single-image tests, multitemporal
+    /// tests against backgrounds of neighbour images, a random forest's P(cloud) > cutoff.
+    case seed
     /// Single-image Hollstein tests, tree2 ∨ tree3 (seed-algorithm.md §2).
     case hollstein
+    /// Sen2Cor's scene classification: cloud where the SCL class is one of `scl_classes`.
+    case scl
+    /// A cloud-probability asset (s2cloudless, Cloud Score+): cloud where it exceeds a threshold.
+    case probability
+    /// An existing 0/1 cloud-mask asset, taken as it is.
+    case mask
+
+    /// Whether the method reads neighbour images (and so needs them recorded with the task).
+    public var usesNeighbours: Bool { self == .seed }
+}
+
+/// How the −1000 DN radiometric offset of processing baseline 04.00 and later is removed
+/// (seed-algorithm.md §1).
+public enum RadiometricOffset: String, Sendable, CaseIterable {
+    /// From the item: its assets' `raster:bands` offset, else `s2:processing_baseline` ≥ 04.00,
+    /// else acquisitions from 2022-01-25 on.
+    case auto
+    /// Always subtract 1000 DN.
+    case remove
+    /// Never: the values are taken as they are.
+    case keep
 }
 
 public struct ClusteringSettings: Sendable, Equatable {
@@ -88,11 +112,25 @@ public struct ClusteringSettings: Sendable, Equatable {
     public var bandsThresholds = ["B4", "B3", "B2"]
     public var growingRatio = 2
     public var samplingScale: Double = 30
+    /// false: the two scores per pixel instead of per cluster (seed-algorithm.md §3 step 7).
+    public var doClustering = true
     public init() {}
 }
 
 public struct MaskSettings: Sendable, Equatable {
-    public var method: MaskMethod = .hollstein
+    public var method: MaskMethod = .seed
+    /// The trained forest of method "seed" (a `verdant train` model file).
+    public var model = "models/cloud-forest.json"
+    public var radiometricOffset: RadiometricOffset = .auto
+    /// Method "scl": the asset holding Sen2Cor's classes, and the classes meaning cloud.
+    public var sclAsset = "scl"
+    public var sclClasses = [3, 8, 9, 10]
+    /// Method "probability": the asset and the threshold (cloud when probability > it, 0–1;
+    /// a 0–100 asset is read as percent).
+    public var probabilityAsset = "cloud_probability"
+    public var probabilityThreshold = 0.4
+    /// Method "mask": the 0/1 asset.
+    public var maskAsset = "cloud_mask"
     public var coefNormalisation: Double = 10000
     public var numberTrees = 500
     public var cutoff = 0.29

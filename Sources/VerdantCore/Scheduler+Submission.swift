@@ -91,6 +91,8 @@ extension Scheduler {
     /// already (their last answer was unclear) and go out again with the same request ids.
     func submit(_ batch: [TaskRecord], resending: Bool = false, probing: Bool = false) async throws {
         let ready = try withInputs(batch, resending: resending)
+        let neighbours = settings.neighbours
+            ? try store.neighbours(of: ready.filter { $0.0.stage == .cloudMask }.map(\.0.id)) : [:]
         var intents: [Transition] = []
         var requests: [(key: TaskKey, job: Job, requestId: String)] = []
         for (record, inputs) in ready {
@@ -117,7 +119,8 @@ extension Scheduler {
                 intents.append(intent)
             }
             let job = Job(id: record.id, stage: record.stage, source: record.source, inputs: inputs,
-                          paramsHash: resending ? (record.paramsHash ?? fingerprint) : fingerprint)
+                          paramsHash: resending ? (record.paramsHash ?? fingerprint) : fingerprint,
+                          neighbours: record.stage == .cloudMask ? neighbours[record.id] : nil)
             requests.append((record.key, job, requestId))
         }
         try commit(intents)

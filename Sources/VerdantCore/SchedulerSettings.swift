@@ -21,6 +21,8 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var unclearRetry: Double
     /// Return when nothing is queued or in flight (`verdant run`); a dashboard keeps going.
     public var untilDrained: Bool
+    /// Cloud-mask jobs carry their recorded neighbour images (the multitemporal model).
+    public var neighbours = false
 
     public init(graph: StageGraph = .local, fingerprints: [Stage: String] = [:], nbTaskMax: Int = 30,
                 refresh: Double = 30, maxAttempts: Int = 3, retryBackoff: Double = 60,

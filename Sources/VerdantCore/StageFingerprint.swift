@@ -12,11 +12,12 @@ public struct StageFingerprint: Sendable, Equatable {
 
     /// `landDigest`: a digest of the land area's content (a file's bytes, an asset's id), so
     /// editing the file counts as a change even when its path stays the same.
-    public static func all(_ p: Parameters, graph: StageGraph, landDigest: String) -> [Stage: StageFingerprint] {
+    /// `modelDigest`: likewise for the cloud model file of method "seed".
+    public static func all(_ p: Parameters, graph: StageGraph, landDigest: String, modelDigest: String = "") -> [Stage: StageFingerprint] {
         var result: [Stage: StageFingerprint] = [:]
         for spec in graph.specs {
             var lines = ["stage=\(spec.stage.rawValue)", "version=\(spec.version)"]
-            lines += ownParameters(spec, p, landDigest: landDigest)
+            lines += ownParameters(spec, p, landDigest: landDigest, modelDigest: modelDigest)
             lines += spec.inputs.map { "input.\($0.rawValue)=\(result[$0]?.digest ?? "?")" }
             result[spec.stage] = StageFingerprint(stage: spec.stage, lines: lines,
                                                   digest: Fingerprint.digest(lines.joined(separator: "\n")))
@@ -24,14 +25,32 @@ public struct StageFingerprint: Sendable, Equatable {
         return result
     }
 
-    static func ownParameters(_ spec: StageSpec, _ p: Parameters, landDigest: String) -> [String] {
+    static func ownParameters(_ spec: StageSpec, _ p: Parameters, landDigest: String, modelDigest: String) -> [String] {
         switch spec.stage {
         case .cloudMask:
-            // Hollstein's trees read only the reflectances on the grid, restricted to land.
-            var lines = ["mask.method=\(p.mask.method.rawValue)", "area.scale=\(p.area.scale)",
-                         "mask.coef_normalisation=\(p.mask.coefNormalisation)", "land=\(landDigest)"]
-            switch p.mask.method {
-            case .hollstein: break
+            // Every method reads the grid, restricted to land; each adds what decides its masks.
+            let m = p.mask, c = m.clustering
+            var lines = ["mask.method=\(m.method.rawValue)", "area.scale=\(p.area.scale)",
+                         "mask.coef_normalisation=\(m.coefNormalisation)", "land=\(landDigest)"]
+            switch m.method {
+            case .seed:
+                lines += ["mask.model=\(modelDigest)", "mask.cutoff=\(m.cutoff)", "mask.radiometric_offset=\(m.radiometricOffset.rawValue)",
+                          "mask.number_of_images=\(m.numberOfImages)", "mask.number_preselect=\(m.numberPreselect)",
+                          "mask.allow_future=\(m.allowFuture)", "mask.number_hours=\(m.numberHours)", "mask.common_area=\(m.commonArea)",
+                          "mask.clustering.num_pixels=\(c.numPixels)", "mask.clustering.n_clusters=\(c.nClusters)",
+                          "mask.clustering.threshold_dif_cloud=\(c.thresholdDifCloud)",
+                          "mask.clustering.threshold_reflectance=\(c.thresholdReflectance)",
+                          "mask.clustering.bands_thresholds=\(c.bandsThresholds.joined(separator: ","))",
+                          "mask.clustering.growing_ratio=\(c.growingRatio)", "mask.clustering.sampling_scale=\(c.samplingScale)",
+                          "mask.clustering.do_clustering=\(c.doClustering)"]
+            case .hollstein:
+                lines += ["mask.radiometric_offset=\(m.radiometricOffset.rawValue)"]
+            case .scl:
+                lines += ["mask.scl_asset=\(m.sclAsset)", "mask.scl_classes=\(m.sclClasses.map(String.init).joined(separator: ","))"]
+            case .probability:
+                lines += ["mask.probability_asset=\(m.probabilityAsset)", "mask.probability_threshold=\(m.probabilityThreshold)"]
+            case .mask:
+                lines += ["mask.mask_asset=\(m.maskAsset)"]
             }
             lines.sort()
             return lines

@@ -170,6 +170,10 @@ public protocol StatusStore: AnyObject, Sendable {
     func meta(_ key: String) throws -> String?
     func setMeta(_ key: String, _ value: String) throws
     /// The state of the run using this store (nil before the first run).
+    /// The neighbour images recorded for these image ids (cloud masks by the multitemporal model).
+    func neighbours(of ids: [String]) throws -> [String: Neighbours]
+    /// Records (replacing) the neighbours of images, in one transaction.
+    func saveNeighbours(_ neighbours: [String: Neighbours]) throws
     func runState() throws -> RunState?
     func saveRunState(_ state: RunState) throws
 }

@@ -19,6 +19,11 @@ public struct CatalogItem: Sendable, Equatable {
     public var itemPath: String
     /// One asset per band, keyed by the names of `sentinel2Bands` (B1 … B12, B8A).
     public var bands: [String: BandAsset]
+    /// The item's other raster assets by their key (lower case): `scl`, a cloud probability,
+    /// a cloud mask (mask methods other than the models).
+    public var otherAssets: [String: BandAsset] = [:]
+    /// `s2:processing_baseline`, when the item gives it (04.00 and later add 1000 DN).
+    public var processingBaseline: Double?
 
     public init(id: String, datetime: Date, endDatetime: Date, footprint: String, tile: String,
                 cloudCover: Double?, itemPath: String, bands: [String: BandAsset]) {
@@ -36,10 +41,28 @@ public struct BandAsset: Sendable, Equatable {
     /// baseline 04.00 and later, else 0 (seed-algorithm.md §1).
     public var scale: Double
     public var offset: Double
+    /// Whether `raster:bands` declared the offset (else it is 0 and the radiometric rule decides).
+    public var offsetDeclared = false
     /// The value meaning "no data" (L1C: 0), when the asset or the file declares one.
     public var nodata: Double?
 
-    public init(path: String, scale: Double, offset: Double, nodata: Double?) {
-        self.path = path; self.scale = scale; self.offset = offset; self.nodata = nodata
+    public init(path: String, scale: Double, offset: Double, nodata: Double?, offsetDeclared: Bool = false) {
+        self.path = path; self.scale = scale; self.offset = offset; self.nodata = nodata; self.offsetDeclared = offsetDeclared
     }
+
+    /// What to add after scaling, under `rule` (seed-algorithm.md §1): baseline 04.00 and later
+    /// (from 2022-01-25) add 1000 DN, i.e. an offset of −1000 × scale.
+    public func offset(under rule: RadiometricOffset, baseline: Double?, acquired: Date) -> Double {
+        switch rule {
+        case .keep: return 0
+        case .remove: return -1000 * scale
+        case .auto:
+            if offsetDeclared { return offset }
+            if let baseline { return baseline >= 4 ? -1000 * scale : 0 }
+            return acquired >= Self.baseline4Start ? -1000 * scale : 0
+        }
+    }
+
+    /// 2022-01-25T00:00:00Z, the first day of processing baseline 04.00.
+    public static let baseline4Start = Date(timeIntervalSince1970: 1_643_068_800)
 }

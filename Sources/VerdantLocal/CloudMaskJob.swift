@@ -5,62 +5,78 @@ import VerdantRaster
 
 /// Masks the clouds of one catalog image: a uint8 COG (0 clear, 1 cloud, 255 nodata) in the
 /// source CRS at `settings.scale`, and a JSON sidecar. Steps, each a small piece of its own:
-/// grid → read reflectances → cloud tests → restrict to footprint and land → write.
+/// grid → the method's mask (`SeedMask`, Hollstein's trees, `AssetMask`) → restrict to
+/// footprint and land → write.
 public struct CloudMaskJob: Sendable {
     public let item: CatalogItem
-    public let land: LandArea
+    /// nil: the whole footprint (evaluation without the land area).
+    public let land: LandArea?
     public let settings: CloudMaskSettings
+    /// Method "seed": the neighbour items of each background, as recorded with the task.
+    public var neighbours: [NeighbourSet: [CatalogItem]] = [:]
+    /// Method "seed": the model, loaded once by the caller (it names its file in any error).
+    public var model: CloudModel?
 
-    public init(item: CatalogItem, land: LandArea, settings: CloudMaskSettings) {
+    public init(item: CatalogItem, land: LandArea?, settings: CloudMaskSettings) {
         self.item = item; self.land = land; self.settings = settings
     }
 
     /// Writes `<directory>/<item.id>.tif` and `<directory>/<item.id>.json`; the caller (the local
     /// engine) commits the directory atomically. Throws `CancellationError` when `isCancelled`
     /// turns true, checked between bands and between steps.
-    public func run(into directory: URL, requestId: String, isCancelled: @Sendable () -> Bool) throws -> CloudMaskResult {
+    public func run(into directory: URL, requestId: String, cache: GridBandCache? = nil,
+                    isCancelled: @Sendable () -> Bool) throws -> CloudMaskResult {
         // GDAL polls the check while warping, strictly within this call, so it never really escapes.
-        try withoutActuallyEscaping(isCancelled) { try run(into: directory, requestId: requestId, checking: $0) }
+        try withoutActuallyEscaping(isCancelled) { check in
+            let computed = try mask(cache: cache ?? GridBandCache(limitBytes: settings.cacheBytes), checking: check)
+            if check() { throw CancellationError() }
+            return try write(computed.mask, grid: computed.grid, notes: computed.notes, into: directory, requestId: requestId)
+        }
     }
 
-    private func run(into directory: URL, requestId: String,
-                     checking isCancelled: @escaping @Sendable () -> Bool) throws -> CloudMaskResult {
-        guard settings.method == MaskMethod.hollstein.rawValue else {
+    /// The mask on its grid, restricted to footprint and land, without writing anything: what
+    /// `verdant evaluate-mask` scores.
+    public func mask(cache: GridBandCache, checking isCancelled: @escaping @Sendable () -> Bool) throws
+        -> (mask: [UInt8], grid: RasterGrid, notes: [String: Any]) {
+        guard let method = MaskMethod(rawValue: settings.method) else {
             throw CloudMaskError.unknownMethod(item: item.id, method: settings.method)
         }
         if isCancelled() { throw CancellationError() }
         let grid = try SceneReflectance.grid(for: item, scale: settings.scale)
-        let scene = SceneReflectance(item: item, grid: grid)
-
-        let bands = try scene.read(ReflectanceBands.names, isCancelled: isCancelled)
-        guard let reflectance = ReflectanceBands(byName: bands) else {
-            throw CloudMaskError.missingBand(item: item.id, band: ReflectanceBands.names.joined(separator: " "))
-        }
-        if isCancelled() { throw CancellationError() }
-        // The multitemporal model plugs in here (seed-algorithm.md §3–§4): neighbour images of the
-        // same tile from the catalog, read onto this same `grid` with `SceneReflectance`, give the
-        // median background and the percentile1/percentile5 masks; with tree2 and tree3 (computed
-        // separately through `Hollstein.tree2`/`tree3`) they are the forest's four features, and
-        // the forest's P(cloud) > cut-off replaces this single-image mask.
-        let cloudMask = Hollstein.cloudMask(reflectance, workers: settings.workers)
-
-        if isCancelled() { throw CancellationError() }
         let footprintArea = try rasterize(footprintGeoJSON: item.footprint, onto: grid)
-        let landArea = try rasterize(land, onto: grid)
-        let mask = MaskComposition.restrict(cloudMask, to: [footprintArea, landArea])
-        let fractions = MaskComposition.fractions(of: mask)
-
-        if isCancelled() { throw CancellationError() }
-        return try write(mask, grid: grid, fractions: fractions, into: directory, requestId: requestId)
+        let landArea = try land.map { try rasterize($0, onto: grid) } ?? [UInt8](repeating: 1, count: grid.pixelCount)
+        var notes: [String: Any] = [:]
+        let cloudMask: [UInt8]
+        switch method {
+        case .hollstein:
+            let scene = SceneReflectance(item: item, grid: grid, rule: settings.offsetRule, cache: cache)
+            let bands = try scene.read(ReflectanceBands.names, isCancelled: isCancelled)
+            guard let reflectance = ReflectanceBands(byName: bands) else {
+                throw CloudMaskError.missingBand(item: item.id, band: ReflectanceBands.names.joined(separator: " "))
+            }
+            cloudMask = Hollstein.cloudMask(reflectance, workers: settings.workers)
+        case .seed:
+            guard let model else { throw CloudMaskError.unknownMethod(item: item.id, method: "seed without a model") }
+            let region = MaskComposition.restrict([UInt8](repeating: 1, count: grid.pixelCount), to: [footprintArea, landArea])
+                .map { $0 == 1 ? UInt8(1) : 0 }
+            let seed = SeedMask(item: item, grid: grid, settings: settings, model: model, neighbours: neighbours, cache: cache)
+            let output = try seed.run(region: region, isCancelled: isCancelled)
+            cloudMask = output.mask
+            notes = output.notes
+        case .scl, .probability, .mask:
+            cloudMask = try AssetMask(item: item, grid: grid, settings: settings).run(method: method, isCancelled: isCancelled)
+        }
+        return (MaskComposition.restrict(cloudMask, to: [footprintArea, landArea]), grid, notes)
     }
 
-    private func write(_ mask: [UInt8], grid: RasterGrid, fractions: MaskComposition.Fractions,
+    private func write(_ mask: [UInt8], grid: RasterGrid, notes: [String: Any],
                        into directory: URL, requestId: String) throws -> CloudMaskResult {
+        let fractions = MaskComposition.fractions(of: mask)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let maskPath = directory.appendingPathComponent("\(item.id).tif").path
         let sidecarPath = directory.appendingPathComponent("\(item.id).json").path
         try writeCOG(path: maskPath, grid: grid, values: mask, nodata: Hollstein.nodata)
-        try MaskSidecar(item: item, requestId: requestId, grid: grid, fractions: fractions, settings: settings)
+        try MaskSidecar(item: item, requestId: requestId, grid: grid, fractions: fractions, settings: settings, model: notes)
             .write(to: sidecarPath)
         return CloudMaskResult(maskPath: maskPath, sidecarPath: sidecarPath, cloudFraction: fractions.cloud,
                                clearFraction: fractions.clear, nodataFraction: fractions.nodata)

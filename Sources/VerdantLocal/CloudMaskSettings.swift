@@ -1,18 +1,39 @@
 import VerdantCore
+import VerdantMask
 
-/// What a cloud-mask job needs from the parameters, and records in each mask's sidecar.
-public struct CloudMaskSettings: Sendable, Equatable {
+/// What a cloud-mask job needs from the parameters, and records in each mask's sidecar. A run
+/// writes it once as JSON beside its copy of the land area; every job reads that file.
+public struct CloudMaskSettings: Sendable, Equatable, Codable {
     /// Metres per output pixel (the original exported at 30 m).
     public var scale: Double
-    /// COEF_NORMALISATION: recorded only; band assets already carry their scale and offset.
+    /// COEF_NORMALISATION: the scale of band assets that declare none.
     public var coefNormalisation: Double
-    /// `MaskMethod` raw value; "hollstein" is the single-image model (tree2 ∨ tree3).
+    /// `MaskMethod` raw value.
     public var method: String
     /// The land vector as given (recorded in the sidecar).
     public var landGeometryPath: String
-    /// Threads for the Hollstein pass. 1 by default: the local engine already runs one job per
-    /// core, and a 30 m tile (13 M pixels) takes about a tenth of a second on one.
+    /// Threads for the pixel passes. 1 by default: the local engine already runs one job per core.
     public var workers: Int
+    public var radiometricOffset: String = RadiometricOffset.auto.rawValue
+    /// Method "seed": the model file (the run's fixed copy), cut-off and the percentile tests.
+    public var modelPath: String = ""
+    public var cutoff: Double = 0.29
+    public var numPixels = 5000
+    public var nClusters = 10
+    public var thresholdDifCloud = 0.04
+    public var thresholdReflectance = 0.175
+    public var bandsThresholds = ["B4", "B3", "B2"]
+    public var growingRatio = 2
+    public var samplingScale: Double = 30
+    public var doClustering = true
+    /// Other methods' assets.
+    public var sclAsset = "scl"
+    public var sclClasses = [3, 8, 9, 10]
+    public var probabilityAsset = "cloud_probability"
+    public var probabilityThreshold = 0.4
+    public var maskAsset = "cloud_mask"
+    /// Bytes of grid bands a job keeps for reuse.
+    public var cacheBytes = 512 << 20
 
     public init(scale: Double = 30, coefNormalisation: Double = 10000, method: String = MaskMethod.hollstein.rawValue,
                 landGeometryPath: String, workers: Int = 1) {
@@ -20,11 +41,33 @@ public struct CloudMaskSettings: Sendable, Equatable {
         self.landGeometryPath = landGeometryPath; self.workers = workers
     }
 
-    /// The settings a run's parameters give.
-    public init(parameters: Parameters) {
-        self.init(scale: parameters.area.scale, coefNormalisation: parameters.mask.coefNormalisation,
-                  method: parameters.mask.method.rawValue,
-                  landGeometryPath: parameters.resolve(parameters.area.landGeometry))
+    /// The settings a run's parameters give; `modelPath` is the model file to read (the run's copy).
+    public init(parameters p: Parameters, modelPath: String? = nil) {
+        self.init(scale: p.area.scale, coefNormalisation: p.mask.coefNormalisation, method: p.mask.method.rawValue,
+                  landGeometryPath: p.resolve(p.area.landGeometry))
+        let m = p.mask, c = m.clustering
+        radiometricOffset = m.radiometricOffset.rawValue
+        self.modelPath = modelPath ?? p.resolve(m.model)
+        cutoff = m.cutoff
+        numPixels = c.numPixels; nClusters = c.nClusters; thresholdDifCloud = c.thresholdDifCloud
+        thresholdReflectance = c.thresholdReflectance; bandsThresholds = c.bandsThresholds
+        growingRatio = c.growingRatio; samplingScale = c.samplingScale; doClustering = c.doClustering
+        sclAsset = m.sclAsset; sclClasses = m.sclClasses
+        probabilityAsset = m.probabilityAsset; probabilityThreshold = m.probabilityThreshold; maskAsset = m.maskAsset
+    }
+
+    public var offsetRule: RadiometricOffset { RadiometricOffset(rawValue: radiometricOffset) ?? .auto }
+
+    /// The percentile tests' settings on a grid of `scale` metres.
+    public var percentile: PercentileTest.Settings {
+        var s = PercentileTest.Settings()
+        s.numPixels = numPixels; s.nClusters = nClusters
+        s.thresholdDifCloud = Float(thresholdDifCloud); s.thresholdReflectance = Float(thresholdReflectance)
+        s.scoreBands = bandsThresholds.compactMap(Sentinel2.index)
+        s.growingRatio = growingRatio
+        s.samplingStep = max(1, Int((samplingScale / scale).rounded()))
+        s.clustering = doClustering
+        return s
     }
 }
 
@@ -49,11 +92,14 @@ public struct CloudMaskResult: Sendable, Equatable {
 /// Errors of a cloud-mask job that are not raster errors.
 public enum CloudMaskError: Error, Equatable, CustomStringConvertible {
     case missingBand(item: String, band: String)
+    case missingAsset(item: String, asset: String, method: String, key: String)
     case unknownMethod(item: String, method: String)
 
     public var description: String {
         switch self {
         case .missingBand(let item, let band): return "\(item): the catalog item has no asset for band \(band)"
+        case .missingAsset(let item, let asset, let method, let key):
+            return "\(item): mask.method \"\(method)\" reads the asset \"\(asset)\" (\(key)), which the catalog item does not have"
         case .unknownMethod(let item, let method): return "\(item): cloud-mask method \"\(method)\" is not implemented"
         }
     }

@@ -61,7 +61,8 @@ public struct SubprocessLauncher: JobLauncher {
                 arguments: arguments + ["--source", job.source, "--image", job.id, "--stage", job.stage.rawValue,
                                         "--request-id", requestId, "--into", directory.path,
                                         "--parent-pid", String(getpid())]
-                    + job.inputs.flatMap { ["--input", "\($0.key)=\($0.output)"] },
+                    + job.inputs.flatMap { ["--input", "\($0.key)=\($0.output)"] }
+                    + Self.neighbourArguments(job.neighbours),
                 output: .pipe)
         } catch {
             // No job can start (the executable is gone, no process slot): the machine's fault.
@@ -88,6 +89,13 @@ public struct SubprocessLauncher: JobLauncher {
         let ended = child.reap() ?? child.wait()
         if termSentAt != nil || isCancelled() { return .cancelled }
         return Self.outcome(of: ended, output: output)
+    }
+
+    /// `--neighbour percentile1=ID=SOURCE` for each neighbour of each background.
+    static func neighbourArguments(_ neighbours: Neighbours?) -> [String] {
+        guard let neighbours else { return [] }
+        return neighbours.recent.flatMap { ["--neighbour", "percentile1=\($0.id)=\($0.source)"] }
+            + neighbours.leastCloudy.flatMap { ["--neighbour", "percentile5=\($0.id)=\($0.source)"] }
     }
 
     static func outcome(of ended: ChildProcess.Termination, output: JobOutputTail) -> JobOutcome {

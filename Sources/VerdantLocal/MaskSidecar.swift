@@ -9,6 +9,8 @@ struct MaskSidecar {
     var grid: RasterGrid
     var fractions: MaskComposition.Fractions
     var settings: CloudMaskSettings
+    /// Method "seed": the model file, features, cut-off and neighbour images used.
+    var model: [String: Any] = [:]
 
     func jsonObject() throws -> [String: Any] {
         try ImageSidecarFields.of(item: item, requestId: requestId, grid: grid).merging([
@@ -21,7 +23,9 @@ struct MaskSidecar {
                 "method": settings.method,
                 "coef_normalisation": settings.coefNormalisation,
                 "land_geometry": settings.landGeometryPath,
+                "radiometric_offset": settings.radiometricOffset,
             ] as [String: Any],
+            "model": model,
         ]) { common, _ in common }
     }
 

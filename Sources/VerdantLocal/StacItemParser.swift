@@ -56,22 +56,33 @@ struct StacItemParser {
             throw Problem(field: "geometry", id: id, datetime: datetime, text: "expected a geometry that can be written back as JSON")
         }
         let footprint = String(decoding: geometryJSON, as: UTF8.self)
-        let baseline = (properties["s2:processing_baseline"] as? String).flatMap(Double.init)
-        // Baseline 04.00 and later add 1000 to every DN (seed-algorithm.md §1).
-        let defaultOffset = (baseline ?? 0) >= 4.0 ? -1000 / coef : 0
-        var bands: [String: BandAsset] = [:]
+        // Baseline 04.00 and later add 1000 to every DN (seed-algorithm.md §1): the job applies
+        // the offset the item declares, or the rule of `mask.radiometric_offset`.
+        let baselineValue = properties["s2:processing_baseline"]
+        let baseline = (baselineValue as? String).flatMap(Double.init) ?? (baselineValue as? NSNumber)?.doubleValue
+        var bands: [String: BandAsset] = [:], others: [String: BandAsset] = [:]
         for (key, value) in object["assets"] as? [String: [String: Any]] ?? [:] {
-            guard let band = bandName(key: key, asset: value), let href = value["href"] as? String else { continue }
+            guard let href = value["href"] as? String else { continue }
             let raster = (value["raster:bands"] as? [[String: Any]])?.first ?? [:]
-            let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? 1 / coef
-            let offset = (raster["offset"] as? NSNumber)?.doubleValue ?? defaultOffset
+            let declared = (raster["offset"] as? NSNumber)?.doubleValue
             let nodata = (raster["nodata"] as? NSNumber)?.doubleValue
-            bands[band] = BandAsset(path: StacCatalog.resolve(href, against: file), scale: scale, offset: offset, nodata: nodata)
+            let path = StacCatalog.resolve(href, against: file)
+            if let band = bandName(key: key, asset: value) {
+                let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? 1 / coef
+                bands[band] = BandAsset(path: path, scale: scale, offset: declared ?? 0, nodata: nodata, offsetDeclared: declared != nil)
+            } else {
+                let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? 1
+                others[key.lowercased()] = BandAsset(path: path, scale: scale, offset: declared ?? 0, nodata: nodata,
+                                                     offsetDeclared: declared != nil)
+            }
         }
-        return CatalogItem(id: id, datetime: datetime, endDatetime: end, footprint: footprint,
-                           tile: Self.tile(properties) ?? Self.tile(fromId: id) ?? "",
-                           cloudCover: (properties["eo:cloud_cover"] as? NSNumber)?.doubleValue,
-                           itemPath: file, bands: bands)
+        var item = CatalogItem(id: id, datetime: datetime, endDatetime: end, footprint: footprint,
+                               tile: Self.tile(properties) ?? Self.tile(fromId: id) ?? "",
+                               cloudCover: (properties["eo:cloud_cover"] as? NSNumber)?.doubleValue,
+                               itemPath: file, bands: bands)
+        item.otherAssets = others
+        item.processingBaseline = baseline
+        return item
     }
 
     func bandName(key: String, asset: [String: Any]) -> String? {

@@ -6,7 +6,7 @@ import VerdantCore
 enum StoreSchema {
     /// Bumped with every migration; kept in `meta` so that a person or another tool can tell
     /// what wrote a file without knowing GRDB's bookkeeping table.
-    static let version = 3
+    static let version = 4
     static let versionKey = "schema_version"
 
     static let migrator: DatabaseMigrator = {
@@ -88,6 +88,15 @@ enum StoreSchema {
         migrator.registerMigration("v3 stages, task inputs, run state") { db in
             try migrateToStages(db)
             try db.execute(sql: "UPDATE meta SET value = '3' WHERE key = ?", arguments: [versionKey])
+        }
+        // The multitemporal cloud model's neighbour images, chosen once per image and kept, so
+        // a rerun masks against the same ones (JSON of `Neighbours`).
+        migrator.registerMigration("v4 neighbours") { db in
+            try db.create(table: "neighbours") { t in
+                t.primaryKey("id", .text)
+                t.column("neighbours", .text).notNull()
+            }
+            try db.execute(sql: "UPDATE meta SET value = '4' WHERE key = ?", arguments: [versionKey])
         }
         return migrator
     }()

@@ -34,12 +34,15 @@ struct JobCommand: ParsableCommand {
     @Option(help: "The work folder to write into.") var into: String
     @Option(name: .customLong("parent-pid"), help: "Stop when this process is gone.") var parentPid: Int32?
     @Option(name: .customLong("input"), help: "An input's output: stage/id=path (repeated).") var inputs: [String] = []
+    @Option(name: .customLong("mask-settings"), help: "The run's cloud-mask settings (JSON).") var maskSettings: String?
+    @Option(name: .customLong("neighbour"), help: "A neighbour image: percentile1|percentile5=ID=ITEM (repeated).")
+    var neighbours: [String] = []
 
     /// The arguments that carry a run's settings to its jobs; `land` is the run's fixed copy
     /// of the land area (Workspace.landSnapshot).
-    static func settingsArguments(_ p: Parameters, land: String) -> [String] {
+    static func settingsArguments(_ p: Parameters, land: String, maskSettings: String? = nil) -> [String] {
         ["job", "--scale", String(p.area.scale), "--coef-normalisation", String(p.mask.coefNormalisation),
-         "--method", p.mask.method.rawValue, "--land", land]
+         "--method", p.mask.method.rawValue, "--land", land] + (maskSettings.map { ["--mask-settings", $0] } ?? [])
     }
 
     func run() throws {
@@ -66,10 +69,13 @@ struct JobCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: into)
         switch Stage(rawValue: stage) {
         case .cloudMask:
-            let settings = CloudMaskSettings(scale: scale, coefNormalisation: coefNormalisation, method: method,
-                                             landGeometryPath: land)
-            let result = try CloudMaskJob(item: item, land: try LandArea.load(path: land), settings: settings)
-                .run(into: directory, requestId: requestId, isCancelled: orphaned)
+            let settings = try cloudMaskSettings()
+            var job = CloudMaskJob(item: item, land: try LandArea.load(path: land), settings: settings)
+            if settings.method == MaskMethod.seed.rawValue {
+                job.model = try JobModel.load(settings)
+                job.neighbours = try JobModel.neighbours(neighbours, coefNormalisation: coefNormalisation)
+            }
+            let result = try job.run(into: directory, requestId: requestId, isCancelled: orphaned)
             print(String(format: "%@: cloud %.3f clear %.3f nodata %.3f", item.id, result.cloudFraction, result.clearFraction, result.nodataFraction))
         case .ndvi:
             let result = try NDVIJob(item: item, maskPath: try input(.cloudMask), settings: NDVISettings(scale: scale))
@@ -78,6 +84,17 @@ struct JobCommand: ParsableCommand {
         default:
             throw BadInput("unknown stage \(stage) (this verdant runs \(StageGraph.local.stages.map(\.rawValue).joined(separator: ", ")))")
         }
+    }
+
+    func cloudMaskSettings() throws -> CloudMaskSettings {
+        guard let maskSettings else {
+            return CloudMaskSettings(scale: scale, coefNormalisation: coefNormalisation, method: method, landGeometryPath: land)
+        }
+        guard let data = FileManager.default.contents(atPath: maskSettings),
+              let settings = try? JSONDecoder().decode(CloudMaskSettings.self, from: data) else {
+            throw BadInput("\(maskSettings): expected the run's cloud-mask settings (JSON); start the run again")
+        }
+        return settings
     }
 
     /// The output path of this image's task at `stage`, given with `--input stage/id=path`.

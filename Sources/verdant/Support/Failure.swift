@@ -4,6 +4,7 @@ import VerdantStyle
 import VerdantCore
 import VerdantLocal
 import VerdantLogging
+import VerdantMask
 import VerdantRaster
 import VerdantStatusFile
 
@@ -32,7 +33,7 @@ enum Failure {
     static func status(of error: Error) -> ExitStatus? {
         switch error {
         case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition, is StatusFileError,
-             is KeymapError, is ThemeError:
+             is KeymapError, is ThemeError, is CloudModelError, is ReferenceError:
             return .badInput
         case let store as StoreError:
             switch store.kind {
@@ -57,6 +58,12 @@ enum Failure {
            [CocoaError.fileWriteOutOfSpace.rawValue, CocoaError.fileWriteVolumeReadOnly.rawValue,
             CocoaError.fileWriteNoPermission.rawValue].contains(ns.code) { return true }
         return false
+    }
+
+    /// Prints a bad-input message and gives the error that exits with code 2.
+    static func badInput(_ message: String) -> Error {
+        printError(message)
+        return ExitStatus.badInput.exitCode
     }
 
     static func printError(_ message: String) {

@@ -109,6 +109,8 @@ struct RunSession {
         // "go on without" was about the run that ended.
         let restarted = plan.transitions.filter { $0.from.isFinal && TaskState.notStarted.contains($0.to) }.map(\.key)
         let added = try store.apply(plan, clearingWaiversOf: restarted, at: Date())
+        let chosen = try workspace.recordNeighbours(found, store: store)
+        if chosen > 0 { logger.info("neighbour images chosen for \(chosen) image(s) (mask.method \"seed\")") }
         for note in plan.notes { logger.warning("\(note)") }
         for (stage, fingerprint) in fingerprints {
             try store.setMeta("fingerprint.\(stage.rawValue)", fingerprint.lines.joined(separator: "\n"))

@@ -79,13 +79,16 @@ struct Workspace {
     }
 
     func fingerprints() throws -> [Stage: StageFingerprint] {
-        StageFingerprint.all(parameters, graph: graph, landDigest: try landContent().digest)
+        StageFingerprint.all(parameters, graph: graph, landDigest: try landContent().digest,
+                             modelDigest: parameters.mask.method == .seed ? try modelContent().digest : "")
     }
 
     func schedulerSettings(fingerprints: [Stage: StageFingerprint]) -> SchedulerSettings {
-        SchedulerSettings(graph: graph, fingerprints: fingerprints.mapValues(\.digest), nbTaskMax: parameters.run.nbTaskMax,
-                          refresh: parameters.run.refresh, maxAttempts: parameters.run.maxAttempts,
-                          retryBackoff: parameters.run.retryBackoff)
+        var settings = SchedulerSettings(graph: graph, fingerprints: fingerprints.mapValues(\.digest), nbTaskMax: parameters.run.nbTaskMax,
+                                         refresh: parameters.run.refresh, maxAttempts: parameters.run.maxAttempts,
+                                         retryBackoff: parameters.run.retryBackoff)
+        settings.neighbours = parameters.mask.method.usesNeighbours
+        return settings
     }
 
     /// Ids listed in the exported-images JSON (keys are Earth Engine paths ending in the id).
@@ -136,7 +139,8 @@ struct Workspace {
         switch parameters.run.engine {
         case .local:
             let launcher = SubprocessLauncher(executable: Self.currentExecutable,
-                                              arguments: JobCommand.settingsArguments(parameters, land: try landSnapshot()))
+                                              arguments: JobCommand.settingsArguments(parameters, land: try landSnapshot(),
+                                                                                      maskSettings: try maskSettingsSnapshot()))
             return LocalEngine(workers: workers, layout: layout, launcher: launcher)
         case .earthEngine:
             throw BadInput("\(parametersPath): run.engine: \"earthengine\" is not available in this version; use \"local\"")

@@ -1,0 +1,82 @@
+import Foundation
+import VerdantCore
+import VerdantMask
+import VerdantRaster
+
+/// Method "seed" for one image (seed-algorithm.md §2–§4): its 13 bands and, band by band, the
+/// same band of each neighbour image, whose per-pixel medians are the two backgrounds; then the
+/// model's features and its forest. Every neighbour band is read once for both backgrounds.
+struct SeedMask {
+    let item: CatalogItem
+    let grid: RasterGrid
+    let settings: CloudMaskSettings
+    let model: CloudModel
+    /// Neighbour items of each background, already loaded.
+    let neighbours: [NeighbourSet: [CatalogItem]]
+    let cache: GridBandCache
+
+    struct Output {
+        var mask: [UInt8]
+        /// What the sidecar says of the model's inputs.
+        var notes: [String: Any]
+    }
+
+    /// The image, where the model applies, and the backgrounds of `sets` that have neighbours.
+    func inputs(region: [UInt8], sets: Set<NeighbourSet>, isCancelled: @escaping @Sendable () -> Bool) throws
+        -> (image: BandStack, eligible: [UInt8], backgrounds: [NeighbourSet: BandStack]) {
+        let image = try readStack(item, isCancelled: isCancelled)
+        var eligible = image.complete()
+        for i in eligible.indices where region[i] == 0 { eligible[i] = 0 }
+        let backgrounds = try self.backgrounds(for: sets.filter { !(neighbours[$0] ?? []).isEmpty }, isCancelled: isCancelled)
+        return (image, eligible, backgrounds)
+    }
+
+    /// `region`: 1 inside the footprint and the land.
+    func run(region: [UInt8], isCancelled: @escaping @Sendable () -> Bool) throws -> Output {
+        let (image, eligible, backgrounds) = try inputs(region: region, sets: model.backgroundsNeeded, isCancelled: isCancelled)
+        let needed = Set(backgrounds.keys)
+        if isCancelled() { throw CancellationError() }
+        var notes: [String: Any] = [
+            "model": settings.modelPath, "cutoff": settings.cutoff, "features": model.features.map(\.name),
+            "neighbours": Dictionary(uniqueKeysWithValues: NeighbourSet.allCases.map { ($0.rawValue, (neighbours[$0] ?? []).map(\.id)) }),
+        ]
+        // Without a background (the first image of a tile, a lone scene) the multitemporal tests
+        // cannot run: the single-image tests decide, and the sidecar says so.
+        guard needed.count == model.backgroundsNeeded.count else {
+            notes["fallback"] = "no neighbour images qualify (number_hours, common_area): tree2 OR tree3 alone"
+            return Output(mask: Hollstein.cloudMask(image.reflectance, workers: settings.workers), notes: notes)
+        }
+        let output = model.apply(image: image, backgrounds: backgrounds, eligible: eligible, workers: settings.workers)
+        return Output(mask: output.mask, notes: notes)
+    }
+
+    func readStack(_ item: CatalogItem, isCancelled: @escaping @Sendable () -> Bool) throws -> BandStack {
+        let scene = SceneReflectance(item: item, grid: grid, rule: settings.offsetRule, cache: cache)
+        let bands = try Sentinel2.bands.map { band -> [Float] in
+            if isCancelled() { throw CancellationError() }
+            return try scene.read(band, isCancelled: isCancelled)
+        }
+        return BandStack(width: grid.width, height: grid.height, bands: bands)
+    }
+
+    /// The backgrounds, one band at a time: a band of every neighbour in memory, never all 13.
+    func backgrounds(for sets: Set<NeighbourSet>, isCancelled: @escaping @Sendable () -> Bool) throws -> [NeighbourSet: BandStack] {
+        var bands: [NeighbourSet: [[Float]]] = [:]
+        for band in Sentinel2.bands {
+            var read: [String: [Float]] = [:]
+            for set in sets {
+                var values: [[Float]] = []
+                for neighbour in neighbours[set] ?? [] {
+                    if isCancelled() { throw CancellationError() }
+                    if read[neighbour.id] == nil {
+                        let scene = SceneReflectance(item: neighbour, grid: grid, rule: settings.offsetRule, cache: cache)
+                        read[neighbour.id] = try scene.read(band, isCancelled: isCancelled)
+                    }
+                    values.append(read[neighbour.id]!)
+                }
+                bands[set, default: []].append(BackgroundMedian.median(of: values))
+            }
+        }
+        return bands.mapValues { BandStack(width: grid.width, height: grid.height, bands: $0) }
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import VerdantCore
+import VerdantLocal
+import VerdantMask
+
+/// `verdant train`: a random forest cloud model from labelled pixels, written as a model file
+/// (README, "Cloud model").
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the random forest of mask.method \"seed\" from reference masks or a CSV of samples.",
+        discussion: """
+            From scenes: every image of the catalog with a reference mask (--reference, matched by \
+            the date in the file name) gives its labelled pixels, with the features computed as a run \
+            computes them (neighbours from the same catalog). From a CSV (--samples): one row per \
+            sample, a column per feature named as in the model, and a `label` column (1 or cloud, 0 or \
+            clear). Exit codes: \(ExitStatus.table).
+            """)
+
+    @OptionGroup var parameters: ParametersOption
+    @OptionGroup var references: ReferenceOptions
+    @Option(name: .customLong("samples"), help: "A CSV of samples instead of scenes.") var samples: String?
+    @Option(name: [.short, .customLong("output")], help: "The model file to write.") var output: String
+    @Option(help: "Features, comma separated (\(CloudFeature.catalogue)).")
+    var features: String = CloudFeature.defaults.map(\.name).joined(separator: ",")
+    @Option(help: "Trees (default: mask.number_trees).") var trees: Int?
+    @Option(name: .customLong("max-depth")) var maxDepth: Int = 20
+    @Option(name: .customLong("min-leaf")) var minLeaf: Int = 1
+    @Option(help: "Seed of the bootstrap and feature draws.") var seed: UInt64 = 0x5EED_F0E5
+    @Option(name: .customLong("exclude-date"), help: "Leave out the scenes of this date, YYYY-MM-DD (repeatable).")
+    var excludeDates: [String] = []
+    @Option(help: "What the labels are, recorded in the model (e.g. \"s2cloudless masks: an algorithm, not people\").")
+    var labels: String?
+
+    func run() throws {
+        let workspace = try parameters.workspace()
+        let names = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let chosen = try Failure.guarded { () throws -> [CloudFeature] in
+            do { return try CloudFeature.parse(names) } catch let error as CloudModelError { throw BadInput("--features: \(error.problem)") }
+        }
+        var settings = ForestTraining.Settings()
+        settings.trees = trees ?? workspace.parameters.mask.numberTrees
+        settings.maxDepth = maxDepth; settings.minLeaf = minLeaf; settings.seed = seed
+        guard (1...10000).contains(settings.trees), maxDepth >= 1, minLeaf >= 1 else {
+            throw Failure.badInput("--trees 1 to 10000, --max-depth and --min-leaf at least 1")
+        }
+        let (columns, labelValues, sources, labelText): ([[Float]], [UInt8], [String], String)
+        if let samples {
+            let table = try Failure.guarded { try SampleTable.read(samples, features: names) }
+            (columns, labelValues, sources) = (table.columns, table.labels, [samples])
+            labelText = labels ?? "the label column of \(samples)"
+        } else {
+            guard !references.reference.isEmpty else { throw Failure.badInput("give --reference (masks or a folder) or --samples FILE.csv") }
+            let masks = try Failure.guarded { try references.masks() }
+            let loaded = try Failure.guarded {
+                try LabelledScenes.load(workspace: workspace, catalogPath: references.catalog, references: masks, features: chosen,
+                                        settings: CloudMaskSettings(parameters: workspace.parameters),
+                                        excluding: Set(excludeDates), useLand: !references.noLand) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            }
+            guard !loaded.scenes.isEmpty else { throw Failure.badInput("no image of the catalog has a reference mask (matched by date in the file name)") }
+            (columns, labelValues) = LabelledScenes.samples(loaded.scenes)
+            sources = loaded.scenes.map { "\($0.item.id) <- \($0.reference)" }
+            labelText = labels ?? "reference masks (\(references.kind))"
+        }
+        guard Set(labelValues).count == 2 else { throw Failure.badInput("the samples must hold both cloud (1) and clear (0) labels") }
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let (forest, outOfBag) = ForestTraining(settings: settings).trainWithOutOfBag(columns: columns, labels: labelValues, workers: workers)
+        var agreement = MaskAgreement()
+        let cutoff = Float(workspace.parameters.mask.cutoff)
+        agreement = MaskAgreement(mask: outOfBag.map { $0.isNaN ? 255 : ($0 > cutoff ? 1 : 0) }, reference: labelValues)
+        let record = CloudModelFile.Training(
+            command: (["verdant"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+            created: ISO8601DateFormatter().string(from: Date()), settings: settings, samples: labelValues.count,
+            cloudSamples: labelValues.filter { $0 == 1 }.count, sources: sources, labels: labelText)
+        let evaluation = CloudModelFile.Evaluation(on: "out-of-bag samples at cutoff \(workspace.parameters.mask.cutoff)",
+                                                   pixels: agreement.pixels, overallAccuracy: agreement.overallAccuracy ?? 0,
+                                                   balancedAccuracy: agreement.balancedAccuracy ?? 0)
+        let model = CloudModelFile(features: chosen.map(\.name), trees: forest, training: record, evaluation: [evaluation])
+        try Failure.guarded { try model.write(to: output) }
+        print("trained \(forest.count) trees on \(labelValues.count) samples (\(record.cloudSamples) cloud) with features \(chosen.map(\.name).joined(separator: ", "))")
+        print(String(format: "out-of-bag: overall accuracy %.4f, balanced accuracy %.4f", evaluation.overallAccuracy, evaluation.balancedAccuracy))
+        print("model: \(output)")
+    }
+}
+
+/// A CSV of training samples: a header naming the features and `label`.
+enum SampleTable {
+    static func read(_ path: String, features: [String]) throws -> (columns: [[Float]], labels: [UInt8]) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw BadInput("\(path): cannot be read") }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) else {
+            throw BadInput("\(path): empty; expected a header line naming the feature columns and `label`")
+        }
+        guard let labelColumn = header.firstIndex(of: "label") else {
+            throw BadInput("\(path) line 1: no `label` column (found \(header.joined(separator: ", ")))")
+        }
+        let positions = try features.map { name -> Int in
+            guard let column = header.firstIndex(of: name) else {
+                throw BadInput("\(path) line 1: no column for feature \(name) (found \(header.joined(separator: ", ")))")
+            }
+            return column
+        }
+        var columns = [[Float]](repeating: [], count: features.count), labels: [UInt8] = []
+        for (number, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == header.count else {
+                throw BadInput("\(path) line \(number + 1): \(cells.count) fields, expected \(header.count)")
+            }
+            switch cells[labelColumn].lowercased() {
+            case "1", "cloud": labels.append(1)
+            case "0", "clear": labels.append(0)
+            default: throw BadInput("\(path) line \(number + 1), column label: expected 1/cloud or 0/clear, found \"\(cells[labelColumn])\"")
+            }
+            for (f, column) in positions.enumerated() {
+                guard let value = Float(cells[column]) else {
+                    throw BadInput("\(path) line \(number + 1), column \(header[column]): expected a number, found \"\(cells[column])\"")
+                }
+                columns[f].append(value)
+            }
+        }
+        guard !labels.isEmpty else { throw BadInput("\(path): no sample rows after the header") }
+        return (columns, labels)
+    }
+}

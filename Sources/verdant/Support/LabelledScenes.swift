@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import VerdantCore
+import VerdantLocal
+import VerdantMask
+import VerdantRaster
+
+/// Where `verdant train` and `verdant evaluate-mask` find scenes and their reference masks.
+struct ReferenceOptions: ParsableArguments {
+    @Option(name: .customLong("reference"), help: "A reference mask, or a folder of them, matched to images by the date in their file names (repeatable).")
+    var reference: [String] = []
+    @Option(name: .customLong("reference-kind"), help: "binary (0/1, 1 = cloud, e.g. s2cloudless) or scl (Sen2Cor classes).")
+    var kind: String = "binary"
+    @Option(name: .customLong("scl-classes"), help: "With --reference-kind scl: the classes that are cloud.")
+    var sclClasses: String = "3,8,9,10"
+    @Option(name: .customLong("catalog"), help: "The STAC catalog of the scenes (default: run.catalog of the parameters).")
+    var catalog: String?
+    @Flag(name: .customLong("no-land"), help: "Use every pixel of the footprints, not only those inside area.land_geometry.")
+    var noLand = false
+
+    func masks() throws -> ReferenceMasks {
+        switch kind {
+        case "binary": return try wrap { try ReferenceMasks(kind: .binary, paths: reference) }
+        case "scl":
+            let classes = sclClasses.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !classes.isEmpty, classes.allSatisfy({ (0...11).contains($0) }) else {
+                throw BadInput("--scl-classes \(sclClasses): expected Sen2Cor classes 0 to 11, comma separated")
+            }
+            return try wrap { try ReferenceMasks(kind: .scl(Set(classes)), paths: reference) }
+        default:
+            throw BadInput("--reference-kind \(kind): expected binary (0/1, 1 = cloud) or scl (Sen2Cor classes)")
+        }
+    }
+
+    private func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ReferenceError { throw BadInput(error.description) }
+    }
+}
+
+
+/// The scenes of a catalog that have a reference mask, their features and labels on their grids.
+struct LabelledScenes {
+    struct Scene {
+        var item: CatalogItem
+        var reference: String
+        var features: SceneFeatures.Scene
+        /// 1 cloud, 0 clear, 255 no data, on the scene's grid.
+        var labels: [UInt8]
+        var date: String { String(ISO8601DateFormatter.string(from: item.datetime, timeZone: TimeZone(identifier: "UTC")!,
+                                                                formatOptions: [.withFullDate])) }
+    }
+
+    var scenes: [Scene] = []
+    var unmatched: [String] = []
+
+    /// Every item of `catalog` with a reference (optionally only some dates), its features computed.
+    static func load(workspace: Workspace, catalogPath: String?, references: ReferenceMasks, features: [CloudFeature],
+                     settings: CloudMaskSettings, excluding: Set<String> = [], useLand: Bool,
+                     log: (String) -> Void) throws -> LabelledScenes {
+        let p = workspace.parameters
+        let path = catalogPath ?? p.resolve(p.run.catalog)
+        let listing = try StacCatalog.load(path: path, coefNormalisation: p.mask.coefNormalisation)
+        let land = useLand ? try workspace.landArea() : nil
+        let extractor = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(p.mask), land: land)
+        var result = LabelledScenes()
+        for item in listing.items {
+            guard let reference = references.file(for: item) else { result.unmatched.append(item.id); continue }
+            let scene = try extractor.scene(item, features: features)
+            var labels = try references.read(reference, onto: scene.grid)
+            for i in labels.indices where scene.eligible[i] == 0 { labels[i] = 255 }
+            let labelled = Scene(item: item, reference: reference, features: scene, labels: labels)
+            guard !excluding.contains(labelled.date) else { continue }
+            let missing = scene.missingBackgrounds.isEmpty ? "" : " (no neighbours for \(scene.missingBackgrounds.map(\.rawValue).joined(separator: ", ")))"
+            log("\(item.id): \(labels.filter { $0 != 255 }.count) labelled pixels\(missing)")
+            result.scenes.append(labelled)
+        }
+        return result
+    }
+
+    /// Training samples from scenes: every labelled pixel.
+    static func samples(_ scenes: [Scene]) -> (columns: [[Float]], labels: [UInt8]) {
+        guard let first = scenes.first else { return ([], []) }
+        var columns = [[Float]](repeating: [], count: first.features.columns.count)
+        var labels: [UInt8] = []
+        for scene in scenes {
+            for i in scene.labels.indices where scene.labels[i] != 255 {
+                for f in columns.indices { columns[f].append(scene.features.columns[f][i]) }
+                labels.append(scene.labels[i])
+            }
+        }
+        return (columns, labels)
+    }
+}

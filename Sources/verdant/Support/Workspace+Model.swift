@@ -1,0 +1,73 @@
+import Foundation
+import VerdantCore
+import VerdantLocal
+import VerdantMask
+import VerdantRaster
+import VerdantStore
+
+extension Workspace {
+    /// The model file of method "seed", checked, with a digest of its bytes: a model retrained
+    /// under the same path is a change of parameters (its masks are redone).
+    func modelContent() throws -> (path: String, data: Data, digest: String) {
+        let path = parameters.resolve(parameters.mask.model)
+        do {
+            _ = try CloudModelFile.load(path: path)
+        } catch let error as CloudModelError {
+            throw BadInput("\(parametersPath): mask.model: \(error)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BadInput("\(parametersPath): mask.model: \(path) cannot be read")
+        }
+        return (path, data, Fingerprint.digest(String(decoding: data, as: UTF8.self)))
+    }
+
+    /// The run's copies of the model and of the mask settings, named by their digests, which
+    /// every job reads: a file edited while the run goes cannot give masks that disagree with
+    /// their fingerprint.
+    func maskSettingsSnapshot() throws -> String {
+        var modelCopy: String?
+        if parameters.mask.method == .seed {
+            let model = try modelContent()
+            modelCopy = try writeInput(name: "model-\(model.digest).json", data: model.data)
+        }
+        var settings = CloudMaskSettings(parameters: parameters, modelPath: modelCopy)
+        settings.landGeometryPath = try landSnapshot()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(settings)
+        return try writeInput(name: "cloudmask-\(Fingerprint.digest(String(decoding: data, as: UTF8.self))).json", data: data)
+    }
+
+    private func writeInput(name: String, data: Data) throws -> String {
+        let folder = layout.root.appendingPathComponent(".inputs", isDirectory: true)
+        let path = folder.appendingPathComponent(name)
+        guard !FileManager.default.fileExists(atPath: path.path) else { return path.path }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try data.write(to: path, options: .atomic)
+        } catch {
+            throw MachineError("\(folder.path): cannot write the run's copy of \(name): \(error.localizedDescription)")
+        }
+        return path.path
+    }
+
+    /// Chooses and records the neighbour images of every wanted image that has none recorded
+    /// under the current selection parameters (method "seed"); recorded ones are kept, so a
+    /// rerun masks against the same images. Returns how many were chosen now.
+    @discardableResult
+    func recordNeighbours(_ found: Discovery.Result, store: SQLiteStatusStore) throws -> Int {
+        guard parameters.mask.method.usesNeighbours else { return 0 }
+        let selection = NeighbourSelection(parameters.mask)
+        let wanted = found.images.filter { $0.verdict.isWanted }.map(\.image)
+        let stored = try store.neighbours(of: wanted.map(\.id))
+        let catalog = found.images.map(\.image)
+        var chosen: [String: Neighbours] = [:]
+        for image in wanted where stored[image.id]?.selection != selection.digest {
+            chosen[image.id] = try selection.select(for: image, among: catalog) { candidate in
+                try Footprint.coveredFraction(of: image.footprint, by: candidate.footprint)
+            }
+        }
+        try store.saveNeighbours(chosen)
+        return chosen.count
+    }
+}
