@@ -20,3 +20,9 @@ if [ -d "$data/eolearn_slovenia" ]; then
 else
   echo "hollstein  skipped: $data/eolearn_slovenia not found (set VERDANT_DATA)"
 fi
+# The full cloud model: one image at 30 m against its reads, each stage in Mpx/s, and the numpy
+# implementation of the same model on the same arrays.
+dump=$(mktemp -d)
+$bench cloudmodel --dump "$dump"
+python3 Benchmarks/seed_model.py "$dump"
+rm -rf "$dump"

@@ -108,14 +108,15 @@ public enum DefaultParameters {
     # (from the item: its assets' raster:bands offset, else s2:processing_baseline, else the
     # acquisition date), "remove" (always) or "keep" (never). Default "auto".
     radiometric_offset = "auto"
-    # Method "scl": the items' asset of Sen2Cor classes, and the classes that are cloud
-    # (3 cloud shadow, 8 and 9 cloud, 10 cirrus). Defaults "scl" and [3, 8, 9, 10].
+    # Method "scl": the items' asset of Sen2Cor classes. Default "scl".
     scl_asset = "scl"
+    # Method "scl": the classes that are cloud (3 cloud shadow, 8 and 9 cloud, 10 cirrus).
+    # Default [3, 8, 9, 10].
     scl_classes = [3, 8, 9, 10]
-    # Method "probability": the items' cloud-probability asset (0-1, or 0-100 read as percent)
-    # and the threshold: cloud when the probability exceeds it. Defaults "cloud_probability"
-    # and 0.4.
+    # Method "probability": the items' cloud-probability asset (0-1, or 0-100 read as
+    # percent). Default "cloud_probability".
     probability_asset = "cloud_probability"
+    # Method "probability": cloud when the probability exceeds this, 0 to 1. Default 0.4.
     probability_threshold = 0.4
     # Method "mask": the items' 0/1 cloud-mask asset (1 = cloud). Default "cloud_mask".
     mask_asset = "cloud_mask"

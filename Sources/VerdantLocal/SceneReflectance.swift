@@ -99,3 +99,13 @@ public final class GridBandCache: @unchecked Sendable {
         bytes += size
     }
 }
+
+extension CatalogItem {
+    /// The grid its mask is computed on at `scale` metres.
+    public func maskGrid(scale: Double) throws -> RasterGrid { try SceneReflectance.grid(for: self, scale: scale) }
+
+    /// One band as reflectance on `grid`, as a mask job reads it (no cache).
+    public func reflectance(_ band: String, on grid: RasterGrid, rule: RadiometricOffset = .auto) throws -> [Float] {
+        try SceneReflectance(item: self, grid: grid, rule: rule).read(band)
+    }
+}

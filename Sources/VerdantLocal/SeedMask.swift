@@ -15,6 +15,25 @@ struct SeedMask {
     let neighbours: [NeighbourSet: [CatalogItem]]
     let cache: GridBandCache
 
+    init(item: CatalogItem, grid: RasterGrid, settings: CloudMaskSettings, model: CloudModel,
+         neighbours: [NeighbourSet: [CatalogItem]], cache: GridBandCache) {
+        self.item = item; self.grid = grid; self.settings = settings; self.model = model; self.cache = cache
+        // A neighbour missing a band file is left out of the backgrounds (and named in the
+        // sidecar) rather than failing every image whose background it would join.
+        self.neighbours = neighbours.mapValues { $0.filter(Self.readable) }
+        self.skipped = Set(neighbours.values.joined().filter { !Self.readable($0) }.map(\.id)).sorted()
+    }
+
+    /// Neighbours left out because a band is missing.
+    let skipped: [String]
+
+    static func readable(_ item: CatalogItem) -> Bool {
+        Sentinel2.bands.allSatisfy { band in
+            guard let asset = item.bands[band] else { return false }
+            return asset.path.hasPrefix("/vsi") || FileManager.default.fileExists(atPath: asset.path)
+        }
+    }
+
     struct Output {
         var mask: [UInt8]
         /// What the sidecar says of the model's inputs.
@@ -40,6 +59,7 @@ struct SeedMask {
             "model": settings.modelPath, "cutoff": settings.cutoff, "features": model.features.map(\.name),
             "neighbours": Dictionary(uniqueKeysWithValues: NeighbourSet.allCases.map { ($0.rawValue, (neighbours[$0] ?? []).map(\.id)) }),
         ]
+        if !skipped.isEmpty { notes["neighbours_left_out"] = skipped }
         // Without a background (the first image of a tile, a lone scene) the multitemporal tests
         // cannot run: the single-image tests decide, and the sidecar says so.
         guard needed.count == model.backgroundsNeeded.count else {

@@ -16,10 +16,7 @@ public enum BackgroundMedian {
     public static func median(of neighbours: [[Float]], range: Range<Int>, into out: inout [Float], offset: Int) {
         let k = neighbours.count
         guard k > 0, !range.isEmpty else { return }
-        var pointers: [UnsafePointer<Float>] = []
-        pointers.reserveCapacity(k)
-        // Base addresses held for the loop only: the arrays are not mutated meanwhile.
-        withPointers(neighbours, into: &pointers) { pointers in
+        withBandPointers(neighbours) { pointers in
             var buffer = [Float](repeating: 0, count: k)
             buffer.withUnsafeMutableBufferPointer { values in
                 out.withUnsafeMutableBufferPointer { result in
@@ -51,13 +48,20 @@ public enum BackgroundMedian {
         }
         return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
     }
+}
 
-    private static func withPointers<R>(_ arrays: [[Float]], into pointers: inout [UnsafePointer<Float>],
-                                        _ body: ([UnsafePointer<Float>]) -> R) -> R {
+/// Calls `body` with the base addresses of every array, valid for the call only (the arrays
+/// are not mutated meanwhile): pixel loops over many bands then index raw pointers instead of
+/// nested arrays. Arrays must not be empty.
+func withBandPointers<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+    var pointers: [UnsafePointer<Float>] = []
+    pointers.reserveCapacity(arrays.count)
+    func next() -> R {
         if pointers.count == arrays.count { return body(pointers) }
         return arrays[pointers.count].withUnsafeBufferPointer { buffer in
             pointers.append(buffer.baseAddress!)
-            return withPointers(arrays, into: &pointers, body)
+            return next()
         }
     }
+    return next()
 }

@@ -1,7 +1,7 @@
 /// The per-pixel features a cloud model may read, by the names model files and `verdant train`
 /// use. The original model reads tree3, tree2, percentile1 and percentile5 (seed-algorithm.md
 /// §4); the others let a model learn more, e.g. snow from a snow index.
-public enum CloudFeature: Hashable, Sendable {
+public indirect enum CloudFeature: Hashable, Sendable {
     /// Hollstein's single-image trees (§2), 0/1.
     case tree(Int)
     /// The multitemporal test against background 1 (20 most recent) or 5 (20 least cloudy of
@@ -17,13 +17,23 @@ public enum CloudFeature: Hashable, Sendable {
     case snow
     /// A band's reflectance (`B1` … `B12`).
     case band(Int)
+    /// 0/1: another feature above a fixed threshold, written `mt1>0.02`. A forest learns its
+    /// splits from the dates it is trained on; a threshold fixed here holds on dates unlike them
+    /// (a haze thinner than any trained cloud still differs from its background).
+    case above(CloudFeature, Float)
 
     public static let defaults: [CloudFeature] = [.tree(3), .tree(2), .percentile(.recent, perPixel: false),
                                                   .percentile(.leastCloudy, perPixel: false)]
     public static let catalogue = "tree1 tree2 tree3 percentile1 percentile5 percentile1_pixel percentile5_pixel "
-        + "mt1 mt5 refl1 refl5 ndsi snow B1 … B12"
+        + "mt1 mt5 refl1 refl5 ndsi snow B1 … B12, and any of them above a threshold, e.g. mt1>0.02"
 
     public init?(name: String) {
+        if let mark = name.firstIndex(of: ">") {
+            guard let base = CloudFeature(name: String(name[..<mark])), let value = Float(name[name.index(after: mark)...]),
+                  value.isFinite else { return nil }
+            self = .above(base, value)
+            return
+        }
         switch name {
         case "tree1": self = .tree(1)
         case "tree2": self = .tree(2)
@@ -53,6 +63,7 @@ public enum CloudFeature: Hashable, Sendable {
         case .ndsi: return "ndsi"
         case .snow: return "snow"
         case .band(let i): return Sentinel2.bands[i]
+        case .above(let base, let value): return "\(base.name)>\(value)"
         }
     }
 
@@ -60,6 +71,7 @@ public enum CloudFeature: Hashable, Sendable {
     public var background: NeighbourSet? {
         switch self {
         case .percentile(let set, _), .multitemporalScore(let set), .reflectanceScore(let set): return set
+        case .above(let base, _): return base.background
         default: return nil
         }
     }

@@ -58,6 +58,8 @@ public struct FeatureStack {
             }
         case .band(let index):
             return image.bands[index]
+        case .above(let base, let value):
+            return column(base).map { $0 > value ? 1 : 0 }
         }
     }
 

@@ -80,13 +80,20 @@ public struct KMeans: Sendable {
     /// The nearest centre of the point `values[offset..<offset + dimensions]`.
     @inline(__always)
     public func nearest(_ values: [Float], at offset: Int) -> Int {
-        var best = 0
-        var bestDistance = Float.infinity
-        for c in 0..<k {
-            let dist = Self.squaredDistance(values, offset, centres, c * dimensions, dimensions)
-            if dist < bestDistance { bestDistance = dist; best = c }
+        let d = dimensions, k = self.k
+        precondition(offset >= 0 && offset + d <= values.count, "point outside the values")
+        return values.withUnsafeBufferPointer { v in
+            centres.withUnsafeBufferPointer { c in
+                var best = 0
+                var bestDistance = Float.infinity
+                for j in 0..<k {
+                    var sum: Float = 0
+                    for b in 0..<d { let diff = v[offset + b] - c[j * d + b]; sum += diff * diff }
+                    if sum < bestDistance { bestDistance = sum; best = j }
+                }
+                return best
+            }
         }
-        return best
     }
 
     @inline(__always)

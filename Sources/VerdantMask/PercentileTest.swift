@@ -85,14 +85,18 @@ public struct PercentileTest: Sendable {
         var sumD = [Double](repeating: 0, count: k), sumD2 = sumD, sumI2 = sumD
         var counts = [Int](repeating: 0, count: k)
         var point = [Float](repeating: 0, count: d)
-        for i in 0..<n where tested[i] == 1 {
-            for b in 0..<d { point[b] = (image.bands[b][i] - background.bands[b][i] - mean[b]) * scale[b] }
-            let c = model.nearest(point, at: 0)
-            cluster[i] = UInt8(c)
-            counts[c] += 1
-            for b in scoreBands {
-                let v = image.bands[b][i], diff = Double(v - background.bands[b][i])
-                sumD[c] += diff; sumD2[c] += diff * diff; sumI2[c] += Double(v) * Double(v)
+        withBandPointers(image.bands) { im in
+            withBandPointers(background.bands) { bg in
+                for i in 0..<n where tested[i] == 1 {
+                    for b in 0..<d { point[b] = (im[b][i] - bg[b][i] - mean[b]) * scale[b] }
+                    let c = model.nearest(point, at: 0)
+                    cluster[i] = UInt8(c)
+                    counts[c] += 1
+                    for b in scoreBands {
+                        let v = im[b][i], diff = Double(v - bg[b][i])
+                        sumD[c] += diff; sumD2[c] += diff * diff; sumI2[c] += Double(v) * Double(v)
+                    }
+                }
             }
         }
         var mt = [Float](repeating: .nan, count: k), refl = mt

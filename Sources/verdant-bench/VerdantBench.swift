@@ -7,7 +7,7 @@ struct VerdantBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verdant-bench",
         abstract: "Benchmarks printing verdant's figures (build with -c release).",
-        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self, DashboardCost.self])
+        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self, DashboardCost.self, CloudModelThroughput.self])
 }
 
 struct SchedulerThroughput: AsyncParsableCommand {
@@ -52,4 +52,19 @@ struct HollsteinThroughput: AsyncParsableCommand {
         abstract: "The Hollstein cloud tests in pixels per second on the real 13-band scenes, I/O excluded.")
     @Argument(help: "The shared data folder.") var data = "../shared/data"
     func run() throws { try runHollsteinBenchmark(dataDirectory: data) }
+}
+
+struct CloudModelThroughput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cloudmodel",
+        abstract: "The full cloud model: one image at 30 m against its reads, and each stage in Mpx/s; dumps the arrays for Benchmarks/seed_model.py.")
+    @Option(help: "The STAC catalog.") var catalog = "samples/catalog/catalog.json"
+    @Option(help: "The model file.") var model = "models/cloud-forest.json"
+    @Option(help: "The image to mask.") var image = "20150731T100009_20150731T100009_T33TVL"
+    @Option(help: "Metres per pixel of the stage measurements.") var scale: Double = 10
+    @Option(help: "Pixels of the tiled stage measurements, in millions.") var megapixels: Double = 1
+    @Option(help: "Write the arrays here for the numpy implementation.") var dump: String?
+    func run() throws {
+        try runCloudModelBenchmark(catalog: catalog, model: model, imageId: image, scale: scale, megapixels: megapixels, dump: dump)
+    }
 }

@@ -22,14 +22,17 @@ enum SampleDocument {
             ("land_geometry", #""land.geojson""#), ("image_to_exclude", #"["S2A_1"]"#), ("scale", "30"),
         ]),
         ("mask", [
-            ("method", #""hollstein""#), ("coef_normalisation", "10000"), ("number_trees", "500"),
+            ("method", #""hollstein""#), ("model", #""models/cloud-forest.json""#), ("radiometric_offset", #""auto""#),
+            ("scl_asset", #""scl""#), ("scl_classes", "[3, 8, 9, 10]"), ("probability_asset", #""cloud_probability""#),
+            ("probability_threshold", "0.4"), ("mask_asset", #""cloud_mask""#),
+            ("coef_normalisation", "10000"), ("number_trees", "500"),
             ("cutoff", "0.29"), ("number_of_images", "20"), ("number_preselect", "40"),
             ("allow_future", "true"), ("number_hours", "18"), ("common_area", "0.95"),
         ]),
         ("mask.clustering", [
             ("num_pixels", "5000"), ("n_clusters", "10"), ("threshold_dif_cloud", "0.04"),
             ("threshold_reflectance", "0.175"), ("bands_thresholds", #"["B4", "B3", "B2"]"#),
-            ("growing_ratio", "2"), ("sampling_scale", "30"),
+            ("growing_ratio", "2"), ("sampling_scale", "30"), ("do_clustering", "true"),
         ]),
         ("earthengine", [
             ("project", #""my-project""#), ("collection", #""COPERNICUS/S2_HARMONIZED""#),
@@ -141,9 +144,17 @@ struct BadValue: CustomTestStringConvertible, Sendable {
               issueKey: "area.image_to_exclude[1]"),
         .init(key: "area.scale", value: #""30m""#, expected: "a number"),
         .init(key: "area.scale", value: "0", expected: "metres from 1 to 10000"),
-        .init(key: "mask.method", value: #""random_forest""#, expected: #""hollstein" (the only method so far)"#),
+        .init(key: "mask.method", value: #""random_forest""#, expected: #"one of "seed", "hollstein", "scl", "probability", "mask""#),
         .init(key: "mask.coef_normalisation", value: #""x""#, expected: "a number"),
         .init(key: "mask.coef_normalisation", value: "0", expected: "a positive number"),
+        .init(key: "mask.model", value: "3", expected: "a string"),
+        .init(key: "mask.radiometric_offset", value: #""sometimes""#, expected: #"one of "auto", "remove", "keep""#),
+        .init(key: "mask.scl_asset", value: #""""#, expected: "an asset key of the catalog's items"),
+        .init(key: "mask.scl_classes", value: "[3, 12]", expected: "Sen2Cor classes from 0 to 11"),
+        .init(key: "mask.probability_asset", value: "1", expected: "a string"),
+        .init(key: "mask.probability_threshold", value: "1.5", expected: "a probability from 0 to 1"),
+        .init(key: "mask.mask_asset", value: "[]", expected: "a string"),
+        .init(key: "mask.clustering.do_clustering", value: #""no""#, expected: "true or false"),
         .init(key: "mask.number_trees", value: "1.5", expected: "a whole number"),
         .init(key: "mask.number_trees", value: "0", expected: "1 to 10000"),
         .init(key: "mask.cutoff", value: #""0.29""#, expected: "a number"),
@@ -306,7 +317,8 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         #expect(found.map(\.description) == [
             "\(path):1: stray: expected one of the tables \(tables), found key `stray` outside any table",
             "\(path):5: runn: expected one of the tables \(tables), found unknown table [runn] (did you mean [run]?)",
-            "\(path):7: mask.clusterin: expected one of the keys of [mask] (method, coef_normalisation, number_trees, cutoff, "
+            "\(path):7: mask.clusterin: expected one of the keys of [mask] (method, model, radiometric_offset, scl_asset, scl_classes, "
+                + "probability_asset, probability_threshold, mask_asset, coef_normalisation, number_trees, cutoff, "
                 + "number_of_images, number_preselect, allow_future, number_hours, common_area, clustering), "
                 + "found unknown table [mask.clusterin] (did you mean [mask.clustering]?)",
         ])

@@ -91,6 +91,8 @@ final class FlakyStore: StatusStore, @unchecked Sendable {
     func nameTask(_ key: TaskKey, taskId: String) throws { try base.nameTask(key, taskId: taskId) }
     func meta(_ key: String) throws -> String? { try base.meta(key) }
     func setMeta(_ key: String, _ value: String) throws { try base.setMeta(key, value) }
+    func neighbours(of ids: [String]) throws -> [String: Neighbours] { try base.neighbours(of: ids) }
+    func saveNeighbours(_ neighbours: [String: Neighbours]) throws { try base.saveNeighbours(neighbours) }
     func runState() throws -> RunState? { try base.runState() }
     func saveRunState(_ state: RunState) throws { try base.saveRunState(state) }
 }

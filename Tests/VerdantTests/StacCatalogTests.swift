@@ -48,9 +48,10 @@ struct StacCatalogTests {
         #expect(Set(item.bands.keys) == ["B4", "B8A", "B11"])
         #expect(item.bands["B4"]?.path == dir.appendingPathComponent("red.tif").standardizedFileURL.path)
         #expect(item.bands["B8A"]?.path == "/vsicurl/https://example.org/nir.tif")
-        // Baseline 04.00: DN carry +1000, so the default offset is -1000/10000.
-        #expect(abs((item.bands["B4"]?.offset ?? 0) + 0.1) < 1e-12)
-        #expect(item.bands["B11"] == BandAsset(path: "/data/b11.tif", scale: 0.0002, offset: -0.1, nodata: 0))
+        // Baseline 04.00: DN carry +1000, so the offset a job applies is -1000 × scale.
+        #expect(item.processingBaseline == 4.0)
+        #expect(abs((item.bands["B4"]?.offset(under: .auto, baseline: item.processingBaseline, acquired: item.datetime) ?? 0) + 0.1) < 1e-12)
+        #expect(item.bands["B11"] == BandAsset(path: "/data/b11.tif", scale: 0.0002, offset: -0.1, nodata: 0, offsetDeclared: true))
     }
 
     @Test("a broken item file fails alone, naming the file and the field; a job reading it gets an error")

@@ -74,7 +74,7 @@ struct StatusStoreTests {
     @Test func freshPathGetsTablesAndSchemaVersion() throws {
         let scratch = try ScratchStore()
         #expect(FileManager.default.fileExists(atPath: scratch.path))
-        #expect(try scratch.store.meta("schema_version") == "3")
+        #expect(try scratch.store.meta("schema_version") == "4")
         let tables = try scratch.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
@@ -101,7 +101,7 @@ struct StatusStoreTests {
         #expect(try reopened.record(id: "A", stage: .cloudMask)?.state == .submitting)
         #expect(try reopened.record(id: "B", stage: .cloudMask)?.acquired == day(2))
         #expect(try reopened.meta("engine") == "local")
-        #expect(try reopened.meta("schema_version") == "3")
+        #expect(try reopened.meta("schema_version") == "4")
         #expect(try reopened.journal(limit: 10, imageId: nil).count == 3)
     }
 
@@ -136,12 +136,12 @@ struct StatusStoreTests {
     @Test func newerSchemaIsRefusedAndLeftAlone() throws {
         let scratch = try ScratchStore()
         try scratch.store.register([discovered("A")])
-        try scratch.store.setMeta("schema_version", "4")
+        try scratch.store.setMeta("schema_version", "5")
 
         let error = #expect(throws: StoreError.self) { try SQLiteStatusStore(path: scratch.path) }
         #expect(error?.description.contains("newer") == true)
         #expect(error?.description.contains(scratch.path) == true)
-        #expect(try scratch.store.meta("schema_version") == "4")
+        #expect(try scratch.store.meta("schema_version") == "5")
 
         // A migration this code does not know is refused just the same.
         try scratch.store.setMeta("schema_version", "3")
@@ -496,7 +496,7 @@ struct StatusStoreTests {
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0 <= $1 })
         #expect(try reader.counts(stage: .cloudMask) == [.submitting: 400])
         #expect(try reader.journal(limit: 1, imageId: nil).first?.imageId == "img0399")
-        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).meta("schema_version") == "3")
+        #expect(try SQLiteStatusStore(path: scratch.path, readOnly: true).meta("schema_version") == "4")
     }
 
     // MARK: Stages, inputs, run state
@@ -519,7 +519,7 @@ struct StatusStoreTests {
             try pool.close()
         }
         let store = try SQLiteStatusStore(path: path)
-        #expect(try store.meta("schema_version") == "3")
+        #expect(try store.meta("schema_version") == "4")
         let a = try #require(try store.record(TaskKey(.cloudMask, "A")))
         #expect(a.state == .completed && a.attempts == 2 && a.submissions == 2 && a.requestId == "r1")
         // No fingerprint: the next run counts its output as made under other parameters.

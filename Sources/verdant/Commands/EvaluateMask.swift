@@ -38,7 +38,7 @@ struct EvaluateMask: ParsableCommand {
         guard !references.reference.isEmpty else { throw Failure.badInput("give --reference: a reference mask, or a folder of them") }
         let masks = try Failure.guarded { try references.masks() }
         // --model is relative to the working directory, like every command-line path.
-        let settings = CloudMaskSettings(parameters: p, modelPath: model.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+        let settings = CloudMaskSettings(parameters: p, modelPath: model.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Workspace.modelPath(p))
         let rows: [Row]
         if p.mask.method == .seed {
             rows = try Failure.guarded { try seedRows(workspace: workspace, settings: settings, masks: masks) }

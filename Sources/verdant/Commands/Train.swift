@@ -54,7 +54,7 @@ struct Train: ParsableCommand {
             let masks = try Failure.guarded { try references.masks() }
             let loaded = try Failure.guarded {
                 try LabelledScenes.load(workspace: workspace, catalogPath: references.catalog, references: masks, features: chosen,
-                                        settings: CloudMaskSettings(parameters: workspace.parameters),
+                                        settings: CloudMaskSettings(parameters: workspace.parameters, modelPath: Workspace.modelPath(workspace.parameters)),
                                         excluding: Set(excludeDates), useLand: !references.noLand) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             }
             guard !loaded.scenes.isEmpty else { throw Failure.badInput("no image of the catalog has a reference mask (matched by date in the file name)") }

@@ -15,7 +15,7 @@ enum JobModel {
     }
 
     /// `percentile1=ID=ITEM` arguments → the items of each background. A neighbour whose item
-    /// cannot be read is a permanent failure of the image: its background would silently differ.
+    /// cannot be read is left out (the job's sidecar lists the neighbours it used).
     static func neighbours(_ arguments: [String], coefNormalisation: Double) throws -> [NeighbourSet: [CatalogItem]] {
         var result: [NeighbourSet: [CatalogItem]] = [:]
         var loaded: [String: CatalogItem] = [:]
@@ -28,11 +28,11 @@ enum JobModel {
             if let known = loaded[parts[1]] {
                 item = known
             } else {
-                do {
-                    item = try StacCatalog.loadItem(path: parts[2], id: parts[1], coefNormalisation: coefNormalisation)
-                } catch {
-                    throw BadInput("neighbour image \(parts[1]) (\(parts[2])) cannot be read: \(error)")
+                guard let read = try? StacCatalog.loadItem(path: parts[2], id: parts[1], coefNormalisation: coefNormalisation) else {
+                    FileHandle.standardError.write(Data("neighbour image \(parts[1]) (\(parts[2])) cannot be read: left out\n".utf8))
+                    continue
                 }
+                item = read
                 loaded[parts[1]] = item
             }
             result[set, default: []].append(item)

@@ -9,7 +9,7 @@ extension Workspace {
     /// The model file of method "seed", checked, with a digest of its bytes: a model retrained
     /// under the same path is a change of parameters (its masks are redone).
     func modelContent() throws -> (path: String, data: Data, digest: String) {
-        let path = parameters.resolve(parameters.mask.model)
+        let path = Self.modelPath(parameters)
         do {
             _ = try CloudModelFile.load(path: path)
         } catch let error as CloudModelError {
@@ -19,6 +19,21 @@ extension Workspace {
             throw BadInput("\(parametersPath): mask.model: \(path) cannot be read")
         }
         return (path, data, Fingerprint.digest(String(decoding: data, as: UTF8.self)))
+    }
+
+    /// `mask.model` beside the parameters file; the default model, when not there (parameters
+    /// written by `verdant init` elsewhere), is the one shipped with this verdant: the nearest
+    /// `models/cloud-forest.json` above the executable (a build of the repository).
+    static func modelPath(_ p: Parameters) -> String {
+        let given = p.resolve(p.mask.model)
+        guard p.mask.model == MaskSettings().model, !FileManager.default.fileExists(atPath: given) else { return given }
+        var folder = currentExecutable.deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent(p.mask.model).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return given
     }
 
     /// The run's copies of the model and of the mask settings, named by their digests, which
