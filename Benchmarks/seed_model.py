@@ -196,11 +196,14 @@ def kmeans(samples, clusters, rng, max_iterations=100):
 
 
 def percentile_test(image, bg, valid, meta, score_bands):
-    """The multitemporal test of one background (clustering variant): 0/1 bool (H, W)."""
+    """The multitemporal test of one background (clustering variant): 0/1 bool (H, W), and
+    each pixel's cluster scores mt and refl (NaN where not tested)."""
     nb, h, w = image.shape
     tested = valid & np.isfinite(bg).all(axis=0)
     flat = np.flatnonzero(tested.ravel())          # tested pixels, row-major
     mask = np.zeros(h * w, dtype=bool)
+    mt_pixel = np.full(h * w, np.nan, dtype=F32)
+    refl_pixel = np.full(h * w, np.nan, dtype=F32)
     if flat.size:
         diff = (image.reshape(nb, -1)[:, flat] - bg.reshape(nb, -1)[:, flat])   # float32 (13, m)
 
@@ -244,7 +247,9 @@ def percentile_test(image, bg, valid, meta, score_bands):
             refl = np.sqrt(sum_i2 / counts).astype(F32)
         cloudy = (mt > F32(meta["threshold_dif_cloud"])) & (refl > F32(meta["threshold_reflectance"]))
         mask[flat] = cloudy[cluster]
-    return opening(mask.reshape(h, w), tested, int(meta["growing_ratio"]))
+        mt_pixel[flat] = mt[cluster]
+        refl_pixel[flat] = refl[cluster]
+    return opening(mask.reshape(h, w), tested, int(meta["growing_ratio"])), mt_pixel, refl_pixel
 
 
 # ----------------------------------------------------------------------------- forest
@@ -315,9 +320,10 @@ def main():
     if model.get("format") != "verdant-cloud-forest":
         sys.exit(f"{dump}: not a verdant-cloud-forest model")
     features = model["features"]
-    known = {"tree2", "tree3", "percentile1", "percentile5"}
-    if not set(features) <= known:
-        sys.exit(f"model features {features}: this benchmark computes only {sorted(known)}")
+    known = {"tree2", "tree3", "percentile1", "percentile5", "mt1", "mt5", "refl1", "refl5", "ndsi"}
+    for name in features:
+        if name.split(">")[0] not in known:
+            sys.exit(f"model feature {name}: this benchmark computes only {sorted(known)}, optionally as name>threshold")
     score_bands = [band[name] for name in meta["bands_thresholds"]]
     megapixels = w * h / 1e6
     timings = {}
@@ -335,19 +341,33 @@ def main():
     timings["background"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    p1 = percentile_test(image, bg1, valid, meta, score_bands)
-    p5 = percentile_test(image, bg5, valid, meta, score_bands)
+    p1, mt1, refl1 = percentile_test(image, bg1, valid, meta, score_bands)
+    p5, mt5, refl5 = percentile_test(image, bg5, valid, meta, score_bands)
     timings["clustering"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    values = {"tree2": tree2 == 1, "tree3": tree3 == 1, "percentile1": p1, "percentile5": p5}
-    columns = [values[name].ravel().astype(F32) for name in features]
+    green, swir = image[band["B3"]].ravel(), image[band["B11"]].ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ndsi = ((green - swir) / (green + swir)).astype(F32)
+    values = {"tree2": tree2 == 1, "tree3": tree3 == 1, "percentile1": p1, "percentile5": p5,
+              "mt1": mt1, "mt5": mt5, "refl1": refl1, "refl5": refl5, "ndsi": ndsi}
+
+    def column(name):
+        base, _, threshold = name.partition(">")
+        values_of = values[base].ravel().astype(F32)
+        return (values_of > F32(float(threshold))).astype(F32) if threshold else values_of
+
+    columns = [column(name) for name in features]
     probability = forest_probability(model["trees"], columns)
     mask = np.where(valid.ravel(), (probability > F32(meta["cutoff"])).astype(np.uint8), np.uint8(NODATA))
     timings["forest"] = time.perf_counter() - t
     timings["whole"] = time.perf_counter() - start
 
     mask.astype(np.uint8).tofile(os.path.join(dump, "mask_py.u8"))
+    swift_mask = os.path.join(dump, "mask_swift.u8")
+    if os.path.exists(swift_mask):
+        other = np.fromfile(swift_mask, dtype=np.uint8)
+        print(f"python agreement with the Swift mask: {np.mean(other == mask.astype(np.uint8)) * 100:.4f} % of {mask.size} px")
     for stage in ("tests", "background", "clustering", "forest", "whole"):
         seconds = timings[stage]
         rate = megapixels / seconds if seconds > 0 else float("inf")

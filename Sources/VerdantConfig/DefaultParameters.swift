@@ -96,8 +96,9 @@ public enum DefaultParameters {
     #     [mask.clustering]), and a random forest's P(cloud) > cutoff.
     #   "hollstein": the single-image tests alone, tree2 OR tree3.
     #   "scl": Sen2Cor's scene classification asset (scl_asset, scl_classes).
-    #   "probability": a cloud-probability asset such as s2cloudless or Cloud Score+
-    #     (probability_asset, probability_threshold).
+    #   "probability": a cloud-probability asset such as s2cloudless's
+    #     (probability_asset, probability_threshold); not Cloud Score+, whose score is of clear
+    #     sky (1 = clear).
     #   "mask": an existing 0/1 cloud-mask asset (mask_asset).
     # An image without the asset its method reads fails with the asset's name.
     method = "seed"
@@ -113,10 +114,10 @@ public enum DefaultParameters {
     # Method "scl": the classes that are cloud (3 cloud shadow, 8 and 9 cloud, 10 cirrus).
     # Default [3, 8, 9, 10].
     scl_classes = [3, 8, 9, 10]
-    # Method "probability": the items' cloud-probability asset (0-1, or 0-100 read as
-    # percent). Default "cloud_probability".
+    # Method "probability": the items' cloud-probability asset. Default "cloud_probability".
     probability_asset = "cloud_probability"
-    # Method "probability": cloud when the probability exceeds this, 0 to 1. Default 0.4.
+    # Method "probability": cloud where the asset's value, after its raster:bands scale and
+    # offset, exceeds this (0.4 for a 0-1 probability, 40 for a 0-100 one). Default 0.4.
     probability_threshold = 0.4
     # Method "mask": the items' 0/1 cloud-mask asset (1 = cloud). Default "cloud_mask".
     mask_asset = "cloud_mask"

@@ -42,8 +42,8 @@ extension Parameters {
         require(!mask.model.isEmpty || mask.method != .seed, "mask.model", "the path of a cloud model file (`verdant train`)", "\"\"")
         require(mask.sclClasses.allSatisfy { (0...11).contains($0) } && !mask.sclClasses.isEmpty, "mask.scl_classes",
                 "Sen2Cor classes from 0 to 11", "\(mask.sclClasses)")
-        require(mask.probabilityThreshold >= 0 && mask.probabilityThreshold <= 1, "mask.probability_threshold",
-                "a probability from 0 to 1", "\(mask.probabilityThreshold)")
+        require(mask.probabilityThreshold >= 0, "mask.probability_threshold",
+                "a number at least 0, in the asset's units", "\(mask.probabilityThreshold)")
         for (key, value) in [("mask.scl_asset", mask.sclAsset), ("mask.probability_asset", mask.probabilityAsset), ("mask.mask_asset", mask.maskAsset)] {
             require(!value.isEmpty, key, "an asset key of the catalog's items", "\"\"")
         }

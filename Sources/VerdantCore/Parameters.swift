@@ -83,7 +83,7 @@ public enum MaskMethod: String, Sendable, CaseIterable {
     case hollstein
     /// Sen2Cor's scene classification: cloud where the SCL class is one of `scl_classes`.
     case scl
-    /// A cloud-probability asset (s2cloudless, Cloud Score+): cloud where it exceeds a threshold.
+    /// A cloud-probability asset (s2cloudless): cloud where it exceeds a threshold.
     case probability
     /// An existing 0/1 cloud-mask asset, taken as it is.
     case mask
@@ -125,8 +125,8 @@ public struct MaskSettings: Sendable, Equatable {
     /// Method "scl": the asset holding Sen2Cor's classes, and the classes meaning cloud.
     public var sclAsset = "scl"
     public var sclClasses = [3, 8, 9, 10]
-    /// Method "probability": the asset and the threshold (cloud when probability > it, 0–1;
-    /// a 0–100 asset is read as percent).
+    /// Method "probability": the asset and the threshold (cloud where the asset's value, after
+    /// its declared scale and offset, exceeds it).
     public var probabilityAsset = "cloud_probability"
     public var probabilityThreshold = 0.4
     /// Method "mask": the 0/1 asset.

@@ -115,8 +115,9 @@ extension Scheduler {
             let inputs = try store.inputs(of: [ref.key])[ref.key] ?? []
             let given = inputs.filter { !$0.waived && TaskState.delivered.contains($0.state) }
                 .map { JobInput(key: $0.key, output: $0.output ?? "") }
+            let neighbours = record.stage == .cloudMask && settings.neighbours ? try store.neighbours(of: [record.id])[record.id] : nil
             let job = Job(id: record.id, stage: record.stage, source: record.source, inputs: given,
-                          paramsHash: record.paramsHash ?? "")
+                          paramsHash: record.paramsHash ?? "", neighbours: neighbours)
             do {
                 let taskId = try await engine.submit(job, requestId: requestId)
                 try store.nameTask(ref.key, taskId: taskId)

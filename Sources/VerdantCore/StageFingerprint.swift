@@ -55,8 +55,8 @@ public struct StageFingerprint: Sendable, Equatable {
             lines.sort()
             return lines
         case .ndvi:
-            // On the mask's own grid: nothing of its own beyond the mask's fingerprint.
-            return []
+            // On the mask's own grid; B4 and B8 read under the same radiometric rule as the mask.
+            return ["mask.radiometric_offset=\(p.mask.radiometricOffset.rawValue)"]
         default:
             // Block stages span the extended date range: the range is part of what they make.
             return ["dates=\(p.dates.start)…\(p.dates.end)", "extended=\(p.dates.extendedStart)…\(p.dates.extendedEnd)",

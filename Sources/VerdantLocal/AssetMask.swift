@@ -16,12 +16,14 @@ struct AssetMask {
             return try read(settings.sclAsset, key: "mask.scl_asset", method: method, resampling: .mode, isCancelled: isCancelled)
                 .map { $0.isNaN ? 255 : (classes.contains($0) ? 1 : 0) }
         case .probability:
-            let values = try read(settings.probabilityAsset, key: "mask.probability_asset", method: method,
-                                  resampling: .average, isCancelled: isCancelled)
-            // s2cloudless gives 0–1, Cloud Score+ and some archives 0–100: a maximum above 1 is percent.
-            let percent = (values.filter { !$0.isNaN }.max() ?? 0) > 1
-            let threshold = Float(settings.probabilityThreshold) * (percent ? 100 : 1)
-            return values.map { $0.isNaN ? 255 : ($0 > threshold ? 1 : 0) }
+            // In the asset's own units after its declared raster:bands scale and offset (s2cloudless
+            // 0–1: 0.4; a 0–100 asset: 40), the same for every image of a run.
+            let asset = try self.asset(settings.probabilityAsset, key: "mask.probability_asset", method: method)
+            let threshold = Float(settings.probabilityThreshold)
+            let scale = Float(asset.scale), offset = Float(asset.offset)
+            return try read(settings.probabilityAsset, key: "mask.probability_asset", method: method,
+                            resampling: .average, isCancelled: isCancelled)
+                .map { $0.isNaN ? 255 : ($0 * scale + offset > threshold ? 1 : 0) }
         case .mask:
             return try read(settings.maskAsset, key: "mask.mask_asset", method: method, resampling: .mode, isCancelled: isCancelled)
                 .map { $0.isNaN ? 255 : ($0 >= 0.5 ? 1 : 0) }
@@ -30,11 +32,16 @@ struct AssetMask {
         }
     }
 
-    private func read(_ asset: String, key: String, method: MaskMethod, resampling: Resampling,
-                      isCancelled: @escaping @Sendable () -> Bool) throws -> [Float] {
+    private func asset(_ asset: String, key: String, method: MaskMethod) throws -> BandAsset {
         guard let found = item.otherAssets[asset.lowercased()] else {
             throw CloudMaskError.missingAsset(item: item.id, asset: asset, method: method.rawValue, key: key)
         }
+        return found
+    }
+
+    private func read(_ asset: String, key: String, method: MaskMethod, resampling: Resampling,
+                      isCancelled: @escaping @Sendable () -> Bool) throws -> [Float] {
+        let found = try self.asset(asset, key: key, method: method)
         return try readBand(path: found.path, grid: grid, resampling: resampling, nodata: found.nodata, isCancelled: isCancelled)
     }
 }

@@ -28,7 +28,8 @@ public struct CloudMaskJob: Sendable {
                     isCancelled: @Sendable () -> Bool) throws -> CloudMaskResult {
         // GDAL polls the check while warping, strictly within this call, so it never really escapes.
         try withoutActuallyEscaping(isCancelled) { check in
-            let computed = try mask(cache: cache ?? GridBandCache(limitBytes: settings.cacheBytes), checking: check)
+            // A job reads each window of each neighbour once: a cache of its own would never hit.
+            let computed = try mask(cache: cache ?? GridBandCache(limitBytes: 0), checking: check)
             if check() { throw CancellationError() }
             return try write(computed.mask, grid: computed.grid, notes: computed.notes, into: directory, requestId: requestId)
         }

@@ -32,8 +32,9 @@ public struct CloudMaskSettings: Sendable, Equatable, Codable {
     public var probabilityAsset = "cloud_probability"
     public var probabilityThreshold = 0.4
     public var maskAsset = "cloud_mask"
-    /// Bytes of grid bands a job keeps for reuse.
-    public var cacheBytes = 512 << 20
+    /// Bytes of neighbour values read at once for the backgrounds (a window of rows of one band
+    /// of every neighbour).
+    public var windowBytes = 256 << 20
 
     public init(scale: Double = 30, coefNormalisation: Double = 10000, method: String = MaskMethod.hollstein.rawValue,
                 landGeometryPath: String, workers: Int = 1) {

@@ -36,7 +36,7 @@ public struct NDVIJob: Sendable {
             throw CloudMaskError.missingBand(item: item.id, band: band)
         }
 
-        let scene = SceneReflectance(item: item, grid: grid)
+        let scene = SceneReflectance(item: item, grid: grid, rule: settings.radiometricOffset)
         if isCancelled() { throw CancellationError() }
         let red = try scene.read(Self.redBand, isCancelled: isCancelled)
         if isCancelled() { throw CancellationError() }

@@ -5,14 +5,16 @@ import VerdantCore
 public struct NDVISettings: Sendable, Equatable {
     /// Metres per pixel of the run (`area.scale`), recorded for reference.
     public var scale: Double
+    /// How B4 and B8 become reflectance, as for the masks (`mask.radiometric_offset`).
+    public var radiometricOffset: RadiometricOffset
 
-    public init(scale: Double = 30) {
-        self.scale = scale
+    public init(scale: Double = 30, radiometricOffset: RadiometricOffset = .auto) {
+        self.scale = scale; self.radiometricOffset = radiometricOffset
     }
 
     /// The settings a run's parameters give.
     public init(parameters: Parameters) {
-        self.init(scale: parameters.area.scale)
+        self.init(scale: parameters.area.scale, radiometricOffset: parameters.mask.radiometricOffset)
     }
 }
 

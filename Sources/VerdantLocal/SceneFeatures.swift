@@ -38,6 +38,9 @@ public struct SceneFeatures {
         public var eligible: [UInt8]
         /// Backgrounds that had no neighbour (their tests read 0).
         public var missingBackgrounds: [NeighbourSet]
+        /// With a background missing, the mask a run makes instead of the forest's: tree2 ∨ tree3
+        /// (1 cloud, 0 clear, 255 outside `eligible`).
+        public var fallback: [UInt8]?
     }
 
     /// The features of one image on its grid.
@@ -64,7 +67,12 @@ public struct SceneFeatures {
             if let set = feature.background, backgrounds[set] == nil { return [Float](repeating: 0, count: grid.pixelCount) }
             return stack.column(feature)
         }
-        return Scene(item: item, grid: grid, columns: columns, eligible: eligible, missingBackgrounds: missing)
+        var fallback: [UInt8]?
+        if !missing.isEmpty {
+            let trees = Hollstein.cloudMask(image.reflectance, workers: settings.workers)
+            fallback = trees.indices.map { eligible[$0] == 1 ? trees[$0] : Hollstein.nodata }
+        }
+        return Scene(item: item, grid: grid, columns: columns, eligible: eligible, missingBackgrounds: missing, fallback: fallback)
     }
 }
 

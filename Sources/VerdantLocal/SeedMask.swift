@@ -63,7 +63,9 @@ struct SeedMask {
         // Without a background (the first image of a tile, a lone scene) the multitemporal tests
         // cannot run: the single-image tests decide, and the sidecar says so.
         guard needed.count == model.backgroundsNeeded.count else {
-            notes["fallback"] = "no neighbour images qualify (number_hours, common_area): tree2 OR tree3 alone"
+            notes["fallback"] = skipped.isEmpty
+                ? "no neighbour image qualifies (same tile, number_hours, common_area): tree2 OR tree3 alone"
+                : "every neighbour image lacks a band file (neighbours_left_out): tree2 OR tree3 alone"
             return Output(mask: Hollstein.cloudMask(image.reflectance, workers: settings.workers), notes: notes)
         }
         let output = model.apply(image: image, backgrounds: backgrounds, eligible: eligible, workers: settings.workers)
@@ -79,24 +81,34 @@ struct SeedMask {
         return BandStack(width: grid.width, height: grid.height, bands: bands)
     }
 
-    /// The backgrounds, one band at a time: a band of every neighbour in memory, never all 13.
+    /// The backgrounds, one band at a time and, within a band, one window of rows at a time:
+    /// every distinct neighbour's window is read once for both backgrounds, and no more than
+    /// `settings.windowBytes` of neighbour values are in memory at once, however many
+    /// neighbours a tile has.
     func backgrounds(for sets: Set<NeighbourSet>, isCancelled: @escaping @Sendable () -> Bool) throws -> [NeighbourSet: BandStack] {
+        guard !sets.isEmpty else { return [:] }
+        var seen = Set<String>()
+        let union = NeighbourSet.allCases.filter(sets.contains).flatMap { neighbours[$0] ?? [] }.filter { seen.insert($0.id).inserted }
+        let width = grid.width, height = grid.height
+        let rows = max(1, min(height, settings.windowBytes / max(1, union.count * width * MemoryLayout<Float>.size)))
         var bands: [NeighbourSet: [[Float]]] = [:]
         for band in Sentinel2.bands {
-            var read: [String: [Float]] = [:]
-            for set in sets {
-                var values: [[Float]] = []
-                for neighbour in neighbours[set] ?? [] {
+            var medians = Dictionary(uniqueKeysWithValues: sets.map { ($0, [Float](repeating: .nan, count: grid.pixelCount)) })
+            for top in stride(from: 0, to: height, by: rows) {
+                let window = grid.rows(top..<min(height, top + rows))
+                var read: [String: [Float]] = [:]
+                for neighbour in union {
                     if isCancelled() { throw CancellationError() }
-                    if read[neighbour.id] == nil {
-                        let scene = SceneReflectance(item: neighbour, grid: grid, rule: settings.offsetRule, cache: cache)
-                        read[neighbour.id] = try scene.read(band, isCancelled: isCancelled)
-                    }
-                    values.append(read[neighbour.id]!)
+                    let scene = SceneReflectance(item: neighbour, grid: window, rule: settings.offsetRule, cache: cache)
+                    read[neighbour.id] = try scene.read(band, isCancelled: isCancelled)
                 }
-                bands[set, default: []].append(BackgroundMedian.median(of: values))
+                for set in sets {
+                    let values = (neighbours[set] ?? []).compactMap { read[$0.id] }
+                    BackgroundMedian.median(of: values, range: 0..<window.pixelCount, into: &medians[set]!, offset: top * width)
+                }
             }
+            for set in sets { bands[set, default: []].append(medians[set]!) }
         }
-        return bands.mapValues { BandStack(width: grid.width, height: grid.height, bands: $0) }
+        return bands.mapValues { BandStack(width: width, height: height, bands: $0) }
     }
 }

@@ -14,13 +14,15 @@ public struct FeatureStack {
         self.image = image; self.backgrounds = backgrounds; self.eligible = eligible; self.percentile = percentile
     }
 
-    /// The percentile test of one background, computed once.
+    /// The percentile test of one background, computed once. `percentile1` follows
+    /// `do_clustering`; `percentile1_pixel` is always per pixel.
     public mutating func test(_ set: NeighbourSet, perPixel: Bool) -> PercentileTest.Result? {
-        let key = "\(set.rawValue)\(perPixel)"
+        let clustering = percentile.clustering && !perPixel
+        let key = "\(set.rawValue)\(clustering)"
         if let done = tests[key] { return done }
         guard let background = backgrounds[set] else { return nil }
         var settings = percentile
-        settings.clustering = !perPixel
+        settings.clustering = clustering
         let result = PercentileTest(settings: settings).run(image: image, background: background, eligible: eligible)
         tests[key] = result
         return result

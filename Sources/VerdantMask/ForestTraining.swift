@@ -108,17 +108,19 @@ struct TreeBuilder {
     }
 
     /// The split of lowest weighted Gini impurity among `perSplit` features drawn without
-    /// replacement; nil when none separates anything.
+    /// replacement; when none of them improves the node, further features are drawn until one
+    /// does (as Breiman's and scikit-learn's forests do), so an uninformative draw does not end
+    /// the branch. nil when no feature separates anything.
     mutating func bestSplit(_ indices: [Int], range: Range<Int>, clouds: Int,
                             rng: inout SplitMix64) -> (feature: Int, threshold: Float)? {
         var candidates = Array(columns.indices)
-        let draws = min(perSplit, candidates.count)
-        for i in 0..<draws { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
+        for i in 0..<candidates.count { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
         let total = Double(range.count)
         // Gini of the parent × n; a split must do strictly better.
         var bestScore = Self.giniTimesCount(Double(clouds), total)
         var best: (Int, Float)?
-        for f in candidates.prefix(draws) {
+        for (tried, f) in candidates.enumerated() {
+            if tried >= perSplit && best != nil { break }
             let column = columns[f]
             pairs.removeAll(keepingCapacity: true)
             for i in range { let s = indices[i]; pairs.append((column[s], labels[s])) }

@@ -84,19 +84,46 @@ public struct PercentileTest: Sendable {
         var cluster = [UInt8](repeating: 0, count: n)
         var sumD = [Double](repeating: 0, count: k), sumD2 = sumD, sumI2 = sumD
         var counts = [Int](repeating: 0, count: k)
-        var point = [Float](repeating: 0, count: d)
+        // Blocks of pixels, band-major, so the distance loops run over contiguous pixels and
+        // vectorise; each pixel's distance is still summed band by band, in band order, as
+        // `KMeans.nearest` does, so the assignment is the same.
+        let block = 2048
+        var z = [Float](repeating: 0, count: d * block), distance = [Float](repeating: 0, count: block)
+        var best = [Float](repeating: 0, count: block), bestCluster = [UInt8](repeating: 0, count: block)
+        let centres = model.centres
         withBandPointers(image.bands) { im in
             withBandPointers(background.bands) { bg in
-                for i in 0..<n where tested[i] == 1 {
-                    for b in 0..<d { point[b] = (im[b][i] - bg[b][i] - mean[b]) * scale[b] }
-                    let c = model.nearest(point, at: 0)
-                    cluster[i] = UInt8(c)
-                    counts[c] += 1
-                    for b in scoreBands {
-                        let v = im[b][i], diff = Double(v - bg[b][i])
-                        sumD[c] += diff; sumD2[c] += diff * diff; sumI2[c] += Double(v) * Double(v)
+                z.withUnsafeMutableBufferPointer { z in
+                distance.withUnsafeMutableBufferPointer { distance in
+                best.withUnsafeMutableBufferPointer { best in
+                bestCluster.withUnsafeMutableBufferPointer { bestCluster in
+                    for start in stride(from: 0, to: n, by: block) {
+                        let m = min(block, n - start)
+                        for b in 0..<d {
+                            let (ib, gb, mb, sb) = (im[b] + start, bg[b] + start, mean[b], scale[b])
+                            let zb = z.baseAddress! + b * block
+                            for p in 0..<m { zb[p] = (ib[p] - gb[p] - mb) * sb }
+                        }
+                        for p in 0..<m { best[p] = .infinity; bestCluster[p] = 0 }
+                        for c in 0..<k {
+                            for p in 0..<m { distance[p] = 0 }
+                            for b in 0..<d {
+                                let cb = centres[c * d + b], zb = z.baseAddress! + b * block
+                                for p in 0..<m { let diff = zb[p] - cb; distance[p] += diff * diff }
+                            }
+                            for p in 0..<m where distance[p] < best[p] { best[p] = distance[p]; bestCluster[p] = UInt8(c) }
+                        }
+                        for p in 0..<m where tested[start + p] == 1 {
+                            let i = start + p, c = Int(bestCluster[p])
+                            cluster[i] = UInt8(c)
+                            counts[c] += 1
+                            for b in scoreBands {
+                                let v = im[b][i], diff = Double(v - bg[b][i])
+                                sumD[c] += diff; sumD2[c] += diff * diff; sumI2[c] += Double(v) * Double(v)
+                            }
+                        }
                     }
-                }
+                }}}}
             }
         }
         var mt = [Float](repeating: .nan, count: k), refl = mt

@@ -78,3 +78,14 @@ public struct RasterGrid: Sendable, Equatable, Codable {
         return dataset
     }
 }
+
+extension RasterGrid {
+    /// Rows `range` of this grid as a grid of their own (same columns, CRS and pixel size): a
+    /// window read through it gives exactly those rows of a read of the whole grid.
+    public func rows(_ range: Range<Int>) -> RasterGrid {
+        precondition(range.lowerBound >= 0 && range.upperBound <= height && !range.isEmpty, "rows outside the grid")
+        var transform = geoTransform
+        transform[3] += Double(range.lowerBound) * geoTransform[5]
+        return RasterGrid(crsWKT: crsWKT, geoTransform: transform, width: width, height: range.count)
+    }
+}

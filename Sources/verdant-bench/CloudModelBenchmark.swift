@@ -65,12 +65,11 @@ func runCloudModelBenchmark(catalog: String, model: String, imageId: String, sca
         bg5 = background(set5, like: image)
     }
     var stack = FeatureStack(image: image, backgrounds: [.recent: bg1, .leastCloudy: bg5], eligible: eligible, percentile: settings.percentile)
-    var trees: [[Float]] = []
-    let tTests = try seconds { trees = [stack.column(.tree(3)), stack.column(.tree(2))] }
-    var percentile: [[Float]] = []
-    let tClustering = try seconds { percentile = [stack.column(.percentile(.recent, perPixel: false)), stack.column(.percentile(.leastCloudy, perPixel: false))] }
-    var output = cloudModel.decide(columns: trees + percentile, eligible: eligible)
-    let tForest = try seconds { output = cloudModel.decide(columns: trees + percentile, eligible: eligible) }
+    let tTests = try seconds { _ = [stack.column(.tree(3)), stack.column(.tree(2))] }
+    let tClustering = try seconds { _ = [stack.test(.recent, perPixel: false), stack.test(.leastCloudy, perPixel: false)] }
+    // The model's own features (from the tests above, computed once) and its forest.
+    var output = cloudModel.decide(columns: stack.columns(cloudModel.features), eligible: eligible)
+    let tForest = try seconds { output = cloudModel.decide(columns: stack.columns(cloudModel.features), eligible: eligible) }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let tBackgroundParallel = try seconds {
         bg1 = background(set1, like: image, threads: cores)
@@ -78,7 +77,7 @@ func runCloudModelBenchmark(catalog: String, model: String, imageId: String, sca
     }
     let whole = tBackground + tTests + tClustering + tForest
     for (name, t) in [("tests (tree2, tree3)", tTests), ("background medians (2)", tBackground), ("clustering (2 tests)", tClustering),
-                      ("forest", tForest), ("whole model", whole),
+                      ("features + forest", tForest), ("whole model", whole),
                       ("background, \(cores) threads", tBackgroundParallel),
                       ("whole, \(cores)-thread medians", whole - tBackground + tBackgroundParallel)] {
         print(String(format: "cloudmodel  swift %-24@ %8.3f s  %8.1f Mpx/s", name as NSString, t, n / t / 1e6))

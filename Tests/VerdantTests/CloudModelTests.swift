@@ -36,11 +36,11 @@ struct CloudModelTests {
         let catalog = [target] + [("a", 50.0), ("b", 5.0), ("c", 90.0), ("d", 1.0), ("e", nil)].enumerated().map { i, pair in
             Self.image(pair.0, hours: -24 * Double(i + 1), cloud: pair.1)
         }
-        let selection = NeighbourSelection(numberOfImages: 2, numberPreselect: 4, allowFuture: true, numberHours: 18, commonArea: 0.95)
+        let selection = NeighbourSelection(numberOfImages: 4, numberPreselect: 5, allowFuture: true, numberHours: 18, commonArea: 0.95)
         let chosen = selection.select(for: target, among: catalog) { _ in 1 }
-        #expect(chosen.recent.map(\.id) == ["a", "b"])
-        // Of the 4 most recent (a b c d), the 2 least cloudy; e (unknown cover) is not among them.
-        #expect(chosen.leastCloudy.map(\.id) == ["d", "b"])
+        #expect(chosen.recent.map(\.id) == ["a", "b", "c", "d"])
+        // Of the 5 most recent, the 4 least cloudy: e, whose cover is unknown, sorts last.
+        #expect(chosen.leastCloudy.map(\.id) == ["d", "b", "a", "c"])
     }
 
     @Test func kMeansIsDeterministicAndFindsSeparatedGroups() {
@@ -53,6 +53,51 @@ struct CloudModelTests {
         let firsts = Set((0..<3).map { a.nearest(samples, at: $0 * 2) })
         #expect(firsts.count == 3)
         for i in 0..<300 { #expect(a.nearest(samples, at: i * 2) == a.nearest(samples, at: (i % 3) * 2)) }
+    }
+
+    @Test func medianLeavesOutNoDataAndAveragesTheMiddlePairOfAnEvenCount() {
+        let nan = Float.nan
+        let median = BackgroundMedian.median(of: [[1, nan, nan, 5], [3, 2, nan, 1], [2, 4, nan, 9], [10, nan, nan, 7]])
+        #expect(median[0] == 2.5)          // 1 2 3 10
+        #expect(median[1] == 3)            // 2 4
+        #expect(median[2].isNaN)           // nothing
+        #expect(median[3] == 6)            // 1 5 7 9
+    }
+
+    @Test func openingRemovesSpecksAndRoundsCorners() {
+        let width = 12, height = 12
+        var mask = [UInt8](repeating: 0, count: width * height)
+        for r in 2..<7 { for c in 2..<7 { mask[r * width + c] = 1 } }     // a 5×5 block
+        mask[10 * width + 10] = 1                                           // a speck
+        let opened = Morphology.opening(mask, within: [UInt8](repeating: 1, count: mask.count), width: width, height: height, radius: 2)
+        #expect(opened[10 * width + 10] == 0)
+        #expect(opened[4 * width + 4] == 1 && opened[2 * width + 4] == 1 && opened[4 * width + 2] == 1)
+        #expect(opened[2 * width + 2] == 0)                                 // the disc does not reach the corner
+        #expect(opened.reduce(0) { $0 + Int($1) } == Morphology.disc(radius: 2).count)
+    }
+
+    /// A bright, changed block on a steady background is cloud, an isolated bright pixel is not
+    /// (the opening), and `do_clustering = false` gives the per-pixel variant.
+    @Test func percentileTestFindsAChangedBlockPerClusterAndPerPixel() {
+        let width = 40, height = 40, n = width * height
+        var rng = SplitMix64(seed: 7)
+        let background = BandStack(width: width, height: height, bands: (0..<13).map { _ in (0..<n).map { _ in Float(0.05 + 0.01 * rng.unit()) } })
+        var bands = background.bands
+        func brighten(_ i: Int) { for b in 0..<13 { bands[b][i] += 0.3 } }
+        for r in 10..<22 { for c in 10..<22 { brighten(r * width + c) } }
+        brighten(35 * width + 35)
+        let image = BandStack(width: width, height: height, bands: bands)
+        let eligible = [UInt8](repeating: 1, count: n)
+        for clustering in [true, false] {
+            var settings = PercentileTest.Settings()
+            settings.clustering = clustering
+            var stack = FeatureStack(image: image, backgrounds: [.recent: background], eligible: eligible, percentile: settings)
+            let result = stack.test(.recent, perPixel: false)!
+            #expect((result.clusters > 0) == clustering)
+            #expect(result.mask[16 * width + 16] == 1 && result.mask[35 * width + 35] == 0 && result.mask[2 * width + 2] == 0)
+            #expect(result.multitemporalScore[16 * width + 16] > 0.25)
+            #expect(stack.test(.recent, perPixel: true)!.clusters == 0)
+        }
     }
 
     @Test func forestSeparatesASeparableSetAndAveragesLeafFractions() {

@@ -25,14 +25,14 @@ struct ControlEndToEndTests {
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
         defer { run.signalGroup(SIGKILL); _ = run.wait() }  // already ended: returns at once
-        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
+        #expect(await Fixtures.eventually(120) { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
 
         let pause = try await VerdantProcess.run(["pause", "-p", parameters.path], in: dir)
         #expect(pause.status == 0, "\(pause.stderr)")
         let store = try SQLiteStatusStore(path: storePath, readOnly: true)
         // Once the run has taken the pause, what is in flight finishes and nothing new is submitted.
-        #expect(try await Fixtures.eventually { try store.runState()?.paused == true })
-        #expect(try await Fixtures.eventually { try store.count(in: TaskState.inFlight) == 0 })
+        #expect(try await Fixtures.eventually(120) { try store.runState()?.paused == true })
+        #expect(try await Fixtures.eventually(120) { try store.count(in: TaskState.inFlight) == 0 })
         let mark = try #require(try store.journal(limit: 1, imageId: nil).first?.seq)
         // An observation window: a paused run must submit nothing in it.
         try await Task.sleep(nanoseconds: 1_500_000_000)
@@ -41,13 +41,13 @@ struct ControlEndToEndTests {
         let pausedCompleted = try store.counts(stage: nil)[.completed, default: 0]
 
         #expect(try await VerdantProcess.run(["resume", "-p", parameters.path], in: dir).status == 0)
-        #expect(try await Fixtures.eventually { try store.counts(stage: nil)[.completed, default: 0] > pausedCompleted })
+        #expect(try await Fixtures.eventually(120) { try store.counts(stage: nil)[.completed, default: 0] > pausedCompleted })
 
         let cancel = try await VerdantProcess.run(["cancel", "--all", "-p", parameters.path], in: dir)
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(cancel.stdout.contains("asked the running verdant"))
         // The run ends by itself once everything is cancelled or done.
-        #expect(await Fixtures.eventually { run.exited() != nil })
+        #expect(await Fixtures.eventually(120) { run.exited() != nil })
         let counts = try store.counts(stage: nil)
         #expect(counts[.cancelled, default: 0] > 0)
         #expect(counts[.queued, default: 0] == 0 && counts[.waiting, default: 0] == 0)
@@ -62,7 +62,7 @@ struct ControlEndToEndTests {
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 2 })
+        #expect(await Fixtures.eventually(120) { self.storeCounts(storePath)[.completed, default: 0] >= 2 })
         kill(run.pid, SIGINT)
         // Interrupted with work left: not 0, so `verdant run && next` does not go on.
         #expect(await VerdantProcess.wait(run) == .exited(130))
@@ -89,7 +89,7 @@ struct ControlEndToEndTests {
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
+        #expect(await Fixtures.eventually(120) { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
         kill(run.pid, SIGTERM)
         #expect(await VerdantProcess.wait(run) == .exited(143))
     }
@@ -127,7 +127,7 @@ struct ControlEndToEndTests {
         let parameters = try slowRun(dir)
         let storePath = dir.appendingPathComponent("output/status.sqlite").path
         let run = try VerdantProcess.start(["run", "-p", parameters.path], in: dir)
-        #expect(await Fixtures.eventually { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
+        #expect(await Fixtures.eventually(120) { self.storeCounts(storePath)[.completed, default: 0] >= 1 })
         kill(run.pid, SIGINT)
         await VerdantProcess.wait(run)
         // Now only the 2015 images (5 dates x 4 copies) are wanted.

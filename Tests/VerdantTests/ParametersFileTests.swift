@@ -152,7 +152,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         .init(key: "mask.scl_asset", value: #""""#, expected: "an asset key of the catalog's items"),
         .init(key: "mask.scl_classes", value: "[3, 12]", expected: "Sen2Cor classes from 0 to 11"),
         .init(key: "mask.probability_asset", value: "1", expected: "a string"),
-        .init(key: "mask.probability_threshold", value: "1.5", expected: "a probability from 0 to 1"),
+        .init(key: "mask.probability_threshold", value: "-1", expected: "a number at least 0, in the asset's units"),
         .init(key: "mask.mask_asset", value: "[]", expected: "a string"),
         .init(key: "mask.clustering.do_clustering", value: #""no""#, expected: "true or false"),
         .init(key: "mask.number_trees", value: "1.5", expected: "a whole number"),

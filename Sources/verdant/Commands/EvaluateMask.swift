@@ -82,8 +82,9 @@ struct EvaluateMask: ParsableCommand {
                 forest = try CloudModel(file: retrained, cutoff: model.cutoff, percentile: model.percentile)
                 log("\(scene.date): forest trained on \(labels.count) samples of \(Set(others.map(\.date)).count) other dates")
             }
-            let output = forest.decide(columns: scene.features.columns, eligible: scene.features.eligible)
-            rows.append(Row(date: scene.date, id: scene.item.id, agreement: MaskAgreement(mask: output.mask, reference: scene.labels)))
+            // As a run: without its backgrounds an image is masked by tree2 ∨ tree3.
+            let mask = scene.features.fallback ?? forest.decide(columns: scene.features.columns, eligible: scene.features.eligible).mask
+            rows.append(Row(date: scene.date, id: scene.item.id, agreement: MaskAgreement(mask: mask, reference: scene.labels)))
         }
         return rows
     }

@@ -78,7 +78,8 @@ struct JobCommand: ParsableCommand {
             let result = try job.run(into: directory, requestId: requestId, isCancelled: orphaned)
             print(String(format: "%@: cloud %.3f clear %.3f nodata %.3f", item.id, result.cloudFraction, result.clearFraction, result.nodataFraction))
         case .ndvi:
-            let result = try NDVIJob(item: item, maskPath: try input(.cloudMask), settings: NDVISettings(scale: scale))
+            let result = try NDVIJob(item: item, maskPath: try input(.cloudMask),
+                                      settings: NDVISettings(scale: scale, radiometricOffset: try cloudMaskSettings().offsetRule))
                 .run(into: directory, requestId: requestId, isCancelled: orphaned)
             print(String(format: "%@: valid %.3f cloud %.3f nodata %.3f", item.id, result.validFraction, result.cloudFraction, result.nodataFraction))
         default:

@@ -34,6 +34,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let workspace = try parameters.workspace()
+        for date in excludeDates where CalendarDate(iso: date) == nil {
+            throw Failure.badInput("--exclude-date \(date): expected a date YYYY-MM-DD")
+        }
         let names = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let chosen = try Failure.guarded { () throws -> [CloudFeature] in
             do { return try CloudFeature.parse(names) } catch let error as CloudModelError { throw BadInput("--features: \(error.problem)") }
@@ -75,10 +78,15 @@ struct Train: ParsableCommand {
         let evaluation = CloudModelFile.Evaluation(on: "out-of-bag samples at cutoff \(workspace.parameters.mask.cutoff)",
                                                    pixels: agreement.pixels, overallAccuracy: agreement.overallAccuracy ?? 0,
                                                    balancedAccuracy: agreement.balancedAccuracy ?? 0)
-        let model = CloudModelFile(features: chosen.map(\.name), trees: forest, training: record, evaluation: [evaluation])
+        let model = CloudModelFile(features: chosen.map(\.name), trees: forest, training: record,
+                                   evaluation: agreement.pixels > 0 ? [evaluation] : nil)
         try Failure.guarded { try model.write(to: output) }
         print("trained \(forest.count) trees on \(labelValues.count) samples (\(record.cloudSamples) cloud) with features \(chosen.map(\.name).joined(separator: ", "))")
-        print(String(format: "out-of-bag: overall accuracy %.4f, balanced accuracy %.4f", evaluation.overallAccuracy, evaluation.balancedAccuracy))
+        if agreement.pixels > 0 {
+            print(String(format: "out-of-bag: overall accuracy %.4f, balanced accuracy %.4f", evaluation.overallAccuracy, evaluation.balancedAccuracy))
+        } else {
+            print("out-of-bag: not measured (every sample was drawn by every tree)")
+        }
         print("model: \(output)")
     }
 }
@@ -87,7 +95,9 @@ struct Train: ParsableCommand {
 enum SampleTable {
     static func read(_ path: String, features: [String]) throws -> (columns: [[Float]], labels: [UInt8]) {
         guard let data = FileManager.default.contents(atPath: path) else { throw BadInput("\(path): cannot be read") }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        // Blank lines are kept, so the numbers in errors are the file's own line numbers.
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) else {
             throw BadInput("\(path): empty; expected a header line naming the feature columns and `label`")
         }
@@ -112,8 +122,8 @@ enum SampleTable {
             default: throw BadInput("\(path) line \(number + 1), column label: expected 1/cloud or 0/clear, found \"\(cells[labelColumn])\"")
             }
             for (f, column) in positions.enumerated() {
-                guard let value = Float(cells[column]) else {
-                    throw BadInput("\(path) line \(number + 1), column \(header[column]): expected a number, found \"\(cells[column])\"")
+                guard let value = Float(cells[column]), value.isFinite else {
+                    throw BadInput("\(path) line \(number + 1), column \(header[column]): expected a finite number, found \"\(cells[column])\"")
                 }
                 columns[f].append(value)
             }

@@ -15,7 +15,8 @@ enum JobModel {
     }
 
     /// `percentile1=ID=ITEM` arguments → the items of each background. A neighbour whose item
-    /// cannot be read is left out (the job's sidecar lists the neighbours it used).
+    /// cannot be read fails the job (retried: the next run refreshes where neighbours are, or
+    /// chooses others when one left the catalog) rather than masking against a thinner background.
     static func neighbours(_ arguments: [String], coefNormalisation: Double) throws -> [NeighbourSet: [CatalogItem]] {
         var result: [NeighbourSet: [CatalogItem]] = [:]
         var loaded: [String: CatalogItem] = [:]
@@ -28,11 +29,12 @@ enum JobModel {
             if let known = loaded[parts[1]] {
                 item = known
             } else {
-                guard let read = try? StacCatalog.loadItem(path: parts[2], id: parts[1], coefNormalisation: coefNormalisation) else {
-                    FileHandle.standardError.write(Data("neighbour image \(parts[1]) (\(parts[2])) cannot be read: left out\n".utf8))
-                    continue
+                do {
+                    item = try StacCatalog.loadItem(path: parts[2], id: parts[1], coefNormalisation: coefNormalisation)
+                } catch {
+                    throw NeighbourUnreadable(description: "neighbour image \(parts[1]) cannot be read (\(error)); "
+                        + "the next `verdant run` looks for it in the catalog again")
                 }
-                item = read
                 loaded[parts[1]] = item
             }
             result[set, default: []].append(item)
@@ -40,3 +42,6 @@ enum JobModel {
         return result
     }
 }
+
+/// A recorded neighbour's item cannot be read now: worth a retry after the catalog is fixed.
+struct NeighbourUnreadable: Error, CustomStringConvertible { let description: String }

@@ -22,8 +22,9 @@ struct ReferenceOptions: ParsableArguments {
         switch kind {
         case "binary": return try wrap { try ReferenceMasks(kind: .binary, paths: reference) }
         case "scl":
-            let classes = sclClasses.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !classes.isEmpty, classes.allSatisfy({ (0...11).contains($0) }) else {
+            let parts = sclClasses.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let classes = parts.compactMap { Int($0) }
+            guard !classes.isEmpty, classes.count == parts.count, classes.allSatisfy({ (0...11).contains($0) }) else {
                 throw BadInput("--scl-classes \(sclClasses): expected Sen2Cor classes 0 to 11, comma separated")
             }
             return try wrap { try ReferenceMasks(kind: .scl(Set(classes)), paths: reference) }
@@ -70,20 +71,22 @@ struct LabelledScenes {
             for i in labels.indices where scene.eligible[i] == 0 { labels[i] = 255 }
             let labelled = Scene(item: item, reference: reference, features: scene, labels: labels)
             guard !excluding.contains(labelled.date) else { continue }
-            let missing = scene.missingBackgrounds.isEmpty ? "" : " (no neighbours for \(scene.missingBackgrounds.map(\.rawValue).joined(separator: ", ")))"
+            let missing = scene.missingBackgrounds.isEmpty ? ""
+                : " (no neighbours for \(scene.missingBackgrounds.map(\.rawValue).joined(separator: ", ")): masked by tree2 OR tree3 as a run would, not trained on)"
             log("\(item.id): \(labels.filter { $0 != 255 }.count) labelled pixels\(missing)")
             result.scenes.append(labelled)
         }
         return result
     }
 
-    /// Training samples from scenes: every labelled pixel.
+    /// Training samples from scenes: every labelled pixel whose features all have a value, of
+    /// the scenes that had their backgrounds (a run masks the others with tree2 ∨ tree3).
     static func samples(_ scenes: [Scene]) -> (columns: [[Float]], labels: [UInt8]) {
         guard let first = scenes.first else { return ([], []) }
         var columns = [[Float]](repeating: [], count: first.features.columns.count)
         var labels: [UInt8] = []
-        for scene in scenes {
-            for i in scene.labels.indices where scene.labels[i] != 255 {
+        for scene in scenes where scene.features.fallback == nil {
+            for i in scene.labels.indices where scene.labels[i] != 255 && scene.features.columns.allSatisfy({ !$0[i].isNaN }) {
                 for f in columns.indices { columns[f].append(scene.features.columns[f][i]) }
                 labels.append(scene.labels[i])
             }

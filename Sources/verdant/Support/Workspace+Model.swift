@@ -76,13 +76,29 @@ extension Workspace {
         let wanted = found.images.filter { $0.verdict.isWanted }.map(\.image)
         let stored = try store.neighbours(of: wanted.map(\.id))
         let catalog = found.images.map(\.image)
-        var chosen: [String: Neighbours] = [:]
-        for image in wanted where stored[image.id]?.selection != selection.digest {
+        let listed = Dictionary(found.images.map { ($0.image.id, $0.image) }, uniquingKeysWith: { a, _ in a })
+        var chosen: [String: Neighbours] = [:], refreshed: [String: Neighbours] = [:]
+        for image in wanted {
+            // Kept as recorded while every neighbour is still listed: only where the catalog now
+            // finds it may change (a moved folder). Chosen (again) when none is recorded, when
+            // the selection keys changed, when the list is empty (the catalog may have grown),
+            // or when a neighbour left the catalog.
+            if var kept = stored[image.id], kept.selection == selection.digest, !kept.recent.isEmpty,
+               kept.all.allSatisfy({ listed[$0.id] != nil }) {
+                let update = { (refs: [NeighbourRef]) in refs.map { ref -> NeighbourRef in
+                    var ref = ref
+                    ref.source = listed[ref.id]!.source
+                    return ref
+                } }
+                let moved = Neighbours(recent: update(kept.recent), leastCloudy: update(kept.leastCloudy), selection: kept.selection)
+                if moved != kept { kept = moved; refreshed[image.id] = kept }
+                continue
+            }
             chosen[image.id] = try selection.select(for: image, among: catalog) { candidate in
                 try Footprint.coveredFraction(of: image.footprint, by: candidate.footprint)
             }
         }
-        try store.saveNeighbours(chosen)
+        try store.saveNeighbours(chosen.merging(refreshed) { a, _ in a })
         return chosen.count
     }
 }
