@@ -326,43 +326,54 @@ def main():
             sys.exit(f"model feature {name}: this benchmark computes only {sorted(known)}, optionally as name>threshold")
     score_bands = [band[name] for name in meta["bands_thresholds"]]
     megapixels = w * h / 1e6
-    timings = {}
 
-    start = time.perf_counter()
-    valid = region & np.isfinite(image).all(axis=0)
+    def run_once():
+        timings = {}
+        start = time.perf_counter()
+        valid = region & np.isfinite(image).all(axis=0)
 
-    t = time.perf_counter()
-    tree2, tree3 = hollstein(image, band)
-    timings["tests"] = time.perf_counter() - t
+        t = time.perf_counter()
+        tree2, tree3 = hollstein(image, band)
+        timings["tests"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    bg1 = background(n1, use_nanmedian)
-    bg5 = background(n5, use_nanmedian)
-    timings["background"] = time.perf_counter() - t
+        t = time.perf_counter()
+        bg1 = background(n1, use_nanmedian)
+        bg5 = background(n5, use_nanmedian)
+        timings["background"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    p1, mt1, refl1 = percentile_test(image, bg1, valid, meta, score_bands)
-    p5, mt5, refl5 = percentile_test(image, bg5, valid, meta, score_bands)
-    timings["clustering"] = time.perf_counter() - t
+        t = time.perf_counter()
+        p1, mt1, refl1 = percentile_test(image, bg1, valid, meta, score_bands)
+        p5, mt5, refl5 = percentile_test(image, bg5, valid, meta, score_bands)
+        timings["clustering"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    green, swir = image[band["B3"]].ravel(), image[band["B11"]].ravel()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ndsi = ((green - swir) / (green + swir)).astype(F32)
-    values = {"tree2": tree2 == 1, "tree3": tree3 == 1, "percentile1": p1, "percentile5": p5,
-              "mt1": mt1, "mt5": mt5, "refl1": refl1, "refl5": refl5, "ndsi": ndsi}
+        t = time.perf_counter()
+        green, swir = image[band["B3"]].ravel(), image[band["B11"]].ravel()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ndsi = ((green - swir) / (green + swir)).astype(F32)
+        values = {"tree2": tree2 == 1, "tree3": tree3 == 1, "percentile1": p1, "percentile5": p5,
+                  "mt1": mt1, "mt5": mt5, "refl1": refl1, "refl5": refl5, "ndsi": ndsi}
 
-    def column(name):
-        base, _, threshold = name.partition(">")
-        values_of = values[base].ravel().astype(F32)
-        return (values_of > F32(float(threshold))).astype(F32) if threshold else values_of
+        def column(name):
+            base, _, threshold = name.partition(">")
+            values_of = values[base].ravel().astype(F32)
+            return (values_of > F32(float(threshold))).astype(F32) if threshold else values_of
 
-    columns = [column(name) for name in features]
-    probability = forest_probability(model["trees"], columns)
-    mask = np.where(valid.ravel(), (probability > F32(meta["cutoff"])).astype(np.uint8), np.uint8(NODATA))
-    timings["forest"] = time.perf_counter() - t
-    timings["whole"] = time.perf_counter() - start
+        columns = [column(name) for name in features]
+        probability = forest_probability(model["trees"], columns)
+        mask = np.where(valid.ravel(), (probability > F32(meta["cutoff"])).astype(np.uint8), np.uint8(NODATA))
+        timings["forest"] = time.perf_counter() - t
+        timings["whole"] = time.perf_counter() - start
 
+
+        return timings, mask
+
+    # Best of three passes per stage, as the Swift side: the machine is shared.
+    best = {}
+    for _ in range(3):
+        timings, mask = run_once()
+        for stage, seconds in timings.items():
+            best[stage] = min(seconds, best.get(stage, float("inf")))
+    timings = best
     mask.astype(np.uint8).tofile(os.path.join(dump, "mask_py.u8"))
     swift_mask = os.path.join(dump, "mask_swift.u8")
     if os.path.exists(swift_mask):

@@ -139,7 +139,8 @@ public enum DefaultParameters {
     # Hours: candidates within plus or minus this of the image are excluded (NUMBER_HOURS).
     # Default 18.
     number_hours = 18
-    # Fraction 0 to 1 of the image footprint a candidate must cover (COMMON_AREA). Default 0.95.
+    # A candidate must cover more than this fraction of the image footprint, 0 to less than 1
+    # (COMMON_AREA). Default 0.95.
     common_area = 0.95
 
     [mask.clustering]

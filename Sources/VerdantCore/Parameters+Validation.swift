@@ -38,7 +38,8 @@ extension Parameters {
         require(mask.numberPreselect >= mask.numberOfImages && mask.numberPreselect <= 1000,
                 "mask.number_preselect", "at least number_of_images (\(mask.numberOfImages)) and at most 1000", "\(mask.numberPreselect)")
         require(mask.numberHours >= 0 && mask.numberHours <= 8760, "mask.number_hours", "hours from 0 to 8760", "\(mask.numberHours)")
-        require(mask.commonArea >= 0 && mask.commonArea <= 1, "mask.common_area", "a fraction from 0 to 1", "\(mask.commonArea)")
+        // A candidate must cover *more than* this: 1 would admit none.
+        require(mask.commonArea >= 0 && mask.commonArea < 1, "mask.common_area", "a fraction from 0 to less than 1", "\(mask.commonArea)")
         require(!mask.model.isEmpty || mask.method != .seed, "mask.model", "the path of a cloud model file (`verdant train`)", "\"\"")
         require(mask.sclClasses.allSatisfy { (0...11).contains($0) } && !mask.sclClasses.isEmpty, "mask.scl_classes",
                 "Sen2Cor classes from 0 to 11", "\(mask.sclClasses)")

@@ -67,6 +67,10 @@ public struct CloudMaskJob: Sendable {
         case .scl, .probability, .mask:
             cloudMask = try AssetMask(item: item, grid: grid, settings: settings).run(method: method, isCancelled: isCancelled)
         }
+        // What the radiometric rule did to this image (its B2's offset, in reflectance).
+        if let b2 = item.bands["B2"], method == .seed || method == .hollstein {
+            notes["radiometric_offset_applied"] = b2.offset(under: settings.offsetRule, baseline: item.processingBaseline, acquired: item.datetime)
+        }
         return (MaskComposition.restrict(cloudMask, to: [footprintArea, landArea]), grid, notes)
     }
 

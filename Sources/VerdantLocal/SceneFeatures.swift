@@ -102,8 +102,9 @@ public struct ReferenceMasks {
         self.kind = kind; self.files = files
     }
 
-    /// The reference of an image, or nil when none names its date.
-    public func file(for item: CatalogItem) -> String? {
+    /// The reference of an image, or nil when none names its date; two that match equally
+    /// are an error (which one was meant cannot be guessed).
+    public func file(for item: CatalogItem) throws -> String? {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX"); formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss"
@@ -111,19 +112,34 @@ public struct ReferenceMasks {
         let day = String(stamp.prefix(8))
         let sameDay = files.filter { URL(fileURLWithPath: $0).lastPathComponent.contains(day) }
         if sameDay.count <= 1 { return sameDay.first }
-        return sameDay.first { URL(fileURLWithPath: $0).lastPathComponent.contains(stamp) }
+        let exact = sameDay.filter { URL(fileURLWithPath: $0).lastPathComponent.contains(stamp) }
+        guard exact.count == 1 else {
+            throw ReferenceError("\(item.id): \((exact.isEmpty ? sameDay : exact).joined(separator: " and ")) all match its date; "
+                + "keep one reference per image (or name each by its YYYYMMDDTHHMMSS)")
+        }
+        return exact[0]
     }
 
     /// The reference on a grid: 1 cloud, 0 clear, 255 no data. A 0/1 mask is averaged over
     /// each cell (cloud when more than half is); classes take the cell's most common class.
     public func read(_ path: String, onto grid: RasterGrid) throws -> [UInt8] {
+        let labels: [UInt8]
         switch kind {
         case .binary:
-            return try readBand(path: path, grid: grid, resampling: .average).map { $0.isNaN ? 255 : ($0 > 0.5 ? 1 : 0) }
+            // A probability or a class raster given as a 0/1 mask would be scored as nonsense.
+            if let odd = try readBand(path: path, grid: grid, resampling: .nearest).first(where: { !$0.isNaN && $0 != 0 && $0 != 1 }) {
+                throw ReferenceError("\(path): expected a 0/1 cloud mask (1 = cloud), found the value \(odd); "
+                    + "for Sen2Cor classes give --reference-kind scl")
+            }
+            labels = try readBand(path: path, grid: grid, resampling: .average).map { $0.isNaN ? 255 : ($0 > 0.5 ? 1 : 0) }
         case .scl(let classes):
-            return try readBand(path: path, grid: grid, resampling: .mode, nodata: 0)
+            labels = try readBand(path: path, grid: grid, resampling: .mode, nodata: 0)
                 .map { $0.isNaN ? 255 : (classes.contains(Int($0)) ? 1 : 0) }
         }
+        guard labels.contains(where: { $0 != 255 }) else {
+            throw ReferenceError("\(path): does not overlap the image's grid (no labelled pixel); is it the right place?")
+        }
+        return labels
     }
 }
 

@@ -62,8 +62,13 @@ public struct CloudModelFile: Codable, Sendable, Equatable {
     /// Reads and checks a model file; `known` tells whether a feature name is one this verdant
     /// computes.
     public static func load(path: String, known: (String) -> Bool = { CloudFeature(name: $0) != nil }) throws -> CloudModelFile {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw CloudModelError(path: path, problem: "is a folder, not a model file")
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            guard FileManager.default.fileExists(atPath: path) else { throw CloudModelError(path: path, problem: "no such file") }
             throw CloudModelError(path: path, problem: "cannot be read (\(error.localizedDescription))")
         }
         // The format and version first, so a newer or foreign file gets that answer rather

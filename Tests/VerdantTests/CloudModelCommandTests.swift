@@ -33,6 +33,14 @@ struct CloudModelCommandTests {
                                                     "-o", model], in: dir, cwd: dir)
         #expect(unknown.status == 2 && unknown.stderr.contains("glow"), "\(unknown.stderr)")
         #expect(try CloudModelFile.load(path: model).trees.count == 20)  // the earlier model is untouched
+        let empty = try await VerdantProcess.run(["train", "-p", parameters.path, "--samples", "s.csv", "--features", "",
+                                                  "-o", model], in: dir, cwd: dir)
+        #expect(empty.status == 2, "\(empty.stderr)")
+        // Without --features, the CSV's own columns are the features.
+        let header = try await VerdantProcess.run(["train", "-p", parameters.path, "--samples", "s.csv", "--trees", "5",
+                                                   "-o", "h.json"], in: dir, cwd: dir)
+        #expect(header.status == 0, "\(header.stderr)")
+        #expect(try CloudModelFile.load(path: dir.appendingPathComponent("h.json").path).features == ["ndsi", "tree2"])
     }
 
     @Test("evaluate-mask scores masks against references matched by date, and names a damaged model")
@@ -67,6 +75,13 @@ struct CloudModelCommandTests {
         let broken = try await VerdantProcess.run(["evaluate-mask", "-p", parameters.path, "--reference", references.path,
                                                    "--method", "seed", "--model", "broken.json"], in: dir, cwd: dir)
         #expect(broken.status == 2 && broken.stderr.contains("broken.json"), "\(broken.stderr)")
+
+        // Two references for one image: which one was meant cannot be guessed.
+        try FileManager.default.copyItem(at: references.appendingPathComponent("ref_\(SampleCatalog.cloudyID.prefix(15)).tif"),
+                                         to: references.appendingPathComponent("other_\(SampleCatalog.cloudyID.prefix(15)).tif"))
+        let twice = try await VerdantProcess.run(["evaluate-mask", "-p", parameters.path, "--reference", references.path,
+                                                  "--method", "hollstein"], in: dir, cwd: dir)
+        #expect(twice.status == 2 && twice.stderr.contains("other_"), "\(twice.stderr)")
     }
 
     @Test("scl, probability and mask methods read the item's asset; without it the error names the asset")

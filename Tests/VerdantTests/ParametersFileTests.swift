@@ -168,7 +168,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         .init(key: "mask.number_hours", value: #""18h""#, expected: "a number"),
         .init(key: "mask.number_hours", value: "-1", expected: "hours from 0 to 8760"),
         .init(key: "mask.common_area", value: "true", expected: "a number"),
-        .init(key: "mask.common_area", value: "1.2", expected: "a fraction from 0 to 1"),
+        .init(key: "mask.common_area", value: "1.2", expected: "a fraction from 0 to less than 1"),
         .init(key: "mask.clustering.num_pixels", value: #""many""#, expected: "a whole number"),
         .init(key: "mask.clustering.num_pixels", value: "5", expected: "10 to 1000000"),
         .init(key: "mask.clustering.n_clusters", value: "2.5", expected: "a whole number"),

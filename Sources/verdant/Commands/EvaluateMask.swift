@@ -96,7 +96,7 @@ struct EvaluateMask: ParsableCommand {
         let cache = GridBandCache(limitBytes: 256 << 20)
         var rows: [Row] = []
         for item in listing.items {
-            guard let reference = masks.file(for: item) else { continue }
+            guard let reference = try masks.file(for: item) else { continue }
             let job = CloudMaskJob(item: item, land: land, settings: settings)
             let (mask, grid, _) = try job.mask(cache: cache, checking: { false })
             let labels = try masks.read(reference, onto: grid)

@@ -21,8 +21,8 @@ struct Train: ParsableCommand {
     @OptionGroup var references: ReferenceOptions
     @Option(name: .customLong("samples"), help: "A CSV of samples instead of scenes.") var samples: String?
     @Option(name: [.short, .customLong("output")], help: "The model file to write.") var output: String
-    @Option(help: "Features, comma separated (\(CloudFeature.catalogue)).")
-    var features: String = CloudFeature.defaults.map(\.name).joined(separator: ",")
+    @Option(help: "Features, comma separated (\(CloudFeature.catalogue)). Default: tree3,tree2,percentile1,percentile5 from scenes; a CSV's own columns.")
+    var features: String?
     @Option(help: "Trees (default: mask.number_trees).") var trees: Int?
     @Option(name: .customLong("max-depth")) var maxDepth: Int = 20
     @Option(name: .customLong("min-leaf")) var minLeaf: Int = 1
@@ -37,9 +37,22 @@ struct Train: ParsableCommand {
         for date in excludeDates where CalendarDate(iso: date) == nil {
             throw Failure.badInput("--exclude-date \(date): expected a date YYYY-MM-DD")
         }
-        let names = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if samples != nil && !references.reference.isEmpty {
+            throw Failure.badInput("give --reference or --samples, not both")
+        }
+        let names: [String]
+        if let features {
+            names = features.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        } else if let samples {
+            names = try Failure.guarded { try SampleTable.header(samples) }.filter { $0 != "label" }
+        } else {
+            names = CloudFeature.defaults.map(\.name)
+        }
+        guard !names.isEmpty, !names.contains(""), Set(names).count == names.count else {
+            throw Failure.badInput("--features \(names.joined(separator: ",")): expected distinct feature names, comma separated")
+        }
         let chosen = try Failure.guarded { () throws -> [CloudFeature] in
-            do { return try CloudFeature.parse(names) } catch let error as CloudModelError { throw BadInput("--features: \(error.problem)") }
+            do { return try CloudFeature.parse(names) } catch let error as CloudModelError { throw BadInput("features: \(error.problem)") }
         }
         var settings = ForestTraining.Settings()
         settings.trees = trees ?? workspace.parameters.mask.numberTrees
@@ -61,6 +74,10 @@ struct Train: ParsableCommand {
                                         excluding: Set(excludeDates), useLand: !references.noLand) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             }
             guard !loaded.scenes.isEmpty else { throw Failure.badInput("no image of the catalog has a reference mask (matched by date in the file name)") }
+            let dates = Set(loaded.scenes.map(\.date) + loaded.excludedDates)
+            for date in excludeDates where !dates.contains(date) {
+                throw Failure.badInput("--exclude-date \(date): no image of that date has a reference mask")
+            }
             (columns, labelValues) = LabelledScenes.samples(loaded.scenes)
             sources = loaded.scenes.map { "\($0.item.id) <- \($0.reference)" }
             labelText = labels ?? "reference masks (\(references.kind))"
@@ -72,7 +89,7 @@ struct Train: ParsableCommand {
         let cutoff = Float(workspace.parameters.mask.cutoff)
         agreement = MaskAgreement(mask: outOfBag.map { $0.isNaN ? 255 : ($0 > cutoff ? 1 : 0) }, reference: labelValues)
         let record = CloudModelFile.Training(
-            command: (["verdant"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+            command: (["verdant"] + CommandLine.arguments.dropFirst().map(Self.shellQuoted)).joined(separator: " "),
             created: ISO8601DateFormatter().string(from: Date()), settings: settings, samples: labelValues.count,
             cloudSamples: labelValues.filter { $0 == 1 }.count, sources: sources, labels: labelText)
         let evaluation = CloudModelFile.Evaluation(on: "out-of-bag samples at cutoff \(workspace.parameters.mask.cutoff)",
@@ -80,10 +97,15 @@ struct Train: ParsableCommand {
                                                    balancedAccuracy: agreement.balancedAccuracy ?? 0)
         let model = CloudModelFile(features: chosen.map(\.name), trees: forest, training: record,
                                    evaluation: agreement.pixels > 0 ? [evaluation] : nil)
-        try Failure.guarded { try model.write(to: output) }
+        do { try model.write(to: output) } catch {
+            throw Failure.badInput("-o \(output): the model cannot be written there (\(error.localizedDescription))")
+        }
         print("trained \(forest.count) trees on \(labelValues.count) samples (\(record.cloudSamples) cloud) with features \(chosen.map(\.name).joined(separator: ", "))")
         if agreement.pixels > 0 {
             print(String(format: "out-of-bag: overall accuracy %.4f, balanced accuracy %.4f", evaluation.overallAccuracy, evaluation.balancedAccuracy))
+            if evaluation.balancedAccuracy < 0.6 {
+                Failure.printError("warning: the features separate cloud from clear little better than chance on these samples")
+            }
         } else {
             print("out-of-bag: not measured (every sample was drawn by every tree)")
         }
@@ -91,14 +113,29 @@ struct Train: ParsableCommand {
     }
 }
 
+extension Train {
+    /// A word as a POSIX shell reads it back (the recorded command can be pasted).
+    static func shellQuoted(_ word: String) -> String {
+        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,:".contains($0) }
+        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
 /// A CSV of training samples: a header naming the features and `label`.
 enum SampleTable {
+    /// The header's column names.
+    static func header(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw BadInput("\(path): cannot be read") }
+        let first = String(decoding: data.prefix(65_536), as: UTF8.self).split(separator: "\n", maxSplits: 1).first ?? ""
+        return first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    }
+
     static func read(_ path: String, features: [String]) throws -> (columns: [[Float]], labels: [UInt8]) {
         guard let data = FileManager.default.contents(atPath: path) else { throw BadInput("\(path): cannot be read") }
         // Blank lines are kept, so the numbers in errors are the file's own line numbers.
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) else {
+        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }) else {
             throw BadInput("\(path): empty; expected a header line naming the feature columns and `label`")
         }
         guard let labelColumn = header.firstIndex(of: "label") else {

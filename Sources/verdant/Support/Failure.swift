@@ -33,7 +33,7 @@ enum Failure {
     static func status(of error: Error) -> ExitStatus? {
         switch error {
         case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition, is StatusFileError,
-             is KeymapError, is ThemeError, is CloudModelError, is ReferenceError:
+             is KeymapError, is ThemeError, is CloudModelError, is ReferenceError, is CloudMaskError:
             return .badInput
         case let store as StoreError:
             switch store.kind {

@@ -47,12 +47,16 @@ struct LabelledScenes {
         var features: SceneFeatures.Scene
         /// 1 cloud, 0 clear, 255 no data, on the scene's grid.
         var labels: [UInt8]
-        var date: String { String(ISO8601DateFormatter.string(from: item.datetime, timeZone: TimeZone(identifier: "UTC")!,
-                                                                formatOptions: [.withFullDate])) }
+        var date: String { Self.date(of: item) }
+        static func date(of item: CatalogItem) -> String {
+            ISO8601DateFormatter.string(from: item.datetime, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        }
     }
 
     var scenes: [Scene] = []
     var unmatched: [String] = []
+    /// Dates left out by `excluding` that had a reference.
+    var excludedDates: [String] = []
 
     /// Every item of `catalog` with a reference (optionally only some dates), its features computed.
     static func load(workspace: Workspace, catalogPath: String?, references: ReferenceMasks, features: [CloudFeature],
@@ -65,12 +69,13 @@ struct LabelledScenes {
         let extractor = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(p.mask), land: land)
         var result = LabelledScenes()
         for item in listing.items {
-            guard let reference = references.file(for: item) else { result.unmatched.append(item.id); continue }
+            guard let reference = try references.file(for: item) else { result.unmatched.append(item.id); continue }
+            let date = Scene.date(of: item)
+            guard !excluding.contains(date) else { result.excludedDates.append(date); continue }
             let scene = try extractor.scene(item, features: features)
             var labels = try references.read(reference, onto: scene.grid)
             for i in labels.indices where scene.eligible[i] == 0 { labels[i] = 255 }
             let labelled = Scene(item: item, reference: reference, features: scene, labels: labels)
-            guard !excluding.contains(labelled.date) else { continue }
             let missing = scene.missingBackgrounds.isEmpty ? ""
                 : " (no neighbours for \(scene.missingBackgrounds.map(\.rawValue).joined(separator: ", ")): masked by tree2 OR tree3 as a run would, not trained on)"
             log("\(item.id): \(labels.filter { $0 != 255 }.count) labelled pixels\(missing)")

@@ -109,8 +109,11 @@ struct RunSession {
         // "go on without" was about the run that ended.
         let restarted = plan.transitions.filter { $0.from.isFinal && TaskState.notStarted.contains($0.to) }.map(\.key)
         let added = try store.apply(plan, clearingWaiversOf: restarted, at: Date())
-        let chosen = try workspace.recordNeighbours(found, store: store)
+        let (chosen, alone) = try workspace.recordNeighbours(found, store: store)
         if chosen > 0 { logger.info("neighbour images chosen for \(chosen) image(s) (mask.method \"seed\")") }
+        if alone > 0 {
+            logger.warning("\(alone) image(s) have no neighbour image (same tile, more than mask.number_hours away, covering more than mask.common_area): their masks are tree2 OR tree3 alone until the catalog has some")
+        }
         for note in plan.notes { logger.warning("\(note)") }
         for (stage, fingerprint) in fingerprints {
             try store.setMeta("fingerprint.\(stage.rawValue)", fingerprint.lines.joined(separator: "\n"))

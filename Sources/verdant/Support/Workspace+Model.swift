@@ -69,9 +69,10 @@ extension Workspace {
     /// Chooses and records the neighbour images of every wanted image that has none recorded
     /// under the current selection parameters (method "seed"); recorded ones are kept, so a
     /// rerun masks against the same images. Returns how many were chosen now.
+    /// Also says how many of those have none: their masks will be tree2 ∨ tree3 alone.
     @discardableResult
-    func recordNeighbours(_ found: Discovery.Result, store: SQLiteStatusStore) throws -> Int {
-        guard parameters.mask.method.usesNeighbours else { return 0 }
+    func recordNeighbours(_ found: Discovery.Result, store: SQLiteStatusStore) throws -> (chosen: Int, alone: Int) {
+        guard parameters.mask.method.usesNeighbours else { return (0, 0) }
         let selection = NeighbourSelection(parameters.mask)
         let wanted = found.images.filter { $0.verdict.isWanted }.map(\.image)
         let stored = try store.neighbours(of: wanted.map(\.id))
@@ -99,6 +100,6 @@ extension Workspace {
             }
         }
         try store.saveNeighbours(chosen.merging(refreshed) { a, _ in a })
-        return chosen.count
+        return (chosen.count, chosen.values.filter { $0.recent.isEmpty }.count)
     }
 }
