@@ -103,7 +103,8 @@ public enum DefaultParameters {
     # An image without the asset its method reads fails with the asset's name.
     method = "seed"
     # The random forest of method "seed": a model file made by `verdant train` (README, "Cloud
-    # model"). Default "models/cloud-forest.json", the model shipped with verdant.
+    # model"). Default "models/cloud-forest.json": that file beside this one, else the model
+    # built into verdant.
     model = "models/cloud-forest.json"
     # The -1000 DN offset of processing baseline 04.00 and later (from 2022-01-25): "auto"
     # (from the item: its assets' raster:bands offset, else s2:processing_baseline, else the

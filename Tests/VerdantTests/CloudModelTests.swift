@@ -147,6 +147,12 @@ struct CloudModelTests {
         #expect(throws: CloudModelError.self) { try CloudModelFile.load(path: unknown) }
     }
 
+    /// The binary carries the repository's model byte for byte (models/embed.sh writes it).
+    @Test func shippedModelIsBuiltIn() throws {
+        let file = try String(contentsOf: SampleCatalog.repositoryRoot.appendingPathComponent("models/cloud-forest.json"), encoding: .utf8)
+        #expect(CloudModelFile.shippedJSON == file, "run `bash models/embed.sh` after retraining the shipped model")
+    }
+
     @Test func baselineOffsetIsRemovedOnlyWhenDue() {
         let before = Date(timeIntervalSince1970: 1_600_000_000), after = Date(timeIntervalSince1970: 1_700_000_000)
         let plain = BandAsset(path: "b.tif", scale: 0.0001, offset: 0, nodata: 0)

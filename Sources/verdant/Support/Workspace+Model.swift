@@ -22,18 +22,19 @@ extension Workspace {
     }
 
     /// `mask.model` beside the parameters file; the default model, when not there (parameters
-    /// written by `verdant init` elsewhere), is the one shipped with this verdant: the nearest
-    /// `models/cloud-forest.json` above the executable (a build of the repository).
+    /// written by `verdant init` elsewhere), is the one built into this verdant
+    /// (`CloudModelFile.shippedJSON`, the bytes of the repository's models/cloud-forest.json),
+    /// written once to a file named by its digest in the temporary folder.
     static func modelPath(_ p: Parameters) -> String {
         let given = p.resolve(p.mask.model)
         guard p.mask.model == MaskSettings().model, !FileManager.default.fileExists(atPath: given) else { return given }
-        var folder = currentExecutable.deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent(p.mask.model).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
+        let data = Data(CloudModelFile.shippedJSON.utf8)
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("verdant-model-\(Fingerprint.digest(CloudModelFile.shippedJSON)).json").path
+        if FileManager.default.contents(atPath: path) != data {
+            try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
         }
-        return given
+        return FileManager.default.fileExists(atPath: path) ? path : given
     }
 
     /// The run's copies of the model and of the mask settings, named by their digests, which
