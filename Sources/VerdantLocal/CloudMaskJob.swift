@@ -66,6 +66,8 @@ public struct CloudMaskJob: Sendable {
             notes = output.notes
         case .scl, .probability, .mask:
             cloudMask = try AssetMask(item: item, grid: grid, settings: settings).run(method: method, isCancelled: isCancelled)
+            let key = [MaskMethod.scl: settings.sclAsset, .probability: settings.probabilityAsset, .mask: settings.maskAsset][method]!
+            notes = ["asset": key, "asset_path": item.otherAssets[key.lowercased()]?.path ?? ""]
         }
         // What the radiometric rule did to this image (its B2's offset, in reflectance).
         if let b2 = item.bands["B2"], method == .seed || method == .hollstein {

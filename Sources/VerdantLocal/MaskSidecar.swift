@@ -9,7 +9,8 @@ struct MaskSidecar {
     var grid: RasterGrid
     var fractions: MaskComposition.Fractions
     var settings: CloudMaskSettings
-    /// Method "seed": the model file, features, cut-off and neighbour images used.
+    /// Method "seed": the model file, features, cut-off and neighbour images used; the asset
+    /// methods: the asset read.
     var model: [String: Any] = [:]
 
     func jsonObject() throws -> [String: Any] {
@@ -25,7 +26,8 @@ struct MaskSidecar {
                 "land_geometry": settings.landGeometryPath,
                 "radiometric_offset": settings.radiometricOffset,
             ] as [String: Any],
-            "model": model,
+            // What the method read besides the image: the model, its neighbours, or the asset.
+            "method_inputs": model,
         ]) { common, _ in common }
     }
 
