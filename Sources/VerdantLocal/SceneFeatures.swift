@@ -102,23 +102,34 @@ public struct ReferenceMasks {
         self.kind = kind; self.files = files
     }
 
-    /// The reference of an image, or nil when none names its date; two that match equally
-    /// are an error (which one was meant cannot be guessed).
-    public func file(for item: CatalogItem) throws -> String? {
+    /// The references whose names carry an image's date: those with its date and time when
+    /// there are, else those with its date.
+    public func candidates(for item: CatalogItem) -> [String] {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX"); formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss"
         let stamp = formatter.string(from: item.datetime)
-        let day = String(stamp.prefix(8))
-        let sameDay = files.filter { URL(fileURLWithPath: $0).lastPathComponent.contains(day) }
-        if sameDay.count <= 1 { return sameDay.first }
+        let sameDay = files.filter { URL(fileURLWithPath: $0).lastPathComponent.contains(stamp.prefix(8)) }
         let exact = sameDay.filter { URL(fileURLWithPath: $0).lastPathComponent.contains(stamp) }
-        guard exact.count == 1 else {
-            throw ReferenceError("\(item.id): \((exact.isEmpty ? sameDay : exact).joined(separator: " and ")) all match its date; "
+        return exact.isEmpty ? sameDay : exact
+    }
+
+    /// The reference of an image on its grid: among the files named by its date, the one that
+    /// covers the grid (the images of one pass over several tiles share a date); nil when none
+    /// does. Two that cover it are an error: which one was meant cannot be guessed.
+    public func reference(for item: CatalogItem, on grid: RasterGrid) throws -> (path: String, labels: [UInt8])? {
+        var found: [(path: String, labels: [UInt8])] = []
+        for path in candidates(for: item) {
+            do { found.append((path, try read(path, onto: grid))) } catch is NoOverlap { continue }
+        }
+        guard found.count <= 1 else {
+            throw ReferenceError("\(item.id): \(found.map(\.path).joined(separator: " and ")) all match its date and cover it; "
                 + "keep one reference per image (or name each by its YYYYMMDDTHHMMSS)")
         }
-        return exact[0]
+        return found.first
     }
+
+    struct NoOverlap: Error {}
 
     /// The reference on a grid: 1 cloud, 0 clear, 255 no data. A 0/1 mask is averaged over
     /// each cell (cloud when more than half is); classes take the cell's most common class.
@@ -136,9 +147,7 @@ public struct ReferenceMasks {
             labels = try readBand(path: path, grid: grid, resampling: .mode, nodata: 0)
                 .map { $0.isNaN ? 255 : (classes.contains(Int($0)) ? 1 : 0) }
         }
-        guard labels.contains(where: { $0 != 255 }) else {
-            throw ReferenceError("\(path): does not overlap the image's grid (no labelled pixel); is it the right place?")
-        }
+        guard labels.contains(where: { $0 != 255 }) else { throw NoOverlap() }
         return labels
     }
 }

@@ -109,8 +109,9 @@ struct TreeBuilder {
 
     /// The split of lowest weighted Gini impurity among `perSplit` features drawn without
     /// replacement; when none of them improves the node, further features are drawn until one
-    /// does (as Breiman's and scikit-learn's forests do), so an uninformative draw does not end
-    /// the branch. nil when no feature separates anything.
+    /// does, so an uninformative draw does not end the branch (with one feature tried per split,
+    /// a forest of two features would otherwise stop at the root half the time). nil when no
+    /// feature improves the node.
     mutating func bestSplit(_ indices: [Int], range: Range<Int>, clouds: Int,
                             rng: inout SplitMix64) -> (feature: Int, threshold: Float)? {
         var candidates = Array(columns.indices)

@@ -36,6 +36,11 @@ struct CloudModelCommandTests {
         let empty = try await VerdantProcess.run(["train", "-p", parameters.path, "--samples", "s.csv", "--features", "",
                                                   "-o", model], in: dir, cwd: dir)
         #expect(empty.status == 2, "\(empty.stderr)")
+        // Windows line endings read the same.
+        try csv.replacingOccurrences(of: "\n", with: "\r\n").write(to: dir.appendingPathComponent("crlf.csv"), atomically: true, encoding: .utf8)
+        let crlf = try await VerdantProcess.run(["train", "-p", parameters.path, "--samples", "crlf.csv", "--trees", "5",
+                                                 "-o", "crlf.json"], in: dir, cwd: dir)
+        #expect(crlf.status == 0, "\(crlf.stderr)")
         // Without --features, the CSV's own columns are the features.
         let header = try await VerdantProcess.run(["train", "-p", parameters.path, "--samples", "s.csv", "--trees", "5",
                                                    "-o", "h.json"], in: dir, cwd: dir)

@@ -147,6 +147,28 @@ struct CloudModelTests {
         #expect(throws: CloudModelError.self) { try CloudModelFile.load(path: unknown) }
     }
 
+    /// Backgrounds read a row at a time give the very mask of backgrounds read whole.
+    @Test func windowedBackgroundsGiveTheSameMask() throws {
+        let listing = try StacCatalog.load(path: SampleCatalog.samples.appendingPathComponent("catalog/catalog.json").path,
+                                           coefNormalisation: 10000)
+        let modelPath = SampleCatalog.repositoryRoot.appendingPathComponent("models/cloud-forest.json").path
+        var settings = CloudMaskSettings(scale: 30, method: "seed", landGeometryPath: "")
+        settings.modelPath = modelPath
+        let item = try #require(listing.items.first { $0.id == "20150731T100009_20150731T100009_T33TVL" })
+        let features = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(MaskSettings()), land: nil)
+        func mask(windowBytes: Int) throws -> [UInt8] {
+            var s = settings
+            s.windowBytes = windowBytes
+            var job = CloudMaskJob(item: item, land: nil, settings: s)
+            job.model = try CloudModel(file: try CloudModelFile.load(path: modelPath), cutoff: 0.29, percentile: s.percentile)
+            job.neighbours = try features.neighbours(of: item)
+            return try job.mask(cache: GridBandCache(limitBytes: 0), checking: { false }).mask
+        }
+        let whole = try mask(windowBytes: 1 << 30)
+        #expect(whole.contains(1))
+        #expect(try mask(windowBytes: 1) == whole)      // one row per window
+    }
+
     /// The binary carries the repository's model byte for byte (models/embed.sh writes it).
     @Test func shippedModelIsBuiltIn() throws {
         let file = try String(contentsOf: SampleCatalog.repositoryRoot.appendingPathComponent("models/cloud-forest.json"), encoding: .utf8)

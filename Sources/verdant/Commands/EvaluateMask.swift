@@ -96,10 +96,13 @@ struct EvaluateMask: ParsableCommand {
         let cache = GridBandCache(limitBytes: 256 << 20)
         var rows: [Row] = []
         for item in listing.items {
-            guard let reference = try masks.file(for: item) else { continue }
+            guard !masks.candidates(for: item).isEmpty else { continue }
             let job = CloudMaskJob(item: item, land: land, settings: settings)
             let (mask, grid, _) = try job.mask(cache: cache, checking: { false })
-            let labels = try masks.read(reference, onto: grid)
+            guard let (_, labels) = try masks.reference(for: item, on: grid) else {
+                FileHandle.standardError.write(Data("\(item.id): no reference named by its date covers it; left out\n".utf8))
+                continue
+            }
             let date = String(ISO8601DateFormatter.string(from: item.datetime, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate]))
             rows.append(Row(date: date, id: item.id, agreement: MaskAgreement(mask: mask, reference: labels)))
         }

@@ -37,8 +37,8 @@ struct Train: ParsableCommand {
         for date in excludeDates where CalendarDate(iso: date) == nil {
             throw Failure.badInput("--exclude-date \(date): expected a date YYYY-MM-DD")
         }
-        if samples != nil && !references.reference.isEmpty {
-            throw Failure.badInput("give --reference or --samples, not both")
+        if samples != nil && (!references.reference.isEmpty || !excludeDates.isEmpty || references.noLand || references.catalog != nil) {
+            throw Failure.badInput("--samples trains on the CSV alone: --reference, --catalog, --no-land and --exclude-date apply to scenes")
         }
         let names: [String]
         if let features {
@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
             names = CloudFeature.defaults.map(\.name)
         }
         guard !names.isEmpty, !names.contains(""), Set(names).count == names.count else {
-            throw Failure.badInput("--features \(names.joined(separator: ",")): expected distinct feature names, comma separated")
+            throw Failure.badInput("\(features == nil ? "the CSV header's feature columns" : "--features") \(names.joined(separator: ",")): expected distinct feature names, comma separated")
         }
         let chosen = try Failure.guarded { () throws -> [CloudFeature] in
             do { return try CloudFeature.parse(names) } catch let error as CloudModelError { throw BadInput("features: \(error.problem)") }
@@ -126,15 +126,17 @@ enum SampleTable {
     /// The header's column names.
     static func header(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw BadInput("\(path): cannot be read") }
-        let first = String(decoding: data.prefix(65_536), as: UTF8.self).split(separator: "\n", maxSplits: 1).first ?? ""
+        let first = String(decoding: data.prefix(65_536), as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+            .split(separator: "\n", maxSplits: 1).first ?? ""
         return first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
     }
 
     static func read(_ path: String, features: [String]) throws -> (columns: [[Float]], labels: [UInt8]) {
         guard let data = FileManager.default.contents(atPath: path) else { throw BadInput("\(path): cannot be read") }
         // Blank lines are kept, so the numbers in errors are the file's own line numbers.
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        // "\r\n" is one Character in Swift: made "\n" first, so Windows files split too.
+        let lines = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }) else {
             throw BadInput("\(path): empty; expected a header line naming the feature columns and `label`")
         }

@@ -15,8 +15,9 @@ enum JobModel {
     }
 
     /// `percentile1=ID=ITEM` arguments → the items of each background. A neighbour whose item
-    /// cannot be read fails the job (retried: the next run refreshes where neighbours are, or
-    /// chooses others when one left the catalog) rather than masking against a thinner background.
+    /// cannot be read fails the job at once (waiting will not bring it back within this run; the
+    /// next run refreshes where neighbours are, or chooses others when one left the catalog, and
+    /// tries the image again) rather than masking against a thinner background.
     static func neighbours(_ arguments: [String], coefNormalisation: Double) throws -> [NeighbourSet: [CatalogItem]] {
         var result: [NeighbourSet: [CatalogItem]] = [:]
         var loaded: [String: CatalogItem] = [:]
@@ -32,7 +33,7 @@ enum JobModel {
                 do {
                     item = try StacCatalog.loadItem(path: parts[2], id: parts[1], coefNormalisation: coefNormalisation)
                 } catch {
-                    throw NeighbourUnreadable(description: "neighbour image \(parts[1]) cannot be read (\(error)); "
+                    throw BadInput("neighbour image \(parts[1]) cannot be read (\(error)); "
                         + "the next `verdant run` looks for it in the catalog again")
                 }
                 loaded[parts[1]] = item
@@ -42,6 +43,3 @@ enum JobModel {
         return result
     }
 }
-
-/// A recorded neighbour's item cannot be read now: worth a retry after the catalog is fixed.
-struct NeighbourUnreadable: Error, CustomStringConvertible { let description: String }

@@ -69,11 +69,16 @@ struct LabelledScenes {
         let extractor = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(p.mask), land: land)
         var result = LabelledScenes()
         for item in listing.items {
-            guard let reference = try references.file(for: item) else { result.unmatched.append(item.id); continue }
+            guard !references.candidates(for: item).isEmpty else { result.unmatched.append(item.id); continue }
+            guard let (reference, read) = try references.reference(for: item, on: try item.maskGrid(scale: settings.scale)) else {
+                log("\(item.id): no reference named by its date covers it; left out")
+                result.unmatched.append(item.id)
+                continue
+            }
             let date = Scene.date(of: item)
             guard !excluding.contains(date) else { result.excludedDates.append(date); continue }
             let scene = try extractor.scene(item, features: features)
-            var labels = try references.read(reference, onto: scene.grid)
+            var labels = read
             for i in labels.indices where scene.eligible[i] == 0 { labels[i] = 255 }
             let labelled = Scene(item: item, reference: reference, features: scene, labels: labels)
             let missing = scene.missingBackgrounds.isEmpty ? ""

@@ -112,7 +112,7 @@ struct RunSession {
         let (chosen, alone) = try workspace.recordNeighbours(found, store: store)
         if chosen > 0 { logger.info("neighbour images chosen for \(chosen) image(s) (mask.method \"seed\")") }
         if alone > 0 {
-            logger.warning("\(alone) image(s) have no neighbour image (same tile, more than mask.number_hours away, covering more than mask.common_area): their masks are tree2 OR tree3 alone until the catalog has some")
+            logger.warning("\(alone) image(s) to mask have no neighbour image (same tile, more than mask.number_hours away, covering more than mask.common_area): masked now, they get tree2 OR tree3 alone")
         }
         for note in plan.notes { logger.warning("\(note)") }
         for (stage, fingerprint) in fingerprints {

@@ -30,11 +30,12 @@ extension Workspace {
         guard p.mask.model == MaskSettings().model, !FileManager.default.fileExists(atPath: given) else { return given }
         let data = Data(CloudModelFile.shippedJSON.utf8)
         let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("verdant-model-\(Fingerprint.digest(CloudModelFile.shippedJSON)).json").path
+            .appendingPathComponent("verdant-\(getuid())-model-\(Fingerprint.digest(CloudModelFile.shippedJSON)).json").path
         if FileManager.default.contents(atPath: path) != data {
             try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
         }
-        return FileManager.default.fileExists(atPath: path) ? path : given
+        // Only a copy holding exactly the built-in bytes is used (the folder is shared).
+        return FileManager.default.contents(atPath: path) == data ? path : given
     }
 
     /// The run's copies of the model and of the mask settings, named by their digests, which
@@ -77,10 +78,13 @@ extension Workspace {
         let selection = NeighbourSelection(parameters.mask)
         let wanted = found.images.filter { $0.verdict.isWanted }.map(\.image)
         let stored = try store.neighbours(of: wanted.map(\.id))
+        // A finished mask stands by the neighbours it was made with: they are chosen again only
+        // for masks still to be made (new, queued, failed, or redone after a parameter change).
+        let finished = Set(try store.refs(in: TaskState.final, stage: .cloudMask).map(\.key.id))
         let catalog = found.images.map(\.image)
         let listed = Dictionary(found.images.map { ($0.image.id, $0.image) }, uniquingKeysWith: { a, _ in a })
         var chosen: [String: Neighbours] = [:], refreshed: [String: Neighbours] = [:]
-        for image in wanted {
+        for image in wanted where !(finished.contains(image.id) && stored[image.id] != nil) {
             // Kept as recorded while every neighbour is still listed: only where the catalog now
             // finds it may change (a moved folder). Chosen (again) when none is recorded, when
             // the selection keys changed, when the list is empty (the catalog may have grown),
