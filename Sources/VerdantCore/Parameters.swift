@@ -104,7 +104,7 @@ public enum RadiometricOffset: String, Sendable, CaseIterable {
     case keep
 }
 
-public struct ClusteringSettings: Sendable, Equatable {
+public struct ClusteringSettings: Sendable, Equatable, Codable {
     public var numPixels = 5000
     public var nClusters = 10
     public var thresholdDifCloud = 0.04

@@ -9,39 +9,41 @@ struct AssetMask {
     let grid: RasterGrid
     let settings: CloudMaskSettings
 
-    func run(method: MaskMethod, isCancelled: @escaping @Sendable () -> Bool) throws -> [UInt8] {
+    /// The asset a method reads, and the parameter that names it.
+    static func asset(of method: MaskMethod, in settings: CloudMaskSettings) -> (name: String, key: String)? {
+        switch method {
+        case .scl: return (settings.sclAsset, "mask.scl_asset")
+        case .probability: return (settings.probabilityAsset, "mask.probability_asset")
+        case .mask: return (settings.maskAsset, "mask.mask_asset")
+        case .seed, .hollstein: return nil
+        }
+    }
+
+    /// The mask, and the path of the asset it was read from.
+    func run(method: MaskMethod, isCancelled: @escaping @Sendable () -> Bool) throws -> (mask: [UInt8], assetPath: String) {
+        guard let (name, key) = Self.asset(of: method, in: settings) else {
+            throw CloudMaskError.unknownMethod(item: item.id, method: method.rawValue)
+        }
+        guard let asset = item.otherAssets[name.lowercased()] else {
+            throw CloudMaskError.missingAsset(item: item.id, asset: name, method: method.rawValue, key: key)
+        }
+        let read = { (resampling: Resampling) in
+            try readBand(path: asset.path, grid: grid, resampling: resampling, nodata: asset.nodata, isCancelled: isCancelled)
+        }
+        let mask: [UInt8]
         switch method {
         case .scl:
             let classes = Set(settings.sclClasses.map(Float.init))
-            return try read(settings.sclAsset, key: "mask.scl_asset", method: method, resampling: .mode, isCancelled: isCancelled)
-                .map { $0.isNaN ? 255 : (classes.contains($0) ? 1 : 0) }
+            mask = try read(.mode).map { $0.isNaN ? 255 : (classes.contains($0) ? 1 : 0) }
         case .probability:
             // In the asset's own units after its declared raster:bands scale and offset (s2cloudless
             // 0–1: 0.4; a 0–100 asset: 40), the same for every image of a run.
-            let asset = try self.asset(settings.probabilityAsset, key: "mask.probability_asset", method: method)
             let threshold = Float(settings.probabilityThreshold)
             let scale = Float(asset.scale), offset = Float(asset.offset)
-            return try read(settings.probabilityAsset, key: "mask.probability_asset", method: method,
-                            resampling: .average, isCancelled: isCancelled)
-                .map { $0.isNaN ? 255 : ($0 * scale + offset > threshold ? 1 : 0) }
-        case .mask:
-            return try read(settings.maskAsset, key: "mask.mask_asset", method: method, resampling: .mode, isCancelled: isCancelled)
-                .map { $0.isNaN ? 255 : ($0 >= 0.5 ? 1 : 0) }
+            mask = try read(.average).map { $0.isNaN ? 255 : ($0 * scale + offset > threshold ? 1 : 0) }
         default:
-            throw CloudMaskError.unknownMethod(item: item.id, method: method.rawValue)
+            mask = try read(.mode).map { $0.isNaN ? 255 : ($0 >= 0.5 ? 1 : 0) }
         }
-    }
-
-    private func asset(_ asset: String, key: String, method: MaskMethod) throws -> BandAsset {
-        guard let found = item.otherAssets[asset.lowercased()] else {
-            throw CloudMaskError.missingAsset(item: item.id, asset: asset, method: method.rawValue, key: key)
-        }
-        return found
-    }
-
-    private func read(_ asset: String, key: String, method: MaskMethod, resampling: Resampling,
-                      isCancelled: @escaping @Sendable () -> Bool) throws -> [Float] {
-        let found = try self.asset(asset, key: key, method: method)
-        return try readBand(path: found.path, grid: grid, resampling: resampling, nodata: found.nodata, isCancelled: isCancelled)
+        return (mask, asset.path)
     }
 }

@@ -58,16 +58,14 @@ public struct CloudMaskJob: Sendable {
             cloudMask = Hollstein.cloudMask(reflectance, workers: settings.workers)
         case .seed:
             guard let model else { throw CloudMaskError.unknownMethod(item: item.id, method: "seed without a model") }
-            let region = MaskComposition.restrict([UInt8](repeating: 1, count: grid.pixelCount), to: [footprintArea, landArea])
-                .map { $0 == 1 ? UInt8(1) : 0 }
-            let seed = SeedMask(item: item, grid: grid, settings: settings, model: model, neighbours: neighbours, cache: cache)
-            let output = try seed.run(region: region, isCancelled: isCancelled)
+            let seed = SeedMask(item: item, grid: grid, settings: settings, neighbours: neighbours, cache: cache)
+            let output = try seed.run(model, region: MaskComposition.inside([footprintArea, landArea]), isCancelled: isCancelled)
             cloudMask = output.mask
             notes = output.notes
         case .scl, .probability, .mask:
-            cloudMask = try AssetMask(item: item, grid: grid, settings: settings).run(method: method, isCancelled: isCancelled)
-            let key = [MaskMethod.scl: settings.sclAsset, .probability: settings.probabilityAsset, .mask: settings.maskAsset][method]!
-            notes = ["asset": key, "asset_path": item.otherAssets[key.lowercased()]?.path ?? ""]
+            let (mask, path) = try AssetMask(item: item, grid: grid, settings: settings).run(method: method, isCancelled: isCancelled)
+            cloudMask = mask
+            notes = ["asset": AssetMask.asset(of: method, in: settings)!.name, "asset_path": path]
         }
         // What the radiometric rule did to this image (its B2's offset, in reflectance).
         if let b2 = item.bands["B2"], method == .seed || method == .hollstein {

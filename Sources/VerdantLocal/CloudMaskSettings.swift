@@ -18,14 +18,8 @@ public struct CloudMaskSettings: Sendable, Equatable, Codable {
     /// Method "seed": the model file (the run's fixed copy), cut-off and the percentile tests.
     public var modelPath: String = ""
     public var cutoff: Double = 0.29
-    public var numPixels = 5000
-    public var nClusters = 10
-    public var thresholdDifCloud = 0.04
-    public var thresholdReflectance = 0.175
-    public var bandsThresholds = ["B4", "B3", "B2"]
-    public var growingRatio = 2
-    public var samplingScale: Double = 30
-    public var doClustering = true
+    /// `[mask.clustering]` as the parameters give it.
+    public var clustering = ClusteringSettings()
     /// Other methods' assets.
     public var sclAsset = "scl"
     public var sclClasses = [3, 8, 9, 10]
@@ -46,13 +40,11 @@ public struct CloudMaskSettings: Sendable, Equatable, Codable {
     public init(parameters p: Parameters, modelPath: String? = nil) {
         self.init(scale: p.area.scale, coefNormalisation: p.mask.coefNormalisation, method: p.mask.method.rawValue,
                   landGeometryPath: p.resolve(p.area.landGeometry))
-        let m = p.mask, c = m.clustering
+        let m = p.mask
         radiometricOffset = m.radiometricOffset.rawValue
         self.modelPath = modelPath ?? p.resolve(m.model)
         cutoff = m.cutoff
-        numPixels = c.numPixels; nClusters = c.nClusters; thresholdDifCloud = c.thresholdDifCloud
-        thresholdReflectance = c.thresholdReflectance; bandsThresholds = c.bandsThresholds
-        growingRatio = c.growingRatio; samplingScale = c.samplingScale; doClustering = c.doClustering
+        clustering = m.clustering
         sclAsset = m.sclAsset; sclClasses = m.sclClasses
         probabilityAsset = m.probabilityAsset; probabilityThreshold = m.probabilityThreshold; maskAsset = m.maskAsset
     }
@@ -61,13 +53,14 @@ public struct CloudMaskSettings: Sendable, Equatable, Codable {
 
     /// The percentile tests' settings on a grid of `scale` metres.
     public var percentile: PercentileTest.Settings {
+        let c = clustering
         var s = PercentileTest.Settings()
-        s.numPixels = numPixels; s.nClusters = nClusters
-        s.thresholdDifCloud = Float(thresholdDifCloud); s.thresholdReflectance = Float(thresholdReflectance)
-        s.scoreBands = bandsThresholds.compactMap(Sentinel2.index)
-        s.growingRatio = growingRatio
-        s.samplingStep = max(1, Int((samplingScale / scale).rounded()))
-        s.clustering = doClustering
+        s.numPixels = c.numPixels; s.nClusters = c.nClusters
+        s.thresholdDifCloud = Float(c.thresholdDifCloud); s.thresholdReflectance = Float(c.thresholdReflectance)
+        s.scoreBands = c.bandsThresholds.compactMap(Sentinel2.index)
+        s.growingRatio = c.growingRatio
+        s.samplingStep = max(1, Int((c.samplingScale / scale).rounded()))
+        s.clustering = c.doClustering
         return s
     }
 }

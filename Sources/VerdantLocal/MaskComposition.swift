@@ -13,6 +13,16 @@ enum MaskComposition {
         return result
     }
 
+    /// 1 where every area is 1 (inside the footprint and the land), else 0.
+    static func inside(_ areas: [[UInt8]]) -> [UInt8] {
+        guard var result = areas.first else { return [] }
+        for area in areas.dropFirst() {
+            precondition(area.count == result.count, "areas differ in size")
+            for i in result.indices where area[i] == 0 { result[i] = 0 }
+        }
+        return result
+    }
+
     struct Fractions: Equatable {
         var cloud: Double
         var clear: Double

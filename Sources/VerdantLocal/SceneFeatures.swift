@@ -13,17 +13,20 @@ public struct SceneFeatures {
     public let selection: NeighbourSelection
     public let land: LandArea?
     public let cache: GridBandCache
+    private let byId: [String: CatalogItem]
+    private let images: [CatalogImage]
 
     public init(items: [CatalogItem], settings: CloudMaskSettings, selection: NeighbourSelection, land: LandArea?,
                 cacheBytes: Int = 1 << 30) {
         self.items = items; self.settings = settings; self.selection = selection; self.land = land
         self.cache = GridBandCache(limitBytes: cacheBytes)
+        self.byId = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.images = items.map(\.catalogImage)
     }
 
     /// The neighbour items of each background, as `NeighbourSelection` chooses them.
     public func neighbours(of item: CatalogItem) throws -> [NeighbourSet: [CatalogItem]] {
-        let byId = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) })
-        let chosen = try selection.select(for: item.catalogImage, among: items.map(\.catalogImage)) { candidate in
+        let chosen = try selection.select(for: item.catalogImage, among: images) { candidate in
             try Footprint.coveredFraction(of: item.footprint, by: candidate.footprint)
         }
         return [.recent: chosen.recent.compactMap { byId[$0.id] }, .leastCloudy: chosen.leastCloudy.compactMap { byId[$0.id] }]
@@ -46,18 +49,11 @@ public struct SceneFeatures {
     /// The features of one image on its grid.
     public func scene(_ item: CatalogItem, features: [CloudFeature]) throws -> Scene {
         let grid = try SceneReflectance.grid(for: item, scale: settings.scale)
-        var region = try rasterize(footprintGeoJSON: item.footprint, onto: grid)
-        if let land {
-            let inLand = try rasterize(land, onto: grid)
-            for i in region.indices where inLand[i] == 0 { region[i] = 0 }
-        }
+        let region = MaskComposition.inside([try rasterize(footprintGeoJSON: item.footprint, onto: grid)]
+                                            + (try land.map { [try rasterize($0, onto: grid)] } ?? []))
         let sets = Set(features.compactMap(\.background))
         let neighbours = sets.isEmpty ? [:] : try self.neighbours(of: item)
-        let placeholder = try CloudModel(file: CloudModelFile(features: features.map(\.name), trees: [],
-                                                               training: .init(command: "", created: "", settings: .init(), samples: 0,
-                                                                               cloudSamples: 0, sources: [], labels: "")),
-                                         cutoff: 0.5, percentile: settings.percentile)
-        let seed = SeedMask(item: item, grid: grid, settings: settings, model: placeholder, neighbours: neighbours, cache: cache)
+        let seed = SeedMask(item: item, grid: grid, settings: settings, neighbours: neighbours, cache: cache)
         let (image, eligible, backgrounds) = try seed.inputs(region: region, sets: sets, isCancelled: { false })
         let missing = sets.filter { backgrounds[$0] == nil }.sorted { $0.rawValue < $1.rawValue }
         // A background with no neighbour: its features read "not cloud" (0), as the tests cannot run.

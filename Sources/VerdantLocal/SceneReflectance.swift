@@ -72,17 +72,14 @@ public final class GridBandCache: @unchecked Sendable {
     private var entries: [Key: (values: [Float], used: UInt64)] = [:]
     private var clock: UInt64 = 0
     private var bytes = 0
-    public private(set) var hits = 0
-    public private(set) var misses = 0
 
     public init(limitBytes: Int) { self.limitBytes = limitBytes }
 
     func value(_ key: Key) -> [Float]? {
         lock.lock(); defer { lock.unlock() }
-        guard let entry = entries[key] else { misses += 1; return nil }
+        guard let entry = entries[key] else { return nil }
         clock += 1
         entries[key] = (entry.values, clock)
-        hits += 1
         return entry.values
     }
 

@@ -10,14 +10,13 @@ struct SeedMask {
     let item: CatalogItem
     let grid: RasterGrid
     let settings: CloudMaskSettings
-    let model: CloudModel
     /// Neighbour items of each background, already loaded.
     let neighbours: [NeighbourSet: [CatalogItem]]
     let cache: GridBandCache
 
-    init(item: CatalogItem, grid: RasterGrid, settings: CloudMaskSettings, model: CloudModel,
+    init(item: CatalogItem, grid: RasterGrid, settings: CloudMaskSettings,
          neighbours: [NeighbourSet: [CatalogItem]], cache: GridBandCache) {
-        self.item = item; self.grid = grid; self.settings = settings; self.model = model; self.cache = cache
+        self.item = item; self.grid = grid; self.settings = settings; self.cache = cache
         // A neighbour missing a band file is left out of the backgrounds (and named in the
         // sidecar) rather than failing every image whose background it would join.
         self.neighbours = neighbours.mapValues { $0.filter(Self.readable) }
@@ -51,7 +50,7 @@ struct SeedMask {
     }
 
     /// `region`: 1 inside the footprint and the land.
-    func run(region: [UInt8], isCancelled: @escaping @Sendable () -> Bool) throws -> Output {
+    func run(_ model: CloudModel, region: [UInt8], isCancelled: @escaping @Sendable () -> Bool) throws -> Output {
         let (image, eligible, backgrounds) = try inputs(region: region, sets: model.backgroundsNeeded, isCancelled: isCancelled)
         let needed = Set(backgrounds.keys)
         if isCancelled() { throw CancellationError() }

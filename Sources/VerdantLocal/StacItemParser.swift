@@ -66,15 +66,12 @@ struct StacItemParser {
             let raster = (value["raster:bands"] as? [[String: Any]])?.first ?? [:]
             let declared = (raster["offset"] as? NSNumber)?.doubleValue
             let nodata = (raster["nodata"] as? NSNumber)?.doubleValue
-            let path = StacCatalog.resolve(href, against: file)
-            if let band = bandName(key: key, asset: value) {
-                let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? 1 / coef
-                bands[band] = BandAsset(path: path, scale: scale, offset: declared ?? 0, nodata: nodata, offsetDeclared: declared != nil)
-            } else {
-                let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? 1
-                others[key.lowercased()] = BandAsset(path: path, scale: scale, offset: declared ?? 0, nodata: nodata,
-                                                     offsetDeclared: declared != nil)
-            }
+            let band = bandName(key: key, asset: value)
+            // A band without raster:bands scale is DN / COEF_NORMALISATION; other assets are as they are.
+            let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? (band != nil ? 1 / coef : 1)
+            let asset = BandAsset(path: StacCatalog.resolve(href, against: file), scale: scale, offset: declared ?? 0,
+                                  nodata: nodata, offsetDeclared: declared != nil)
+            if let band { bands[band] = asset } else { others[key.lowercased()] = asset }
         }
         var item = CatalogItem(id: id, datetime: datetime, endDatetime: end, footprint: footprint,
                                tile: Self.tile(properties) ?? Self.tile(fromId: id) ?? "",

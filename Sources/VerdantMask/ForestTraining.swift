@@ -44,14 +44,14 @@ public struct ForestTraining: Sendable {
         precondition(!columns.isEmpty && columns.allSatisfy { $0.count == n }, "every feature needs one value per sample")
         precondition(n > 0, "no training samples")
         let count = settings.trees
-        let slots = TreeSlots(count: count)
+        let slots = ParallelSlots<DecisionTree>(count: count)
         let chunks = max(1, min(workers, count))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             for t in stride(from: chunk, to: count, by: chunks) {
                 slots.set(t, grow(columns: columns, labels: labels, tree: t))
             }
         }
-        return slots.trees
+        return slots.values
     }
 
     /// Tree t's bootstrap sample and the stream that goes on to grow it.
@@ -148,13 +148,4 @@ struct TreeBuilder {
         let p = clouds / n
         return n * 2 * p * (1 - p)
     }
-}
-
-/// Finished trees, written by the training threads one at a time through a serial queue.
-final class TreeSlots: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "verdant.forest.trees")
-    private var slots: [DecisionTree]
-    init(count: Int) { slots = [DecisionTree](repeating: DecisionTree(), count: count) }
-    func set(_ index: Int, _ tree: DecisionTree) { queue.sync { slots[index] = tree } }
-    var trees: [DecisionTree] { queue.sync { slots } }
 }

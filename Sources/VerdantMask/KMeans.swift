@@ -27,7 +27,7 @@ public struct KMeans: Sendable {
         let first = rng.below(n)
         centres += samples[first * d..<(first + 1) * d]
         var nearest = [Double](repeating: .infinity, count: n)
-        for c in 1..<max(1, k) where k > 1 {
+        for c in 1..<k {
             let last = (c - 1) * d
             var total = 0.0
             for i in 0..<n {

@@ -60,9 +60,9 @@ public struct PercentileTest: Sendable {
         let n = image.pixelCount, d = Sentinel2.bands.count
         var rng = SplitMix64(seed: settings.seed)
         let sample = samplePixels(tested: tested, width: image.width, height: image.height, rng: &rng)
-        var empty = Result(mask: [UInt8](repeating: 0, count: n), multitemporalScore: [Float](repeating: .nan, count: n),
+        var result = Result(mask: [UInt8](repeating: 0, count: n), multitemporalScore: [Float](repeating: .nan, count: n),
                            reflectanceScore: [Float](repeating: .nan, count: n), clusters: 0, sampled: sample.count)
-        guard !sample.isEmpty else { return empty }
+        guard !sample.isEmpty else { return result }
 
         // Standardise each band by the sample's mean and population standard deviation.
         var mean = [Float](repeating: 0, count: d), scale = [Float](repeating: 1, count: d)
@@ -134,12 +134,12 @@ public struct PercentileTest: Sendable {
         }
         for i in 0..<n where tested[i] == 1 {
             let c = Int(cluster[i])
-            empty.multitemporalScore[i] = mt[c]
-            empty.reflectanceScore[i] = refl[c]
-            empty.mask[i] = isCloud(mt[c], refl[c]) ? 1 : 0
+            result.multitemporalScore[i] = mt[c]
+            result.reflectanceScore[i] = refl[c]
+            result.mask[i] = isCloud(mt[c], refl[c]) ? 1 : 0
         }
-        empty.clusters = k
-        return empty
+        result.clusters = k
+        return result
     }
 
     /// Sampling candidates: tested pixels on the lattice of `samplingStep`; `numPixels` of them

@@ -38,9 +38,9 @@ public struct RandomForest: Sendable, Equatable {
             }
             return out
         }
-        let slots = FloatSlots(count: n)
         let chunk = max(4096, (n + max(1, workers) * 4 - 1) / max(1, workers * 4))
         let starts = Array(stride(from: 0, to: n, by: chunk))
+        let slots = ParallelSlots<[Float]>(count: starts.count)
         DispatchQueue.concurrentPerform(iterations: starts.count) { part in
             let range = starts[part]..<min(n, starts[part] + chunk)
             var x = [Float](repeating: 0, count: featureCount)
@@ -49,21 +49,10 @@ public struct RandomForest: Sendable, Equatable {
                 for f in 0..<featureCount { x[f] = columns[f][i] }
                 values[i - range.lowerBound] = probability(x)
             }
-            slots.write(values, at: range.lowerBound)
+            slots.set(part, values)
         }
-        return slots.values
+        return slots.values.flatMap { $0 }
     }
 
     static func isBinary(_ column: [Float]) -> Bool { column.allSatisfy { $0 == 0 || $0 == 1 } }
-}
-
-/// Parts of one result array filled by several threads, each its own range.
-final class FloatSlots: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "verdant.forest.values")
-    private var storage: [Float]
-    init(count: Int) { storage = [Float](repeating: 0, count: count) }
-    func write(_ part: [Float], at offset: Int) {
-        queue.sync { storage.replaceSubrange(offset..<offset + part.count, with: part) }
-    }
-    var values: [Float] { queue.sync { storage } }
 }

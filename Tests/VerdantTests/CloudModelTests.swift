@@ -147,20 +147,26 @@ struct CloudModelTests {
         #expect(throws: CloudModelError.self) { try CloudModelFile.load(path: unknown) }
     }
 
-    /// Backgrounds read a row at a time give the very mask of backgrounds read whole.
-    @Test func windowedBackgroundsGiveTheSameMask() throws {
+    /// The sample catalog, the shipped model, and seed settings at 30 m reading it.
+    static func shippedSetup() throws -> (listing: StacCatalog.Listing, settings: CloudMaskSettings, model: CloudModel, features: SceneFeatures) {
         let listing = try StacCatalog.load(path: SampleCatalog.samples.appendingPathComponent("catalog/catalog.json").path,
                                            coefNormalisation: 10000)
-        let modelPath = SampleCatalog.repositoryRoot.appendingPathComponent("models/cloud-forest.json").path
         var settings = CloudMaskSettings(scale: 30, method: "seed", landGeometryPath: "")
-        settings.modelPath = modelPath
-        let item = try #require(listing.items.first { $0.id == "20150731T100009_20150731T100009_T33TVL" })
+        settings.modelPath = SampleCatalog.repositoryRoot.appendingPathComponent("models/cloud-forest.json").path
+        let model = try CloudModel(file: try CloudModelFile.load(path: settings.modelPath), cutoff: 0.29, percentile: settings.percentile)
         let features = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(MaskSettings()), land: nil)
+        return (listing, settings, model, features)
+    }
+
+    /// Backgrounds read a row at a time give the very mask of backgrounds read whole.
+    @Test func windowedBackgroundsGiveTheSameMask() throws {
+        let (listing, settings, model, features) = try Self.shippedSetup()
+        let item = try #require(listing.items.first { $0.id == "20150731T100009_20150731T100009_T33TVL" })
         func mask(windowBytes: Int) throws -> [UInt8] {
             var s = settings
             s.windowBytes = windowBytes
             var job = CloudMaskJob(item: item, land: nil, settings: s)
-            job.model = try CloudModel(file: try CloudModelFile.load(path: modelPath), cutoff: 0.29, percentile: s.percentile)
+            job.model = model
             job.neighbours = try features.neighbours(of: item)
             return try job.mask(cache: GridBandCache(limitBytes: 0), checking: { false }).mask
         }
@@ -191,13 +197,7 @@ struct CloudModelTests {
     /// The shipped model on the real samples: the haze and the thick cloud found, the clear
     /// dates clear, the snow not taken for cloud.
     @Test func shippedModelOnTheRealSamples() throws {
-        let listing = try StacCatalog.load(path: SampleCatalog.samples.appendingPathComponent("catalog/catalog.json").path,
-                                           coefNormalisation: 10000)
-        let modelPath = SampleCatalog.repositoryRoot.appendingPathComponent("models/cloud-forest.json").path
-        var settings = CloudMaskSettings(scale: 30, method: "seed", landGeometryPath: "")
-        settings.modelPath = modelPath
-        let model = try CloudModel(file: try CloudModelFile.load(path: modelPath), cutoff: 0.29, percentile: settings.percentile)
-        let features = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(MaskSettings()), land: nil)
+        let (listing, _, model, features) = try Self.shippedSetup()
         func cloudShare(_ id: String) throws -> Double {
             let item = try #require(listing.items.first { $0.id == id })
             let scene = try features.scene(item, features: model.features)

@@ -69,9 +69,12 @@ struct EvaluateMask: ParsableCommand {
         let scenes = try LabelledScenes.load(workspace: workspace, catalogPath: references.catalog, references: masks,
                                              features: model.features, settings: settings, useLand: !references.noLand, log: log).scenes
         var rows: [Row] = []
+        var withoutDate: [String: CloudModel] = [:]   // one forest per left-out date, whatever its images
         for scene in scenes {
             var forest = model
-            if leaveOneDateOut {
+            if leaveOneDateOut, let trained = withoutDate[scene.date] {
+                forest = trained
+            } else if leaveOneDateOut {
                 let others = scenes.filter { $0.date != scene.date }
                 let (columns, labels) = LabelledScenes.samples(others)
                 guard Set(labels).count == 2 else { throw BadInput("leaving out \(scene.date) leaves no cloud or no clear sample") }
@@ -80,6 +83,7 @@ struct EvaluateMask: ParsableCommand {
                 var retrained = file
                 retrained.trees = trees
                 forest = try CloudModel(file: retrained, cutoff: model.cutoff, percentile: model.percentile)
+                withoutDate[scene.date] = forest
                 log("\(scene.date): forest trained on \(labels.count) samples of \(Set(others.map(\.date)).count) other dates")
             }
             // As a run: without its backgrounds an image is masked by tree2 ∨ tree3.
@@ -103,8 +107,7 @@ struct EvaluateMask: ParsableCommand {
                 FileHandle.standardError.write(Data("\(item.id): no reference named by its date covers it; left out\n".utf8))
                 continue
             }
-            let date = String(ISO8601DateFormatter.string(from: item.datetime, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate]))
-            rows.append(Row(date: date, id: item.id, agreement: MaskAgreement(mask: mask, reference: labels)))
+            rows.append(Row(date: LabelledScenes.Scene.date(of: item), id: item.id, agreement: MaskAgreement(mask: mask, reference: labels)))
         }
         return rows
     }

@@ -70,7 +70,7 @@ struct Train: ParsableCommand {
             let masks = try Failure.guarded { try references.masks() }
             let loaded = try Failure.guarded {
                 try LabelledScenes.load(workspace: workspace, catalogPath: references.catalog, references: masks, features: chosen,
-                                        settings: CloudMaskSettings(parameters: workspace.parameters, modelPath: Workspace.modelPath(workspace.parameters)),
+                                        settings: CloudMaskSettings(parameters: workspace.parameters),
                                         excluding: Set(excludeDates), useLand: !references.noLand) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             }
             guard !loaded.scenes.isEmpty else { throw Failure.badInput("no image of the catalog has a reference mask (matched by date in the file name)") }
@@ -85,9 +85,8 @@ struct Train: ParsableCommand {
         guard Set(labelValues).count == 2 else { throw Failure.badInput("the samples must hold both cloud (1) and clear (0) labels") }
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let (forest, outOfBag) = ForestTraining(settings: settings).trainWithOutOfBag(columns: columns, labels: labelValues, workers: workers)
-        var agreement = MaskAgreement()
         let cutoff = Float(workspace.parameters.mask.cutoff)
-        agreement = MaskAgreement(mask: outOfBag.map { $0.isNaN ? 255 : ($0 > cutoff ? 1 : 0) }, reference: labelValues)
+        let agreement = MaskAgreement(mask: outOfBag.map { $0.isNaN ? 255 : ($0 > cutoff ? 1 : 0) }, reference: labelValues)
         let record = CloudModelFile.Training(
             command: (["verdant"] + CommandLine.arguments.dropFirst().map(Self.shellQuoted)).joined(separator: " "),
             created: ISO8601DateFormatter().string(from: Date()), settings: settings, samples: labelValues.count,

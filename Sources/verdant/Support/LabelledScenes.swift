@@ -70,13 +70,13 @@ struct LabelledScenes {
         var result = LabelledScenes()
         for item in listing.items {
             guard !references.candidates(for: item).isEmpty else { result.unmatched.append(item.id); continue }
+            let date = Scene.date(of: item)
+            guard !excluding.contains(date) else { result.excludedDates.append(date); continue }
             guard let (reference, read) = try references.reference(for: item, on: try item.maskGrid(scale: settings.scale)) else {
                 log("\(item.id): no reference named by its date covers it; left out")
                 result.unmatched.append(item.id)
                 continue
             }
-            let date = Scene.date(of: item)
-            guard !excluding.contains(date) else { result.excludedDates.append(date); continue }
             let scene = try extractor.scene(item, features: features)
             var labels = read
             for i in labels.indices where scene.eligible[i] == 0 { labels[i] = 255 }

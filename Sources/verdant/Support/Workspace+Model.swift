@@ -45,17 +45,20 @@ extension Workspace {
         var modelCopy: String?
         if parameters.mask.method == .seed {
             let model = try modelContent()
-            modelCopy = try writeInput(name: "model-\(model.digest).json", data: model.data)
+            modelCopy = try writeInput(name: "model-\(model.digest).json", data: model.data, of: "mask.model")
         }
         var settings = CloudMaskSettings(parameters: parameters, modelPath: modelCopy)
         settings.landGeometryPath = try landSnapshot()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(settings)
-        return try writeInput(name: "cloudmask-\(Fingerprint.digest(String(decoding: data, as: UTF8.self))).json", data: data)
+        return try writeInput(name: "cloudmask-\(Fingerprint.digest(String(decoding: data, as: UTF8.self))).json", data: data,
+                              of: "the cloud-mask settings")
     }
 
-    private func writeInput(name: String, data: Data) throws -> String {
+    /// `<output>/.inputs/<name>`, written once (the name carries the content's digest), for the
+    /// jobs of a run to read: `what` names it in an error.
+    func writeInput(name: String, data: Data, of what: String) throws -> String {
         let folder = layout.root.appendingPathComponent(".inputs", isDirectory: true)
         let path = folder.appendingPathComponent(name)
         guard !FileManager.default.fileExists(atPath: path.path) else { return path.path }
@@ -63,7 +66,7 @@ extension Workspace {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try data.write(to: path, options: .atomic)
         } catch {
-            throw MachineError("\(folder.path): cannot write the run's copy of \(name): \(error.localizedDescription)")
+            throw MachineError("\(folder.path): cannot write the run's copy of \(what): \(error.localizedDescription)")
         }
         return path.path
     }
@@ -89,7 +92,7 @@ extension Workspace {
             // finds it may change (a moved folder). Chosen (again) when none is recorded, when
             // the selection keys changed, when the list is empty (the catalog may have grown),
             // or when a neighbour left the catalog.
-            if var kept = stored[image.id], kept.selection == selection.digest, !kept.recent.isEmpty,
+            if let kept = stored[image.id], kept.selection == selection.digest, !kept.recent.isEmpty,
                kept.all.allSatisfy({ listed[$0.id] != nil }) {
                 let update = { (refs: [NeighbourRef]) in refs.map { ref -> NeighbourRef in
                     var ref = ref
@@ -97,7 +100,7 @@ extension Workspace {
                     return ref
                 } }
                 let moved = Neighbours(recent: update(kept.recent), leastCloudy: update(kept.leastCloudy), selection: kept.selection)
-                if moved != kept { kept = moved; refreshed[image.id] = kept }
+                if moved != kept { refreshed[image.id] = moved }
                 continue
             }
             chosen[image.id] = try selection.select(for: image, among: catalog) { candidate in

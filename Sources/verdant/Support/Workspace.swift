@@ -66,16 +66,7 @@ struct Workspace {
     /// land file edited while the run goes cannot give masks that disagree with their fingerprint.
     func landSnapshot() throws -> String {
         let (geoJSON, digest) = try landContent()
-        let folder = layout.root.appendingPathComponent(".inputs", isDirectory: true)
-        let path = folder.appendingPathComponent("land-\(digest).geojson")
-        guard !FileManager.default.fileExists(atPath: path.path) else { return path.path }
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(geoJSON.utf8).write(to: path, options: .atomic)
-        } catch {
-            throw MachineError("\(folder.path): cannot write the run's copy of area.land_geometry: \(error.localizedDescription)")
-        }
-        return path.path
+        return try writeInput(name: "land-\(digest).geojson", data: Data(geoJSON.utf8), of: "area.land_geometry")
     }
 
     func fingerprints() throws -> [Stage: StageFingerprint] {
