@@ -34,6 +34,9 @@ let package = Package(
         .target(name: "VerdantRaster", dependencies: ["CGDAL"]),
         // Cloud tests as pure array code.
         .target(name: "VerdantMask", dependencies: []),
+        // Gap filling and productivity metrics as pure array code: the harmonic cascade, the
+        // other fill methods, their scores, seasons on a daily curve.
+        .target(name: "VerdantFill", dependencies: []),
         // swift-log handlers: the log file, and stderr behind a gate a full-screen view closes.
         .target(name: "VerdantLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // What Swift cannot import from ncursesw (macros, variadic printing), as a few functions.
@@ -48,7 +51,7 @@ let package = Package(
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
         // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
-        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "CSpawnShim"]),
+        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "VerdantFill", "CSpawnShim"]),
         // Repair: the store against the engine's task list and the outputs, classified, fixed
         // in one transaction after a backup. No ArgumentParser: the dashboard's wizard calls it.
         .target(name: "VerdantRepair", dependencies: ["VerdantCore", "VerdantStore", "VerdantLocal", "VerdantRaster"]),
@@ -58,18 +61,18 @@ let package = Package(
                                                           "ZIPFoundation", "XMLCoder"]),
         .executableTarget(name: "verdant", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging", "VerdantRepair", "VerdantStatusFile",
-            "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantMask", "VerdantRaster",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantMask", "VerdantFill", "VerdantRaster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "verdant-bench", dependencies: [
-            "VerdantCore", "VerdantStore", "VerdantTesting", "VerdantMask", "VerdantRaster", "VerdantLocal",
+            "VerdantCore", "VerdantStore", "VerdantTesting", "VerdantMask", "VerdantFill", "VerdantRaster", "VerdantLocal",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
-            "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantLocal",
+            "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantFill", "VerdantLocal",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantRepair", "VerdantStatusFile", "ZIPFoundation",
         ]),
     ]

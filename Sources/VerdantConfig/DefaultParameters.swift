@@ -23,10 +23,13 @@ public enum DefaultParameters {
     # Engine batch tasks). Default "local".
     engine = "local"
     # Images to process: a static STAC catalog (catalog.json) or an ItemCollection (.json/.geojson).
-    # Local engine only. Default "samples/catalog/catalog.json".
-    catalog = "samples/catalog/catalog.json"
+    # Local engine only. Default "samples/series/catalog.json" (68 real dates of one site;
+    # samples/catalog/catalog.json holds the scenes with all 13 bands).
+    catalog = "samples/series/catalog.json"
     # Folder receiving the outputs, one folder per stage: <output>/cloudmask/<id>/<id>.tif,
-    # <output>/ndvi/<id>/<id>.tif, each with its JSON sidecar. Default "output".
+    # <output>/ndvi/<id>/<id>.tif, each with its JSON sidecar; per tile block
+    # <output>/gapfill/<block>/<date>.tif and <output>/productivity/<block>/<season>.tif.
+    # Default "output".
     output = "output"
     # SQLite status store, one row per image and stage, with the journal of every change (the
     # original's excel_file). Default "output/status.sqlite".
@@ -54,12 +57,15 @@ public enum DefaultParameters {
     # Seconds to wait before retrying a failed image, doubled at each further attempt (at most
     # one hour). Default 60.
     retry_backoff = 60
+    # The last stage to run: "cloudmask", "ndvi", "gapfill" (the filled NDVI series) or
+    # "productivity" (the season maps, after all the others). Default "productivity".
+    until = "productivity"
 
     [dates]
     # First day of the analysis range, included, "YYYY-MM-DD" (date_start). Default "2017-01-01".
     date_start = "2015-07-01"
     # Last day of the analysis range, included, "YYYY-MM-DD" (date_end). Default "2017-06-30".
-    date_end = "2017-02-28"
+    date_end = "2017-12-31"
     # Days added before the range, for extra images used by interpolation (nb_days_before).
     # Default 30.
     nb_days_before = 30
@@ -143,6 +149,12 @@ public enum DefaultParameters {
     # A candidate must cover more than this fraction of the image footprint, 0 to less than 1
     # (COMMON_AREA). Default 0.95.
     common_area = 0.95
+    # An image without the bands the method reads (an NDVI-only item): "mask" takes its
+    # mask_asset instead (the sidecar says so), "none" fails it naming the band. Default "mask".
+    fallback = "mask"
+    # The items' NDVI asset: an item that has it gives its NDVI from it, cut by its mask,
+    # instead of from B4 and B8 (its missing values stay missing). Default "ndvi".
+    ndvi_asset = "ndvi"
 
     [mask.clustering]
     # Clustering of the differences to the background (seed-algorithm.md §3, step 5-7).
@@ -165,6 +177,38 @@ public enum DefaultParameters {
     sampling_scale = 30
     # false: the two scores per pixel instead of per cluster (no k-means). Default true.
     do_clustering = true
+
+    [gapfill]
+    # Filling the cloudy gaps of each pixel's NDVI series over the extended date range
+    # (README "Gap filling"); observed values are never replaced.
+    # Method: "harmonic-linear" (a 1-harmonic fit with the residuals of the nearest clear
+    # values interpolated linearly), "linear" (straight lines between clear values) or
+    # "seed" (the original's 10/5/1-harmonic cascade, seed-algorithm.md §6).
+    # Default "harmonic-linear".
+    method = "harmonic-linear"
+    # Method "seed": also lay the fits over the observed values, as the original did (for
+    # comparison only: it changes real observations). Default false.
+    seed_literal = false
+    # Megabytes of series one gap-filling job holds; a tile is processed in row windows that
+    # fit. Default 1024.
+    memory_mb = 1024
+
+    [productivity]
+    # Season maps from each pixel's gap-filled series on a daily grid (README "Productivity").
+    # Seasons run one year from this month and day, "MM-DD", clipped to the date range.
+    # Default "01-01".
+    season_start = "01-01"
+    # Start of season: where the rising curve crosses its minimum before the peak + this ×
+    # (peak - that minimum). Default 0.25.
+    start_fraction = 0.25
+    # End of season: where the falling curve crosses its minimum after the peak + this ×
+    # (peak - that minimum). Default 0.15.
+    end_fraction = 0.15
+    # No season where the amplitude (NDVI) is below this. Default 0.05.
+    min_amplitude = 0.05
+    # The peak window: days above base + this × amplitude, base being the mean of the two
+    # minima. Default 0.9.
+    peak_fraction = 0.9
 
     [earthengine]
     # Used only with engine = "earthengine".

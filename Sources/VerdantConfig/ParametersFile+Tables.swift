@@ -19,6 +19,7 @@ extension ParametersFile {
         run.read("workers", .wholeNumber, into: &p.run.workers)
         run.read("max_attempts", .wholeNumber, into: &p.run.maxAttempts)
         run.read("retry_backoff", .number, into: &p.run.retryBackoff)
+        run.read("until", .oneOf(LastStage.self), into: &p.run.until)
         run.reportUnknownKeys()
 
         var dates = root.subtable("dates")
@@ -52,6 +53,8 @@ extension ParametersFile {
         mask.read("allow_future", .flag, into: &p.mask.allowFuture)
         mask.read("number_hours", .number, into: &p.mask.numberHours)
         mask.read("common_area", .number, into: &p.mask.commonArea)
+        mask.read("fallback", .oneOf(MaskFallback.self), into: &p.mask.fallback)
+        mask.read("ndvi_asset", .text, into: &p.mask.ndviAsset)
 
         var clustering = mask.subtable("clustering")
         clustering.read("num_pixels", .wholeNumber, into: &p.mask.clustering.numPixels)
@@ -64,6 +67,20 @@ extension ParametersFile {
         clustering.read("do_clustering", .flag, into: &p.mask.clustering.doClustering)
         clustering.reportUnknownKeys()
         mask.reportUnknownKeys()
+
+        var gapFill = root.subtable("gapfill")
+        gapFill.read("method", .oneOf(GapFillMethod.self), into: &p.gapFill.method)
+        gapFill.read("seed_literal", .flag, into: &p.gapFill.seedLiteral)
+        gapFill.read("memory_mb", .wholeNumber, into: &p.gapFill.memoryMB)
+        gapFill.reportUnknownKeys()
+
+        var productivity = root.subtable("productivity")
+        productivity.read("season_start", .text, into: &p.productivity.seasonStart)
+        productivity.read("start_fraction", .number, into: &p.productivity.startFraction)
+        productivity.read("end_fraction", .number, into: &p.productivity.endFraction)
+        productivity.read("min_amplitude", .number, into: &p.productivity.minAmplitude)
+        productivity.read("peak_fraction", .number, into: &p.productivity.peakFraction)
+        productivity.reportUnknownKeys()
 
         var earthEngine = root.subtable("earthengine")
         earthEngine.read("project", .text, into: &p.earthEngine.project)

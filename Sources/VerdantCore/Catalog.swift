@@ -17,6 +17,9 @@ public struct CatalogImage: Sendable, Equatable {
     public var cloudCover: Double?
     /// Where an engine finds it: an item file, an asset id.
     public var source: String
+    /// Whether it carries the reflectance bands (false for an NDVI-only item): only such
+    /// images serve as the cloud model's neighbours.
+    public var spectral = true
 
     public init(id: String, acquired: Date, end: Date, tile: String, footprint: String, cloudCover: Double?, source: String) {
         self.id = id; self.acquired = acquired; self.end = end; self.tile = tile

@@ -62,7 +62,7 @@ public struct NeighbourSelection: Sendable {
                        coverage: (CatalogImage) throws -> Double) rethrows -> Neighbours {
         let window = numberHours * 3600
         let sameTile = catalog.filter {
-            $0.tile == image.tile && $0.id != image.id && abs($0.acquired.timeIntervalSince(image.acquired)) > window
+            $0.spectral && $0.tile == image.tile && $0.id != image.id && abs($0.acquired.timeIntervalSince(image.acquired)) > window
         }
         let before = sameTile.filter { $0.acquired < image.acquired }.sorted { ($0.acquired, $0.id) > ($1.acquired, $1.id) }
         let after = sameTile.filter { $0.acquired > image.acquired }.sorted { ($0.acquired, $0.id) < ($1.acquired, $1.id) }

@@ -37,6 +37,14 @@ extension Parameters {
         require((1...500).contains(mask.numberOfImages), "mask.number_of_images", "1 to 500", "\(mask.numberOfImages)")
         require(mask.numberPreselect >= mask.numberOfImages && mask.numberPreselect <= 1000,
                 "mask.number_preselect", "at least number_of_images (\(mask.numberOfImages)) and at most 1000", "\(mask.numberPreselect)")
+        require(!mask.ndviAsset.isEmpty, "mask.ndvi_asset", "an asset name", "an empty string")
+        require((64...1_048_576).contains(gapFill.memoryMB), "gapfill.memory_mb", "megabytes from 64 to 1048576", "\(gapFill.memoryMB)")
+        require(productivity.seasonStartMonthDay != nil, "productivity.season_start", "a month and day \"MM-DD\" such as \"01-01\"", "\"\(productivity.seasonStart)\"")
+        require(productivity.startFraction > 0 && productivity.startFraction < 1, "productivity.start_fraction", "a fraction of the amplitude between 0 and 1, exclusive", "\(productivity.startFraction)")
+        require(productivity.endFraction > 0 && productivity.endFraction < 1, "productivity.end_fraction", "a fraction of the amplitude between 0 and 1, exclusive", "\(productivity.endFraction)")
+        require(productivity.minAmplitude >= 0 && productivity.minAmplitude <= 2, "productivity.min_amplitude", "NDVI from 0 to 2", "\(productivity.minAmplitude)")
+        require(productivity.peakFraction > max(productivity.startFraction, productivity.endFraction) && productivity.peakFraction < 1,
+                "productivity.peak_fraction", "a fraction above start_fraction and end_fraction and below 1", "\(productivity.peakFraction)")
         require(mask.numberHours >= 0 && mask.numberHours <= 8760, "mask.number_hours", "hours from 0 to 8760", "\(mask.numberHours)")
         // A candidate must cover *more than* this: 1 would admit none.
         require(mask.commonArea >= 0 && mask.commonArea < 1, "mask.common_area", "a fraction from 0 to less than 1", "\(mask.commonArea)")

@@ -8,6 +8,8 @@ public struct Parameters: Sendable, Equatable {
     public var dates = DateSettings()
     public var area = AreaSettings()
     public var mask = MaskSettings()
+    public var gapFill = GapFillSettings()
+    public var productivity = ProductivitySettings()
     public var earthEngine = EarthEngineSettings()
     public var dashboard = DashboardSettings()
     /// The folder relative paths are resolved against (the parameters file's).
@@ -29,7 +31,7 @@ public enum EngineKind: String, Sendable, CaseIterable {
 public struct RunSettings: Sendable, Equatable {
     public var engine: EngineKind = .local
     /// A static STAC catalog (`catalog.json`) or an ItemCollection (`.json`/`.geojson`).
-    public var catalog = "samples/catalog/catalog.json"
+    public var catalog = "samples/series/catalog.json"
     public var output = "output"
     public var statusStore = "output/status.sqlite"
     public var logFile = "output/verdant.log"
@@ -41,7 +43,15 @@ public struct RunSettings: Sendable, Equatable {
     public var workers = 0
     public var maxAttempts = 3
     public var retryBackoff: Double = 60
+    /// The last stage a run goes to: masks alone, up to NDVI, up to the gap-filled series, or
+    /// all the way to the productivity maps.
+    public var until: LastStage = .productivity
     public init() {}
+}
+
+/// `run.until`: where the stage graph stops (StageGraph.local(until:)).
+public enum LastStage: String, Sendable, CaseIterable {
+    case cloudmask, ndvi, gapfill, productivity
 }
 
 public struct DateSettings: Sendable, Equatable {
@@ -140,7 +150,60 @@ public struct MaskSettings: Sendable, Equatable {
     public var numberHours: Double = 18
     public var commonArea = 0.95
     public var clustering = ClusteringSettings()
+    /// What an image without the bands `method` reads gets instead (a catalog mixing scenes
+    /// with bands and NDVI-only items, such as samples/series).
+    public var fallback: MaskFallback = .mask
+    /// The items' NDVI asset: where an item has it, the NDVI stage takes it (cut by the mask)
+    /// instead of computing NDVI from B4 and B8.
+    public var ndviAsset = "ndvi"
     public init() {}
+}
+
+/// `mask.fallback`.
+public enum MaskFallback: String, Sendable, CaseIterable {
+    /// The image fails with the missing band's name.
+    case none
+    /// The image's `mask_asset`, when it has one.
+    case mask
+}
+
+/// `[gapfill]`: how each pixel's NDVI series is filled (seed-algorithm.md §6, README "Gap filling").
+public struct GapFillSettings: Sendable, Equatable, Codable {
+    public var method: GapFillMethod = .harmonicLinear
+    /// Method "seed" only: lay the fits over the observed values too, as the original did.
+    public var seedLiteral = false
+    /// Megabytes of series a gap-filling job holds at once; a tile is cut into row windows
+    /// that fit.
+    public var memoryMB = 1024
+    public init() {}
+}
+
+public enum GapFillMethod: String, Sendable, CaseIterable, Codable {
+    /// The original's 10/5/1-harmonic cascade.
+    case seed
+    /// Straight lines between a pixel's clear values.
+    case linear
+    /// The default: see VerdantFill.HarmonicLinear.
+    case harmonicLinear = "harmonic-linear"
+}
+
+/// `[productivity]`: seasons read from each pixel's gap-filled daily curve.
+public struct ProductivitySettings: Sendable, Equatable {
+    /// Seasons run a year from this month and day ("MM-DD"), clipped to the date range.
+    public var seasonStart = "01-01"
+    public var startFraction = 0.25
+    public var endFraction = 0.15
+    public var minAmplitude = 0.05
+    public var peakFraction = 0.9
+    public init() {}
+
+    /// (month, day) of `seasonStart`, nil when it is not a valid "MM-DD".
+    public var seasonStartMonthDay: (month: Int, day: Int)? {
+        let parts = seasonStart.split(separator: "-")
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let m = Int(parts[0]), let d = Int(parts[1]),
+              (1...12).contains(m), d >= 1, d <= [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] else { return nil }
+        return (m, d)
+    }
 }
 
 public struct EarthEngineSettings: Sendable, Equatable {

@@ -260,7 +260,9 @@ private struct Planner {
         for block in blocks {
             let key = TaskKey(spec.stage, block.id)
             planned.insert(key)
-            let inputs = block.imageIds.flatMap { id in spec.inputs.map { TaskKey($0, id) } }
+            let inputs = spec.inputs.flatMap { input in
+                context.graph.spec(input)?.unit == .block ? [TaskKey(input, block.id)] : block.imageIds.map { TaskKey(input, $0) }
+            }
             guard let ref = storedByKey[key] else {
                 let record = TaskRecord(id: block.id, stage: spec.stage, acquired: block.start, tile: block.tile,
                                         footprint: block.footprint, cloudCover: nil, source: block.tile, state: .waiting)

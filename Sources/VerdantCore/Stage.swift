@@ -21,7 +21,8 @@ public struct Stage: RawRepresentable, Hashable, Codable, Sendable, CustomString
 public enum TaskUnit: String, Sendable, Equatable {
     /// One image: the task's id is the image id.
     case image
-    /// An area block over the extended date range; its inputs are tasks of every image of the block.
+    /// An area block over the extended date range; its inputs are tasks of every image of the
+    /// block (of an image stage) or the same block's task (of a block stage).
     case block
 }
 
@@ -61,11 +62,21 @@ public struct StageGraph: Sendable, Equatable {
         self.specs = specs
     }
 
-    /// What the local engine computes today: masks, then NDVI. The gap-filling stage joins here.
-    public static let local = StageGraph([
-        StageSpec(.cloudMask, unit: .image),
-        StageSpec(.ndvi, unit: .image, inputs: [.cloudMask]),
-    ])
+    /// The image stages: masks, then NDVI (the scheduler's tests and benchmarks run these).
+    public static let local = pipeline(until: .ndvi)
+
+    /// What a run executes: masks, NDVI, the gap-filled series of each block, its
+    /// productivity maps, cut after `until` (`run.until`).
+    public static func pipeline(until: LastStage) -> StageGraph {
+        let all = [
+            StageSpec(.cloudMask, unit: .image),
+            StageSpec(.ndvi, unit: .image, inputs: [.cloudMask]),
+            StageSpec(.gapFill, unit: .block, inputs: [.ndvi]),
+            StageSpec(.productivity, unit: .block, inputs: [.gapFill]),
+        ]
+        let last = all.firstIndex { $0.stage.rawValue == until.rawValue }!
+        return StageGraph(Array(all[...last]))
+    }
 
     public var stages: [Stage] { specs.map(\.stage) }
     public func spec(_ stage: Stage) -> StageSpec? { specs.first { $0.stage == stage } }

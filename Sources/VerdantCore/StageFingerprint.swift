@@ -52,13 +52,24 @@ public struct StageFingerprint: Sendable, Equatable {
             case .mask:
                 lines += ["mask.mask_asset=\(m.maskAsset)"]
             }
+            if m.method == .seed || m.method == .hollstein {
+                lines += ["mask.fallback=\(m.fallback.rawValue)"] + (m.fallback == .mask ? ["mask.mask_asset=\(m.maskAsset)"] : [])
+            }
             lines.sort()
             return lines
         case .ndvi:
             // On the mask's own grid; B4 and B8 read under the same radiometric rule as the mask.
-            return ["mask.radiometric_offset=\(p.mask.radiometricOffset.rawValue)"]
+            return ["mask.ndvi_asset=\(p.mask.ndviAsset)", "mask.radiometric_offset=\(p.mask.radiometricOffset.rawValue)"]
+        case .gapFill:
+            // The series spans the extended range; outputs are written for the range itself.
+            return ["dates=\(p.dates.start)…\(p.dates.end)", "extended=\(p.dates.extendedStart)…\(p.dates.extendedEnd)",
+                    "gapfill.method=\(p.gapFill.method.rawValue)", "gapfill.seed_literal=\(p.gapFill.seedLiteral)", "land=\(landDigest)"]
+        case .productivity:
+            let q = p.productivity
+            return ["dates=\(p.dates.start)…\(p.dates.end)", "productivity.season_start=\(q.seasonStart)",
+                    "productivity.start_fraction=\(q.startFraction)", "productivity.end_fraction=\(q.endFraction)",
+                    "productivity.min_amplitude=\(q.minAmplitude)", "productivity.peak_fraction=\(q.peakFraction)"]
         default:
-            // Block stages span the extended date range: the range is part of what they make.
             return ["dates=\(p.dates.start)…\(p.dates.end)", "extended=\(p.dates.extendedStart)…\(p.dates.extendedEnd)",
                     "area.scale=\(p.area.scale)"]
         }

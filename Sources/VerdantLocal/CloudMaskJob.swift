@@ -39,14 +39,22 @@ public struct CloudMaskJob: Sendable {
     /// `verdant evaluate-mask` scores.
     public func mask(cache: GridBandCache, checking isCancelled: @escaping @Sendable () -> Bool) throws
         -> (mask: [UInt8], grid: RasterGrid, notes: [String: Any]) {
-        guard let method = MaskMethod(rawValue: settings.method) else {
+        guard var method = MaskMethod(rawValue: settings.method) else {
             throw CloudMaskError.unknownMethod(item: item.id, method: settings.method)
         }
+        var notes: [String: Any] = [:]
+        // An NDVI-only item (samples/series) under a method that reads bands: its own mask
+        // asset when the parameters allow it, said in the sidecar.
+        if method == .seed || method == .hollstein, settings.fallback == MaskFallback.mask.rawValue,
+           !ReflectanceBands.names.allSatisfy({ item.bands[$0] != nil }), item.otherAssets[settings.maskAsset.lowercased()] != nil {
+            notes["fallback"] = "no reflectance bands: method \(method.rawValue) replaced by the \(settings.maskAsset) asset (mask.fallback)"
+            method = .mask
+        }
         if isCancelled() { throw CancellationError() }
-        let grid = try SceneReflectance.grid(for: item, scale: settings.scale)
+        let grid = try SceneReflectance.grid(for: item, scale: settings.scale,
+                                             otherwise: [AssetMask.asset(of: method, in: settings)?.name].compactMap { $0 })
         let footprintArea = try rasterize(footprintGeoJSON: item.footprint, onto: grid)
         let landArea = try land.map { try rasterize($0, onto: grid) } ?? [UInt8](repeating: 1, count: grid.pixelCount)
-        var notes: [String: Any] = [:]
         let cloudMask: [UInt8]
         switch method {
         case .hollstein:
@@ -65,7 +73,8 @@ public struct CloudMaskJob: Sendable {
         case .scl, .probability, .mask:
             let (mask, path) = try AssetMask(item: item, grid: grid, settings: settings).run(method: method, isCancelled: isCancelled)
             cloudMask = mask
-            notes = ["asset": AssetMask.asset(of: method, in: settings)!.name, "asset_path": path]
+            notes["asset"] = AssetMask.asset(of: method, in: settings)!.name
+            notes["asset_path"] = path
         }
         // What the radiometric rule did to this image (its B2's offset, in reflectance).
         if let b2 = item.bands["B2"], method == .seed || method == .hollstein {

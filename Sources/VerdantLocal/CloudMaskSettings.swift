@@ -26,6 +26,10 @@ public struct CloudMaskSettings: Sendable, Equatable, Codable {
     public var probabilityAsset = "cloud_probability"
     public var probabilityThreshold = 0.4
     public var maskAsset = "cloud_mask"
+    /// `mask.fallback`: "mask" gives an image without the bands of `method` its `maskAsset`.
+    public var fallback = MaskFallback.none.rawValue
+    /// `mask.ndvi_asset`, for the NDVI stage (which reads these settings too).
+    public var ndviAsset = "ndvi"
     /// Bytes of neighbour values read at once for the backgrounds (a window of rows of one band
     /// of every neighbour).
     public var windowBytes = 256 << 20
@@ -47,6 +51,8 @@ public struct CloudMaskSettings: Sendable, Equatable, Codable {
         clustering = m.clustering
         sclAsset = m.sclAsset; sclClasses = m.sclClasses
         probabilityAsset = m.probabilityAsset; probabilityThreshold = m.probabilityThreshold; maskAsset = m.maskAsset
+        fallback = m.fallback.rawValue
+        ndviAsset = m.ndviAsset
     }
 
     public var offsetRule: RadiometricOffset { RadiometricOffset(rawValue: radiometricOffset) ?? .auto }

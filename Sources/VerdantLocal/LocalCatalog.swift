@@ -1,4 +1,5 @@
 import Foundation
+import VerdantMask
 import VerdantCore
 import VerdantRaster
 
@@ -22,8 +23,10 @@ public struct LocalCatalog: Catalog {
 extension CatalogItem {
     /// What discovery and the store keep of an item; the job reads the item file again.
     public var catalogImage: CatalogImage {
-        CatalogImage(id: id, acquired: datetime, end: endDatetime, tile: tile, footprint: footprint,
-                     cloudCover: cloudCover, source: itemPath)
+        var image = CatalogImage(id: id, acquired: datetime, end: endDatetime, tile: tile, footprint: footprint,
+                                 cloudCover: cloudCover, source: itemPath)
+        image.spectral = ReflectanceBands.names.allSatisfy { bands[$0] != nil }
+        return image
     }
 }
 

@@ -35,6 +35,22 @@ public enum NDVIComputation {
 
     /// NDVI wherever the mask is clear and B8 + B4 > 0, NaN elsewhere (NaN bands fail the sum
     /// test, since every comparison with NaN is false). The three arrays must have one length.
+    /// An NDVI given as such (an item's NDVI asset): kept where the mask is clear and the value
+    /// is an NDVI (finite, within [−1, 1]); NaN elsewhere.
+    public static func cut(_ ndvi: [Float], mask: [UInt8]) -> (values: [Float], summary: Summary) {
+        precondition(ndvi.count == mask.count, "NDVI and mask grids differ")
+        var validCount = 0, cloudCount = 0, validSum = 0.0
+        var values = [Float](repeating: .nan, count: mask.count)
+        for i in 0..<mask.count {
+            if mask[i] == clear && ndvi[i] >= -1 && ndvi[i] <= 1 {
+                values[i] = ndvi[i]; validCount += 1; validSum += Double(ndvi[i])
+            } else if mask[i] == cloud {
+                cloudCount += 1
+            }
+        }
+        return (values, Summary(pixelCount: mask.count, validCount: validCount, cloudCount: cloudCount, validSum: validSum))
+    }
+
     public static func compute(red: [Float], nearInfrared: [Float], mask: [UInt8]) -> (values: [Float], summary: Summary) {
         let count = mask.count
         precondition(red.count == count && nearInfrared.count == count, "band and mask grids differ")

@@ -31,19 +31,30 @@ public struct NDVIJob: Sendable {
         let grid = try RasterGrid.of(rasterPath: maskPath)
         let mask = try readByteBand(path: maskPath, grid: grid)
         let provenance = try MaskProvenance.read(maskPath: maskPath, imageId: item.id)
-        // Both assets are checked before either is read, so a missing B8 does not cost a B4 read.
-        for band in [Self.redBand, Self.nearInfraredBand] where item.bands[band] == nil {
-            throw CloudMaskError.missingBand(item: item.id, band: band)
+        let ndvi: [Float], summary: NDVIComputation.Summary
+        if let asset = item.otherAssets[settings.ndviAsset.lowercased()] {
+            // The item's own NDVI, cut by the mask: its missing values (withheld, no data) stay
+            // missing, never recomputed from the bands.
+            if isCancelled() { throw CancellationError() }
+            var values = try readBand(path: asset.path, grid: grid, resampling: .average, nodata: asset.nodata,
+                                      isCancelled: isCancelled)
+            if asset.scale != 1 || asset.offset != 0 {
+                for i in values.indices { values[i] = values[i] * Float(asset.scale) + Float(asset.offset) }
+            }
+            (ndvi, summary) = NDVIComputation.cut(values, mask: mask)
+        } else {
+            // Both assets are checked before either is read, so a missing B8 does not cost a B4 read.
+            for band in [Self.redBand, Self.nearInfraredBand] where item.bands[band] == nil {
+                throw CloudMaskError.missingBand(item: item.id, band: band)
+            }
+            let scene = SceneReflectance(item: item, grid: grid, rule: settings.radiometricOffset)
+            if isCancelled() { throw CancellationError() }
+            let red = try scene.read(Self.redBand, isCancelled: isCancelled)
+            if isCancelled() { throw CancellationError() }
+            let nearInfrared = try scene.read(Self.nearInfraredBand, isCancelled: isCancelled)
+            if isCancelled() { throw CancellationError() }
+            (ndvi, summary) = NDVIComputation.compute(red: red, nearInfrared: nearInfrared, mask: mask)
         }
-
-        let scene = SceneReflectance(item: item, grid: grid, rule: settings.radiometricOffset)
-        if isCancelled() { throw CancellationError() }
-        let red = try scene.read(Self.redBand, isCancelled: isCancelled)
-        if isCancelled() { throw CancellationError() }
-        let nearInfrared = try scene.read(Self.nearInfraredBand, isCancelled: isCancelled)
-
-        if isCancelled() { throw CancellationError() }
-        let (ndvi, summary) = NDVIComputation.compute(red: red, nearInfrared: nearInfrared, mask: mask)
 
         if isCancelled() { throw CancellationError() }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

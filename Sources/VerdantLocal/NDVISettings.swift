@@ -7,14 +7,17 @@ public struct NDVISettings: Sendable, Equatable {
     public var scale: Double
     /// How B4 and B8 become reflectance, as for the masks (`mask.radiometric_offset`).
     public var radiometricOffset: RadiometricOffset
+    /// `mask.ndvi_asset`: an item with this asset gives its NDVI from it, not from B4 and B8.
+    public var ndviAsset: String
 
-    public init(scale: Double = 30, radiometricOffset: RadiometricOffset = .auto) {
-        self.scale = scale; self.radiometricOffset = radiometricOffset
+    public init(scale: Double = 30, radiometricOffset: RadiometricOffset = .auto, ndviAsset: String = "ndvi") {
+        self.scale = scale; self.radiometricOffset = radiometricOffset; self.ndviAsset = ndviAsset
     }
 
     /// The settings a run's parameters give.
     public init(parameters: Parameters) {
-        self.init(scale: parameters.area.scale, radiometricOffset: parameters.mask.radiometricOffset)
+        self.init(scale: parameters.area.scale, radiometricOffset: parameters.mask.radiometricOffset,
+                  ndviAsset: parameters.mask.ndviAsset)
     }
 }
 

@@ -22,8 +22,8 @@ struct NDVISidecar {
             "mask_request_id": mask.requestId,
             "parameters": [
                 "scale": settings.scale,
-                "red_band": NDVIJob.redBand,
-                "nir_band": NDVIJob.nearInfraredBand,
+                "source": item.otherAssets[settings.ndviAsset.lowercased()] != nil
+                    ? "asset \(settings.ndviAsset.lowercased())" : "bands \(NDVIJob.redBand), \(NDVIJob.nearInfraredBand)",
                 "resampling": Resampling.average.rawValue,
             ] as [String: Any],
         ]) { common, _ in common }

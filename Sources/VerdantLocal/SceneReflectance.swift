@@ -19,8 +19,11 @@ struct SceneReflectance {
 
     /// The grid a mask is computed on: the footprint within the reference band's extent, at
     /// `scale` metres, in the source CRS. B2 is a 10 m band, so the grid snaps to native edges.
-    static func grid(for item: CatalogItem, scale: Double) throws -> RasterGrid {
-        guard let reference = item.bands["B2"] ?? item.bands["B3"] ?? item.bands["B4"] ?? item.bands["B8"] else {
+    /// The item's grid at `scale`, aligned on a 10 m band, else on the first of the assets
+    /// `otherwise` names that the item has (an NDVI-only item's mask asset).
+    static func grid(for item: CatalogItem, scale: Double, otherwise: [String] = []) throws -> RasterGrid {
+        let fallback = otherwise.lazy.compactMap { item.otherAssets[$0.lowercased()] }.first
+        guard let reference = item.bands["B2"] ?? item.bands["B3"] ?? item.bands["B4"] ?? item.bands["B8"] ?? fallback else {
             throw CloudMaskError.missingBand(item: item.id, band: "B2")
         }
         return try RasterGrid.covering(footprintGeoJSON: item.footprint, referenceRaster: reference.path, scale: scale)

@@ -37,12 +37,15 @@ struct JobCommand: ParsableCommand {
     @Option(name: .customLong("mask-settings"), help: "The run's cloud-mask settings (JSON).") var maskSettings: String?
     @Option(name: .customLong("neighbour"), help: "A neighbour image: percentile1|percentile5=ID=ITEM (repeated).")
     var neighbours: [String] = []
+    @Option(name: .customLong("block-settings"), help: "The run's gap-filling and productivity settings (JSON).")
+    var blockSettings: String?
 
     /// The arguments that carry a run's settings to its jobs; `land` is the run's fixed copy
     /// of the land area (Workspace.landSnapshot).
-    static func settingsArguments(_ p: Parameters, land: String, maskSettings: String? = nil) -> [String] {
+    static func settingsArguments(_ p: Parameters, land: String, maskSettings: String? = nil, blockSettings: String? = nil) -> [String] {
         ["job", "--scale", String(p.area.scale), "--coef-normalisation", String(p.mask.coefNormalisation),
          "--method", p.mask.method.rawValue, "--land", land] + (maskSettings.map { ["--mask-settings", $0] } ?? [])
+            + (blockSettings.map { ["--block-settings", $0] } ?? [])
     }
 
     func run() throws {
@@ -61,12 +64,29 @@ struct JobCommand: ParsableCommand {
     }
 
     private func runJob() throws {
-        let item = try StacCatalog.loadItem(path: source, id: image, coefNormalisation: coefNormalisation)
-        guard item.id == image else { throw BadInput("\(source) holds \(item.id), not \(image)") }
         let parent = parentPid
         // A job orphaned by a killed `verdant run` stops instead of writing work nobody publishes.
         let orphaned: @Sendable () -> Bool = { parent.map { getppid() != $0 } ?? false }
         let directory = URL(fileURLWithPath: into)
+        switch Stage(rawValue: stage) {
+        case .gapFill:
+            let job = GapFillJob(block: image, inputs: try blockInputs(.ndvi).map { GapFillJob.Input(imageId: $0.id, ndviPath: $0.path) },
+                                 settings: try loadBlockSettings())
+            let result = try job.run(into: directory, requestId: requestId, isCancelled: orphaned)
+            print("\(image): \(result.dates) dates, \(result.written) written; \(result.filled) values filled, \(result.unfilled) left unfilled")
+            return
+        case .productivity:
+            guard let gapFill = try blockInputs(.gapFill).first(where: { $0.id == image }) else {
+                throw BadInput("stage productivity of \(image) needs --input gapfill/\(image)=PATH")
+            }
+            let job = ProductivityJob(block: image, gapFillMain: gapFill.path, settings: try loadBlockSettings())
+            let result = try job.run(into: directory, requestId: requestId, isCancelled: orphaned)
+            print("\(image): \(result.seasons) season(s), \(result.pixelsWithSeason) pixel-seasons with a season")
+            return
+        default: break
+        }
+        let item = try StacCatalog.loadItem(path: source, id: image, coefNormalisation: coefNormalisation)
+        guard item.id == image else { throw BadInput("\(source) holds \(item.id), not \(image)") }
         switch Stage(rawValue: stage) {
         case .cloudMask:
             let settings = try cloudMaskSettings()
@@ -78,8 +98,10 @@ struct JobCommand: ParsableCommand {
             let result = try job.run(into: directory, requestId: requestId, isCancelled: orphaned)
             print(String(format: "%@: cloud %.3f clear %.3f nodata %.3f", item.id, result.cloudFraction, result.clearFraction, result.nodataFraction))
         case .ndvi:
+            let maskSettings = try cloudMaskSettings()
             let result = try NDVIJob(item: item, maskPath: try input(.cloudMask),
-                                      settings: NDVISettings(scale: scale, radiometricOffset: try cloudMaskSettings().offsetRule))
+                                      settings: NDVISettings(scale: scale, radiometricOffset: maskSettings.offsetRule,
+                                                             ndviAsset: maskSettings.ndviAsset))
                 .run(into: directory, requestId: requestId, isCancelled: orphaned)
             print(String(format: "%@: valid %.3f cloud %.3f nodata %.3f", item.id, result.validFraction, result.cloudFraction, result.nodataFraction))
         default:
@@ -96,6 +118,28 @@ struct JobCommand: ParsableCommand {
             throw BadInput("\(maskSettings): expected the run's cloud-mask settings (JSON); start the run again")
         }
         return settings
+    }
+
+    func loadBlockSettings() throws -> BlockSettings {
+        guard let blockSettings else { throw BadInput("stage \(stage) needs --block-settings (the run writes it); start the run again") }
+        do { return try BlockSettings.load(path: blockSettings) } catch { throw BadInput(String(describing: error)) }
+    }
+
+    /// Every `--input stage/id=path` of `stage`: a block's inputs.
+    func blockInputs(_ stage: Stage) throws -> [(id: String, path: String)] {
+        var result: [(id: String, path: String)] = []
+        for entry in inputs {
+            guard let equals = entry.firstIndex(of: "="), let key = TaskKey(text: String(entry[..<equals])) else {
+                throw BadInput("--input \(entry): expected stage/id=path")
+            }
+            guard key.stage == stage else { continue }
+            let path = String(entry[entry.index(after: equals)...])
+            guard !path.isEmpty else {
+                throw BadInput("the input \(key) has no output recorded; `verdant run` again finds it in the output folder")
+            }
+            result.append((key.id, path))
+        }
+        return result
     }
 
     /// The output path of this image's task at `stage`, given with `--input stage/id=path`.

@@ -56,6 +56,16 @@ extension Workspace {
                               of: "the cloud-mask settings")
     }
 
+    /// The run's gap-filling and productivity settings for its block jobs, as a file.
+    func blockSettingsSnapshot() throws -> String {
+        let settings = BlockSettings(parameters: parameters, landGeometryPath: try landSnapshot())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(settings)
+        return try writeInput(name: "blocks-\(Fingerprint.digest(String(decoding: data, as: UTF8.self))).json", data: data,
+                              of: "the gap-filling settings")
+    }
+
     /// `<output>/.inputs/<name>`, written once (the name carries the content's digest), for the
     /// jobs of a run to read: `what` names it in an error.
     func writeInput(name: String, data: Data, of what: String) throws -> String {

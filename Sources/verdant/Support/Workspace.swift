@@ -13,7 +13,7 @@ struct Workspace {
     /// Absolute path of the parameters file.
     let parametersPath: String
     /// The stages this verdant runs (masks, then NDVI).
-    var graph: StageGraph = .local
+    var graph: StageGraph { .pipeline(until: parameters.run.until) }
     /// The land area, read once: discovery, the fingerprints and the run's copy then agree
     /// (and a large vector's union is computed once, not three times).
     private let landMemo = LandMemo()
@@ -131,7 +131,8 @@ struct Workspace {
         case .local:
             let launcher = SubprocessLauncher(executable: Self.currentExecutable,
                                               arguments: JobCommand.settingsArguments(parameters, land: try landSnapshot(),
-                                                                                      maskSettings: try maskSettingsSnapshot()))
+                                                                                      maskSettings: try maskSettingsSnapshot(),
+                                                                                      blockSettings: try blockSettingsSnapshot()))
             return LocalEngine(workers: workers, layout: layout, launcher: launcher)
         case .earthEngine:
             throw BadInput("\(parametersPath): run.engine: \"earthengine\" is not available in this version; use \"local\"")
