@@ -181,11 +181,11 @@ public enum DefaultParameters {
     [gapfill]
     # Filling the cloudy gaps of each pixel's NDVI series over the extended date range
     # (README "Gap filling"); observed values are never replaced.
-    # Method: "harmonic-linear" (a 1-harmonic fit with the residuals of the nearest clear
-    # values interpolated linearly), "linear" (straight lines between clear values) or
-    # "seed" (the original's 10/5/1-harmonic cascade, seed-algorithm.md §6).
-    # Default "harmonic-linear".
-    method = "harmonic-linear"
+    # Method: "harmonic-residual" (a 1- or 2-harmonic baseline per pixel plus the residuals of
+    # the clear values around each gap, interpolated and faded over 10 days; with a 90 %
+    # interval), "linear" (straight lines between clear values) or "seed" (the original's
+    # 10/5/1-harmonic cascade, seed-algorithm.md §6). Default "harmonic-residual".
+    method = "harmonic-residual"
     # Method "seed": also lay the fits over the observed values, as the original did (for
     # comparison only: it changes real observations). Default false.
     seed_literal = false

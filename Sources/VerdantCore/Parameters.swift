@@ -169,7 +169,7 @@ public enum MaskFallback: String, Sendable, CaseIterable {
 
 /// `[gapfill]`: how each pixel's NDVI series is filled (seed-algorithm.md §6, README "Gap filling").
 public struct GapFillSettings: Sendable, Equatable, Codable {
-    public var method: GapFillMethod = .harmonicLinear
+    public var method: GapFillMethod = .harmonicResidual
     /// Method "seed" only: lay the fits over the observed values too, as the original did.
     public var seedLiteral = false
     /// Megabytes of series a gap-filling job holds at once; a tile is cut into row windows
@@ -183,8 +183,8 @@ public enum GapFillMethod: String, Sendable, CaseIterable, Codable {
     case seed
     /// Straight lines between a pixel's clear values.
     case linear
-    /// The default: see VerdantFill.HarmonicLinear.
-    case harmonicLinear = "harmonic-linear"
+    /// The default: a harmonic baseline plus faded, interpolated residuals (VerdantFill.HarmonicResidual).
+    case harmonicResidual = "harmonic-residual"
 }
 
 /// `[productivity]`: seasons read from each pixel's gap-filled daily curve.

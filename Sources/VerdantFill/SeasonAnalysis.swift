@@ -24,21 +24,19 @@ public struct SeasonAnalysis: Sendable {
         let origin = Double(window.start - window.yearStart) + 1.5   // day index 0 is noon of `start`
         let top = curve.indices.max { curve[$0] < curve[$1] }!
         let peak = curve[top]
-        let leftAt = curve[...top].indices.min { curve[$0] < curve[$1] }!
-        let rightAt = curve[top...].indices.min { curve[$0] < curve[$1] }!
-        let leftMin = curve[leftAt], rightMin = curve[rightAt]
+        let leftMin = curve[...top].min()!, rightMin = curve[top...].min()!
         let base = (leftMin + rightMin) / 2, amplitude = peak - base
         set(.peakDay, origin + Double(top)); set(.peakValue, peak); set(.baseLevel, base); set(.amplitude, amplitude)
         set(.annualIntegral, trapezoid(curve.map { max($0, 0) }))
         guard amplitude >= settings.minAmplitude else { return out }
 
         // Each side measured from its own minimum (TIMESAT's rule): a winter lower on one side
-        // than the other still gives both crossings. A minimum on the window's edge means the
-        // season may run beyond it.
+        // than the other still gives both crossings. A peak on the window's edge means the
+        // season runs beyond it.
         let riseLevel = leftMin + settings.rise * (peak - leftMin), fallLevel = rightMin + settings.fall * (peak - rightMin)
         let start = crossing(curve, from: top, level: riseLevel, step: -1)
         let end = crossing(curve, from: top, level: fallLevel, step: 1)
-        guard let start, let end, leftAt > 0, rightAt < curve.count - 1 else {
+        guard let start, let end, top > 0, top < curve.count - 1 else {
             out[SeasonMetric.flag.rawValue] = SeasonFlag.truncated
             return out
         }

@@ -37,8 +37,8 @@ public enum SeasonFlag {
     public static let good: Float = 0
     /// A season, but a window without a clear observation or more than half of it filled.
     public static let weak: Float = 1
-    /// The season starts before the window or ends after it: start, end, length and the
-    /// season integrals are NaN; peak, base, amplitude and the annual integral stand.
+    /// The peak lies on the window's edge (the season runs beyond it): start, end, length and
+    /// the season integrals are NaN; peak, base, amplitude and the annual integral stand.
     public static let truncated: Float = 2
     /// No season: amplitude below `min_amplitude`, or too few days with a value.
     public static let none: Float = 3

@@ -51,8 +51,10 @@ public enum FillQuality {
     public static let linearBetween: Int8 = 20
     /// "linear": before the first or after the last clear value (that value carried).
     public static let linearEnd: Int8 = 21
-    /// "harmonic-linear": between two clear values.
-    public static let harmonicBetween: Int8 = 30
-    /// "harmonic-linear": before the first or after the last clear value.
-    public static let harmonicEnd: Int8 = 31
+    /// "harmonic-residual": the baseline was the mean of the clear values.
+    public static let harmonicConstant: Int8 = 30
+    /// "harmonic-residual": a 1-harmonic baseline.
+    public static let harmonic1: Int8 = 31
+    /// "harmonic-residual": a 2-harmonic baseline.
+    public static let harmonic2: Int8 = 32
 }

@@ -16,7 +16,9 @@ public struct GapFillJob: Sendable {
         public init(imageId: String, ndviPath: String) { self.imageId = imageId; self.ndviPath = ndviPath }
     }
 
-    public static let bandNames = ["NDVI", "NDVI_final", "quality"]
+    /// `interval90`: half the width of the 90 % interval around a filled value (0 where
+    /// observed; NaN when the method gives none).
+    public static let bandNames = ["NDVI", "NDVI_final", "quality", "interval90"]
     public static let summaryBands = ["clear_count", "filled_count", "unfilled_count"]
     /// Bytes held per value of a window (input, result, the methods' working copies).
     static let bytesPerValue = 24
@@ -76,10 +78,11 @@ public struct GapFillJob: Sendable {
             for (w, d) in outputs.enumerated() {
                 let base = d * P
                 var final = Array(filled.final[base..<(base + P)]), quality = [Float](repeating: .nan, count: P)
+                var interval = filled.halfWidth.map { Array($0[base..<(base + P)]) } ?? [Float](repeating: .nan, count: P)
                 for p in 0..<P {
                     let code = filled.quality[base + p]
                     if inLand[p] == 0 || code == FillQuality.none {
-                        final[p] = .nan
+                        final[p] = .nan; interval[p] = .nan
                         if inLand[p] != 0 { unfilledCount[p] += 1 }
                         continue
                     }
@@ -89,6 +92,7 @@ public struct GapFillJob: Sendable {
                 try writers[w].write(band: 0, rows: range, values: Array(values[base..<(base + P)]))
                 try writers[w].write(band: 1, rows: range, values: final)
                 try writers[w].write(band: 2, rows: range, values: quality)
+                try writers[w].write(band: 3, rows: range, values: interval)
             }
             for p in 0..<P where inLand[p] == 0 { clear[p] = .nan; filledCount[p] = .nan; unfilledCount[p] = .nan }
             totals.filled += Int(filledCount.reduce(0) { $0 + ($1.isNaN ? 0 : $1) })

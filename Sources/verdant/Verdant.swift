@@ -9,7 +9,7 @@ struct Verdant: AsyncParsableCommand {
         discussion: "Parameters come from parameters.toml (see `verdant init`). Exit codes of every command: \(ExitStatus.table).",
         subcommands: [Init.self, Check.self, Run.self, Demo.self, Status.self, Cancel.self, Retry.self, Release.self,
                       Pause.self, Resume.self, DashboardCommand.self, RepairCommand.self, ExportStatus.self, ImportStatus.self,
-                      Train.self, EvaluateMask.self,
+                      Train.self, EvaluateMask.self, EvaluateFill.self,
                       JobCommand.self]
     )
 

@@ -114,7 +114,7 @@ struct ControlEndToEndTests {
         #expect(text.stdout.contains("cloudmask") && text.stdout.contains("ndvi"))
         let check = try await VerdantProcess.run(["check", "-p", parameters.path], in: dir)
         #expect(check.status == 0)
-        #expect(check.stdout.contains("2015-06-01 … 2017-03-30"))
+        #expect(check.stdout.contains("2015-06-01 … 2018-01-30"))
         #expect(check.stdout.contains("out of area (land):     1"))
         #expect(check.stdout.contains("then process 0 task(s)"), "\(check.stdout)")
     }

@@ -39,7 +39,7 @@ struct DashboardTerminalTests {
         var screen = try await tmux.waitFor("Log tail")
         for title in ["Parameters", "Live task states", "Image queue", "Log tail"] { #expect(screen.contains(title), "\(screen)") }
         #expect(screen.contains("no run active"))
-        #expect(screen.contains("22 tasks"), "\(screen)")
+        #expect(screen.contains("138 tasks"), "\(screen)")
         #expect(screen.split(separator: "\n").count <= 24)
         // 80 columns: no error column; the states pane shows both stages.
         #expect(!screen.contains("error / reason"))
@@ -294,8 +294,8 @@ struct DashboardTerminalTests {
         let tmux = try await TmuxSession.start("'\(exe)' demo -p '\(parameters.path)'", directory: dir)
         defer { tmux.kill() }
         try await tmux.waitFor("demo (samples/)")
-        let screen = try await tmux.waitFor(180, "the demo's end") { $0.contains("no run active") && $0.contains("22 tasks") && $0.contains("all final") }
-        #expect(screen.contains("22 tasks"), "\(screen)")
+        let screen = try await tmux.waitFor(180, "the demo's end") { $0.contains("no run active") && $0.contains("138 tasks") && $0.contains("all final") }
+        #expect(screen.contains("138 tasks"), "\(screen)")
         try await tmux.send("q")
         try await tmux.waitFor("EXIT=0")
         // From the same folder, with no flags: the demo's run.

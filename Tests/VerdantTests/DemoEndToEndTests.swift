@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import VerdantCore
+import VerdantRaster
 import VerdantStore
 
 @Suite("Demo end to end", .serialized)
 struct DemoEndToEndTests {
-    @Test("verdant demo runs masks then NDVI on the samples: valid COGs, cloudy scene cloudy, clear scenes clear, Berlin out of area")
+    @Test("verdant demo runs masks, NDVI, gap filling and productivity on the 68-date series: valid COGs, cloudy scene cloudy, clear scenes clear, observed values kept")
     func demoOnSamples() async throws {
         let dir = Fixtures.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -15,14 +16,12 @@ struct DemoEndToEndTests {
         let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"/nonexistent/catalog.json\""])
         let result = try await VerdantProcess.run(["demo", "-p", parameters.path], in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(result.stdout.contains("cloudmask: ") && result.stdout.contains("ndvi: "))
+        #expect(result.stdout.contains("cloudmask: ") && result.stdout.contains("ndvi: ") && result.stdout.contains("productivity: "))
 
         let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/demo/status.sqlite").path, readOnly: true)
         let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
-        #expect(records.count == 11)
-        #expect(records.filter { $0.state == .completed }.count == 10)
-        let berlin = try #require(records.first { $0.tile == "33UUU" })
-        #expect(berlin.state == .outOfArea)
+        #expect(records.count == 68)
+        #expect(records.filter { $0.state == .completed }.count == 68)
 
         var cloud: [String: Double] = [:]
         for record in records where record.state == .completed {
@@ -49,9 +48,8 @@ struct DemoEndToEndTests {
 
         // Every mask has its NDVI, on the mask's grid, made after it.
         let ndvi = try store.records(in: Set(TaskState.allCases), stage: .ndvi, limit: nil)
-        #expect(ndvi.count == 11)
-        #expect(ndvi.filter { $0.state == .completed }.count == 10)
-        #expect(ndvi.first { $0.tile == "33UUU" }?.state == .outOfArea)
+        #expect(ndvi.count == 68)
+        #expect(ndvi.filter { $0.state == .completed }.count == 68)
         for record in ndvi where record.state == .completed {
             let output = try #require(record.output)
             #expect(output.contains("/ndvi/\(record.id)/\(record.id).tif"))
@@ -67,6 +65,39 @@ struct DemoEndToEndTests {
             let ndviStart = try #require(journal.firstIndex { $0.stage == .ndvi && $0.to == .submitting })
             #expect(maskDone < ndviStart)
         }
+        // The 10 scenes with bands masked by the cloud model, the 58 NDVI-only items by their asset.
+        let fallbacks = try records.filter { record in
+            let sidecar = (record.output! as NSString).deletingPathExtension + ".json"
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecar))) as? [String: Any]
+            return (json?["method_inputs"] as? [String: Any])?["fallback"] != nil
+        }
+        #expect(fallbacks.count == 58)
+
+        // One block through gap filling and productivity; the dates of the range written.
+        let fill = try #require(try store.records(in: Set(TaskState.allCases), stage: .gapFill, limit: nil).first)
+        #expect(fill.state == .completed && fill.id == "T33TVL")
+        let folder = ((try #require(fill.output)) as NSString).deletingLastPathComponent
+        let dated = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix("_T33TVL.tif") }
+        #expect(dated.count == 68)   // 2015-07-11 … 2017-12-22, all inside 2015-07-01 … 2017-12-31
+        let some = folder + "/" + dated.sorted()[40]
+        let bands = try #require(try VerdantProcess.gdalinfo(some)["bands"] as? [[String: Any]])
+        #expect(bands.map { $0["description"] as? String } == ["NDVI", "NDVI_final", "quality", "interval90"])
+        let reader = try WindowReader(path: some)
+        let observed = try reader.rows(0..<reader.grid.height, band: 1), final = try reader.rows(0..<reader.grid.height, band: 2)
+        let quality = try reader.rows(0..<reader.grid.height, band: 3)
+        var kept = 0
+        for i in observed.indices where !observed[i].isNaN {
+            #expect(final[i] == observed[i] && quality[i] == -1)
+            kept += 1
+        }
+        #expect(kept > 0)
+        #expect(zip(observed, final).contains { $0.0.isNaN && !$0.1.isNaN }, "nothing was filled")
+
+        let maps = try #require(try store.records(in: Set(TaskState.allCases), stage: .productivity, limit: nil).first)
+        #expect(maps.state == .completed)
+        let season = ((try #require(maps.output)) as NSString).deletingLastPathComponent + "/2016.tif"
+        let seasonBands = try #require(try VerdantProcess.gdalinfo(season)["bands"] as? [[String: Any]])
+        #expect(seasonBands.count == 17 && seasonBands.first?["description"] as? String == "peak_doy")
     }
 
     @Test("bad parameters exit with code 2 and name the file, line and key")

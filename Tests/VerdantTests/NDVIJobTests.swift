@@ -130,8 +130,7 @@ struct NDVIJobTests {
         #expect(sidecar["mask_request_id"] as? String == "mask-\(Self.hazyID)")
         let parameters = try #require(sidecar["parameters"] as? [String: Any])
         #expect(parameters["scale"] as? Double == 30)
-        #expect(parameters["red_band"] as? String == "B4")
-        #expect(parameters["nir_band"] as? String == "B8")
+        #expect(parameters["source"] as? String == "bands B4, B8")
         #expect(parameters["resampling"] as? String == "average")
     }
 

@@ -11,7 +11,7 @@ enum SampleDocument {
             ("engine", #""local""#), ("catalog", #""cat.json""#), ("output", #""out""#),
             ("status_store", #""out/status.sqlite""#), ("log_file", #""out/verdant.log""#),
             ("exported_json", #""exported.json""#), ("refresh", "30"), ("nb_task_max", "30"),
-            ("workers", "0"), ("max_attempts", "3"), ("retry_backoff", "60"),
+            ("workers", "0"), ("max_attempts", "3"), ("retry_backoff", "60"), ("until", #""productivity""#),
         ]),
         ("dates", [
             ("date_start", #""2017-01-01""#), ("date_end", #""2017-06-30""#),
@@ -28,11 +28,19 @@ enum SampleDocument {
             ("coef_normalisation", "10000"), ("number_trees", "500"),
             ("cutoff", "0.29"), ("number_of_images", "20"), ("number_preselect", "40"),
             ("allow_future", "true"), ("number_hours", "18"), ("common_area", "0.95"),
+            ("fallback", #""mask""#), ("ndvi_asset", #""ndvi""#),
         ]),
         ("mask.clustering", [
             ("num_pixels", "5000"), ("n_clusters", "10"), ("threshold_dif_cloud", "0.04"),
             ("threshold_reflectance", "0.175"), ("bands_thresholds", #"["B4", "B3", "B2"]"#),
             ("growing_ratio", "2"), ("sampling_scale", "30"), ("do_clustering", "true"),
+        ]),
+        ("gapfill", [
+            ("method", #""harmonic-residual""#), ("seed_literal", "false"), ("memory_mb", "1024"),
+        ]),
+        ("productivity", [
+            ("season_start", #""01-01""#), ("start_fraction", "0.25"), ("end_fraction", "0.15"),
+            ("min_amplitude", "0.05"), ("peak_fraction", "0.9"),
         ]),
         ("earthengine", [
             ("project", #""my-project""#), ("collection", #""COPERNICUS/S2_HARMONIZED""#),
@@ -184,6 +192,17 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         .init(key: "mask.clustering.growing_ratio", value: "60", expected: "0 to 50 pixels"),
         .init(key: "mask.clustering.sampling_scale", value: #""30""#, expected: "a number"),
         .init(key: "mask.clustering.sampling_scale", value: "0", expected: "metres from 1 to 10000"),
+        .init(key: "run.until", value: #""masks""#, expected: #"one of "cloudmask", "ndvi", "gapfill", "productivity""#),
+        .init(key: "mask.fallback", value: #""scl""#, expected: #"one of "none", "mask""#),
+        .init(key: "mask.ndvi_asset", value: #""""#, expected: "an asset name"),
+        .init(key: "gapfill.method", value: #""hants""#, expected: #"one of "seed", "linear", "harmonic-residual""#),
+        .init(key: "gapfill.seed_literal", value: "1", expected: "true or false"),
+        .init(key: "gapfill.memory_mb", value: "10", expected: "megabytes from 64 to 1048576"),
+        .init(key: "productivity.season_start", value: #""13-01""#, expected: #"a month and day "MM-DD""#),
+        .init(key: "productivity.start_fraction", value: "0", expected: "a fraction of the amplitude between 0 and 1, exclusive"),
+        .init(key: "productivity.end_fraction", value: #""low""#, expected: "a number"),
+        .init(key: "productivity.min_amplitude", value: "-0.1", expected: "NDVI from 0 to 2"),
+        .init(key: "productivity.peak_fraction", value: "0.2", expected: "a fraction above start_fraction and end_fraction and below 1"),
         .init(key: "earthengine.project", value: "1", expected: "a string"),
         .init(key: "earthengine.project", value: #""""#, expected: #"a Google Cloud project id when engine = "earthengine""#,
               also: ["run.engine": #""earthengine""#]),
@@ -313,13 +332,13 @@ struct BadValue: CustomTestStringConvertible, Sendable {
     @Test func unknownTablesAndStrayKeys() throws {
         let text = "stray = 1\n[run]\nworkers = 2\n\n[runn]\nworkers = 3\n[mask.clusterin]\nn_clusters = 4\n"
         let (path, found) = try issues(text)
-        let tables = "[run], [dates], [area], [mask], [mask.clustering], [earthengine], [dashboard]"
+        let tables = "[run], [dates], [area], [mask], [mask.clustering], [gapfill], [productivity], [earthengine], [dashboard]"
         #expect(found.map(\.description) == [
             "\(path):1: stray: expected one of the tables \(tables), found key `stray` outside any table",
             "\(path):5: runn: expected one of the tables \(tables), found unknown table [runn] (did you mean [run]?)",
             "\(path):7: mask.clusterin: expected one of the keys of [mask] (method, model, radiometric_offset, scl_asset, scl_classes, "
                 + "probability_asset, probability_threshold, mask_asset, coef_normalisation, number_trees, cutoff, "
-                + "number_of_images, number_preselect, allow_future, number_hours, common_area, clustering), "
+                + "number_of_images, number_preselect, allow_future, number_hours, common_area, fallback, ndvi_asset, clustering), "
                 + "found unknown table [mask.clusterin] (did you mean [mask.clustering]?)",
         ])
     }

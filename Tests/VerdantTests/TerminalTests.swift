@@ -26,7 +26,7 @@ struct TerminalTests {
         // The line is what this test reads, not the masks: the single-image method keeps the
         // 88 tasks short on a loaded 2-core CI machine (the seed model took 0.26 tasks/s there).
         let parameters = try VerdantProcess.sampleParameters(in: dir, edits: [
-            "workers": "1", "nb_task_max": "2", "catalog": "\"\(catalog.path)\"", "method": "\"hollstein\""])
+            "workers": "1", "nb_task_max": "2", "catalog": "\"\(catalog.path)\"", "mask.method": "\"hollstein\""])
         let session = "verdant-test-\(getpid())"
         let go = dir.appendingPathComponent("go"), stream = dir.appendingPathComponent("terminal.out")
         // The run starts once every byte it writes to the terminal is also recorded: what a

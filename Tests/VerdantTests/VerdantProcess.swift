@@ -90,14 +90,26 @@ struct VerdantProcess {
     }
 
     /// A parameters file in `directory` for the repository's samples, outputs kept in `directory`.
+    /// parameters.toml with `edits`; unless edited, the 11 scenes of samples/catalog through
+    /// masks and NDVI (the runs these tests count), not the 68-date series to productivity.
     static func sampleParameters(in directory: URL, edits: [String: String] = [:]) throws -> URL {
         let root = Fixtures.repositoryRoot.path
         var text = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("parameters.toml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "\"samples/", with: "\"\(root)/samples/")
-        for (key, value) in edits {
+        var edits = edits
+        if edits["catalog"] == nil { edits["catalog"] = "\"\(root)/samples/catalog/catalog.json\"" }
+        if edits["until"] == nil { edits["until"] = "\"ndvi\"" }
+        for (edit, value) in edits {
+            // "table.key" edits that table's key alone; a bare key, every table's.
+            let dot = edit.lastIndex(of: ".")
+            let table = dot.map { String(edit[..<$0]) }, key = dot.map { String(edit[edit.index(after: $0)...]) } ?? edit
+            var current = ""
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.hasPrefix(key + " ") || trimmed.hasPrefix(key + "=") { return "\(key) = \(value)" }
+                if trimmed.hasPrefix("[") { current = String(trimmed.dropFirst().prefix { $0 != "]" }) }
+                if (table == nil || table == current) && (trimmed.hasPrefix(key + " ") || trimmed.hasPrefix(key + "=")) {
+                    return "\(key) = \(value)"
+                }
                 return String(line)
             }
             text = lines.joined(separator: "\n")

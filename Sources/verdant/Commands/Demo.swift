@@ -100,7 +100,7 @@ struct Demo: AsyncParsableCommand {
         switch stage {
         case .cloudMask: return "(uint8 COG: 0 clear, 1 cloud, 255 nodata; JSON sidecar beside each)"
         case .ndvi: return "(Float32 COG, NaN where cloudy or no data; JSON sidecar beside each)"
-        case .gapFill: return "(per block: <image>.tif for each date of the range, bands NDVI, NDVI_final, quality; <block>.json lists them)"
+        case .gapFill: return "(per block: <image>.tif for each date of the range, bands NDVI, NDVI_final, quality, interval90; <block>.json lists them)"
         case .productivity: return "(per block: <season>.tif, one band per metric; <block>.tif their mean over seasons)"
         default: return ""
         }
