@@ -26,3 +26,11 @@ dump=$(mktemp -d)
 $bench cloudmodel --dump "$dump"
 python3 Benchmarks/seed_model.py "$dump"
 rm -rf "$dump"
+# Gap filling: each method's px/s on the 68-date series, the seed cascade against numpy's
+# float64 per-pixel lstsq (same input), numpy's own px/s, and a synthetic 10980-column tile's
+# peak RSS (TILE_ROWS rows, default the full 10980).
+ref=$(mktemp -d)
+python3 Benchmarks/fill_reference.py --series samples/series --withheld samples/series/withheld.csv --out "$ref"
+python3 Benchmarks/fill_reference.py --series samples/series --bench
+$bench gapfill --reference "$ref" --tile-rows "${TILE_ROWS:-10980}"
+rm -rf "$ref"

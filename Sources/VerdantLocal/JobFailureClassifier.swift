@@ -36,7 +36,7 @@ public struct JobFailureClassifier: Sendable {
             return JobFailure(kind: .machine, message: message)
         }
         switch error {
-        case is StacCatalog.Error, is CloudMaskError:
+        case is StacCatalog.Error, is CloudMaskError, is BlockInputError:
             return JobFailure(kind: .permanent, message: message)
         case let raster as RasterError:
             return classify(raster, message: message)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VerdantFill
+import VerdantLocal
 
 /// `verdant evaluate-fill`: every gap-filling method scored at withheld observations of a
 /// series (README, "Gap filling").

@@ -33,7 +33,8 @@ enum Failure {
     static func status(of error: Error) -> ExitStatus? {
         switch error {
         case is ParameterError, is StacCatalog.Error, is RasterError, is BadInput, is IllegalTransition, is StatusFileError,
-             is KeymapError, is ThemeError, is CloudModelError, is ReferenceError, is CloudMaskError:
+             is KeymapError, is ThemeError, is CloudModelError, is ReferenceError, is CloudMaskError,
+             is SeriesError, is BlockInputError:
             return .badInput
         case let store as StoreError:
             switch store.kind {
