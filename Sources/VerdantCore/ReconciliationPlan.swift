@@ -260,9 +260,7 @@ private struct Planner {
         for block in blocks {
             let key = TaskKey(spec.stage, block.id)
             planned.insert(key)
-            let inputs = spec.inputs.flatMap { input in
-                context.graph.spec(input)?.unit == .block ? [TaskKey(input, block.id)] : block.imageIds.map { TaskKey(input, $0) }
-            }
+            let inputs = Self.inputs(of: spec, block: block, graph: context.graph)
             guard let ref = storedByKey[key] else {
                 let record = TaskRecord(id: block.id, stage: spec.stage, acquired: block.start, tile: block.tile,
                                         footprint: block.footprint, cloudCover: nil, source: block.tile, state: .waiting)
@@ -286,6 +284,19 @@ private struct Planner {
         }
         for ref in stored where !planned.contains(ref.key) {
             self.stored(ref, verdict: .excluded("no wanted image in this block under the current parameters"))
+        }
+    }
+
+    /// A block task's inputs: an image stage's task of every image of the block; for a block
+    /// stage, the block's own task and, through it, what that task reads. The second part only
+    /// orders nothing (those tasks are final before the block task they feed), but it puts the
+    /// block's images in the task's input list, so its fingerprint (`blockDigest`) changes with
+    /// them: the season maps of a block whose images changed are redone with its series.
+    static func inputs(of spec: StageSpec, block: AreaBlock, graph: StageGraph) -> [TaskKey] {
+        spec.inputs.flatMap { input -> [TaskKey] in
+            guard let upstream = graph.spec(input) else { return [] }
+            guard upstream.unit == .block else { return block.imageIds.map { TaskKey(input, $0) } }
+            return [TaskKey(input, block.id)] + inputs(of: upstream, block: block, graph: graph)
         }
     }
 

@@ -63,7 +63,8 @@ public struct StageFingerprint: Sendable, Equatable {
         case .gapFill:
             // The series spans the extended range; outputs are written for the range itself.
             return ["dates=\(p.dates.start)…\(p.dates.end)", "extended=\(p.dates.extendedStart)…\(p.dates.extendedEnd)",
-                    "gapfill.method=\(p.gapFill.method.rawValue)", "gapfill.seed_literal=\(p.gapFill.seedLiteral)", "land=\(landDigest)"]
+                    "gapfill.method=\(p.gapFill.method.rawValue)", "land=\(landDigest)"]
+                + (p.gapFill.method == .seed ? ["gapfill.seed_literal=\(p.gapFill.seedLiteral)"] : [])
         case .productivity:
             let q = p.productivity
             return ["dates=\(p.dates.start)…\(p.dates.end)", "productivity.season_start=\(q.seasonStart)",

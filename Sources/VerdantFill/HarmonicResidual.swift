@@ -71,7 +71,7 @@ public struct HarmonicResidual: Sendable {
                     r = residual[c - 1]; distance = days[d] - days[clear[c - 1]]
                 } else {
                     let a = clear[next - 1], b = clear[next]
-                    let w = (days[d] - days[a]) / (days[b] - days[a])
+                    let w = days[b] > days[a] ? (days[d] - days[a]) / (days[b] - days[a]) : 0
                     r = residual[next - 1] + (residual[next] - residual[next - 1]) * w
                     distance = min(days[d] - days[a], days[b] - days[d])
                 }

@@ -32,7 +32,7 @@ public struct LinearFill: Sendable {
                     quality[index] = FillQuality.linearEnd
                 } else {
                     let a = clear[next - 1], b = clear[next]
-                    let w = (s[d] - s[a]) / (s[b] - s[a])
+                    let w = s[b] > s[a] ? (s[d] - s[a]) / (s[b] - s[a]) : 0
                     value = Float(Double(cube.values[a * P + p]) * (1 - w) + Double(cube.values[b * P + p]) * w)
                 }
                 final[index] = value

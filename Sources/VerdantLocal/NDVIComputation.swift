@@ -33,8 +33,6 @@ public enum NDVIComputation {
         }
     }
 
-    /// NDVI wherever the mask is clear and B8 + B4 > 0, NaN elsewhere (NaN bands fail the sum
-    /// test, since every comparison with NaN is false). The three arrays must have one length.
     /// An NDVI given as such (an item's NDVI asset): kept where the mask is clear and the value
     /// is an NDVI (finite, within [−1, 1]); NaN elsewhere.
     public static func cut(_ ndvi: [Float], mask: [UInt8]) -> (values: [Float], summary: Summary) {
@@ -51,6 +49,8 @@ public enum NDVIComputation {
         return (values, Summary(pixelCount: mask.count, validCount: validCount, cloudCount: cloudCount, validSum: validSum))
     }
 
+    /// NDVI wherever the mask is clear and B8 + B4 > 0, NaN elsewhere (NaN bands fail the sum
+    /// test, since every comparison with NaN is false). The three arrays must have one length.
     public static func compute(red: [Float], nearInfrared: [Float], mask: [UInt8]) -> (values: [Float], summary: Summary) {
         let count = mask.count
         precondition(red.count == count && nearInfrared.count == count, "band and mask grids differ")

@@ -22,7 +22,7 @@ public struct SeriesCatalog: Sendable {
         var grid: RasterGrid?
         var values: [Float] = []
         for item in items {
-            guard let ndvi = item.otherAssets[ndviAsset], let mask = item.otherAssets[maskAsset] else {
+            guard let ndvi = item.otherAssets[ndviAsset.lowercased()], let mask = item.otherAssets[maskAsset.lowercased()] else {
                 throw SeriesError("\(item.itemPath): expected assets \"\(ndviAsset)\" and \"\(maskAsset)\" (an NDVI series item)")
             }
             let ndviReader = try WindowReader(path: ndvi.path, expected: grid)

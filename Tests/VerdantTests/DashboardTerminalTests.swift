@@ -39,7 +39,7 @@ struct DashboardTerminalTests {
         var screen = try await tmux.waitFor("Log tail")
         for title in ["Parameters", "Live task states", "Image queue", "Log tail"] { #expect(screen.contains(title), "\(screen)") }
         #expect(screen.contains("no run active"))
-        #expect(screen.contains("138 tasks"), "\(screen)")
+        #expect(screen.contains("22 tasks"), "\(screen)")
         #expect(screen.split(separator: "\n").count <= 24)
         // 80 columns: no error column; the states pane shows both stages.
         #expect(!screen.contains("error / reason"))

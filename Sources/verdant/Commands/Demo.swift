@@ -24,6 +24,8 @@ struct Demo: AsyncParsableCommand {
         workspace.parameters.run.output = demoRoot
         workspace.parameters.run.statusStore = demoRoot + "/status.sqlite"
         workspace.parameters.run.logFile = demoRoot + "/verdant.log"
+        // The demo shows every stage, whatever `run.until` the user's file keeps.
+        workspace.parameters.run.until = .productivity
         return workspace
     }
 

@@ -105,7 +105,7 @@ struct JobCommand: ParsableCommand {
                 .run(into: directory, requestId: requestId, isCancelled: orphaned)
             print(String(format: "%@: valid %.3f cloud %.3f nodata %.3f", item.id, result.validFraction, result.cloudFraction, result.nodataFraction))
         default:
-            throw BadInput("unknown stage \(stage) (this verdant runs \(StageGraph.local.stages.map(\.rawValue).joined(separator: ", ")))")
+            throw BadInput("unknown stage \(stage) (this verdant runs \(StageGraph.pipeline(until: .productivity).stages.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 
