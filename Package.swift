@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // GDAL's C API, found through pkg-config (Debian: libgdal-dev).
@@ -30,6 +32,26 @@ let package = Package(
         .target(name: "VerdantStore", dependencies: ["VerdantCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // posix_spawn extensions Swift's Glibc module does not import (closefrom in the child).
         .target(name: "CSpawnShim"),
+        // libcurl's variadic curl_easy_setopt/getinfo as typed C functions Swift can call.
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // HTTP over libcurl: pooled handles (connection reuse, TLS), retries with backoff and
+        // jitter honouring Retry-After, a request log without secrets.
+        .target(name: "VerdantHTTP", dependencies: ["CCurlShim", .product(name: "Logging", package: "swift-log")]),
+        // The Earth Engine REST client: credentials and tokens (RS256 JWT with swift-crypto),
+        // assets, exports, operations, expression graphs; the Earth Engine `Engine`.
+        .target(name: "VerdantEarthEngine", dependencies: [
+            "VerdantCore", "VerdantHTTP", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // A fake Earth Engine speaking the documented REST API on loopback, for tests and
+        // benchmarks only (FlyingFox): tokens, assets, exports, operations, quotas, faults.
+        .target(name: "FakeEarthEngine", dependencies: [
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "verdant-fake-ee", dependencies: [
+            "FakeEarthEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Everything that touches GDAL/OGR.
         .target(name: "VerdantRaster", dependencies: ["CGDAL"]),
         // Cloud tests as pure array code.
@@ -74,6 +96,8 @@ let package = Package(
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantFill", "VerdantLocal",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantRepair", "VerdantStatusFile", "ZIPFoundation",
+            "VerdantHTTP", "VerdantEarthEngine", "FakeEarthEngine", .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
     ]
 )

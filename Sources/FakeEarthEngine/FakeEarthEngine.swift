@@ -1,0 +1,74 @@
+import Crypto
+import _CryptoExtras
+import FlyingFox
+import Foundation
+
+/// A fake Earth Engine on loopback, speaking the documented REST API (earth-engine-rest.md) for
+/// tests and benchmarks: an OAuth token endpoint (service-account assertions verified against
+/// the account's public key; refresh tokens), access tokens that expire, project roots with
+/// their asset quota, and injected faults. Never part of the product.
+public final class FakeEarthEngine: Sendable {
+    public struct Configuration: Sendable {
+        /// Service accounts it knows: client email → public key PEM.
+        public var serviceAccounts: [String: String] = [:]
+        /// User credentials it knows: refresh token → (client id, client secret).
+        public var refreshTokens: [String: UserClient] = [:]
+        /// Seconds an access token lives (`expires_in`).
+        public var tokenLifetime: Int = 3600
+        public var projects: Set<String> = []
+        public var maxAssets: Int = 10_000
+        public var maxBytes: Int64 = 250_000_000_000
+        /// Shares of requests answered 429, 500 or 503 instead (token endpoint included).
+        public var faults = Faults()
+        public init() {}
+    }
+
+    public struct UserClient: Sendable { public var id: String; public var secret: String
+        public init(id: String, secret: String) { self.id = id; self.secret = secret } }
+
+    public struct Faults: Sendable {
+        public var tooManyRequests = 0.0
+        public var internalError = 0.0
+        public var unavailable = 0.0
+        /// `Retry-After` sent with 429 and 503, in seconds.
+        public var retryAfter: Int? = nil
+        public var seed: UInt64 = 1
+        public init() {}
+    }
+
+    private let state: ServerState
+    private let server: HTTPServer
+    private let task: Task<Void, Error>
+    public let port: UInt16
+
+    /// Starts listening on 127.0.0.1 (`port` 0: any free port).
+    public init(_ configuration: Configuration, port: UInt16 = 0) async throws {
+        let state = ServerState(configuration)
+        self.state = state
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 30, logger: .disabled,
+                                handler: ClosureHTTPHandler { request in await state.handle(request) })
+        self.server = server
+        self.task = Task { try await server.run() }
+        try await server.waitUntilListening(timeout: 10)
+        guard case .ip4(_, let bound)? = await server.listeningAddress else { throw FakeError.notListening }
+        self.port = bound
+        await state.setBase("http://127.0.0.1:\(bound)")
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var tokenURL: String { baseURL + "/token" }
+
+    public func stop() async {
+        await server.stop(timeout: 1)
+        task.cancel()
+    }
+
+    /// Counts of what it answered, by kind ("token", "401", "429", ...).
+    public func counts() async -> [String: Int] { await state.counts }
+    /// Makes every access token issued so far invalid, as a revocation or an expiry would.
+    public func expireTokens() async { await state.expireTokens() }
+    public func setFaults(_ faults: Faults) async { await state.setFaults(faults) }
+    public func revoke(serviceAccount email: String) async { await state.revoke(email) }
+}
+
+enum FakeError: Error { case notListening }

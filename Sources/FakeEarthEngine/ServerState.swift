@@ -1,0 +1,205 @@
+import Crypto
+import _CryptoExtras
+import FlyingFox
+import Foundation
+
+/// The fake's state and request handling, one request at a time.
+actor ServerState {
+    var configuration: FakeEarthEngine.Configuration
+    var base = ""
+    /// Access token → expiry.
+    var tokens: [String: Date] = [:]
+    var issued = 0
+    var counts: [String: Int] = [:]
+    var random: SplitMix
+
+    init(_ configuration: FakeEarthEngine.Configuration) {
+        self.configuration = configuration
+        self.random = SplitMix(seed: configuration.faults.seed)
+    }
+
+    func setBase(_ base: String) { self.base = base }
+    func setFaults(_ faults: FakeEarthEngine.Faults) { configuration.faults = faults; random = SplitMix(seed: faults.seed) }
+    func expireTokens() { tokens = [:] }
+    func revoke(_ email: String) { configuration.serviceAccounts[email] = nil }
+
+    func count(_ kind: String) { counts[kind, default: 0] += 1 }
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        count("requests")
+        if let fault = injectedFault() { return fault }
+        let path = request.path
+        if path == "/token", request.method == .POST { return token(body: (try? await request.bodyData) ?? Data()) }
+        guard authorised(request) else {
+            count("401")
+            return Reply.error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+        }
+        if path.hasPrefix("/v1/projects/"), request.method == .GET {
+            return getAsset(String(path.dropFirst("/v1/".count)))
+        }
+        return Reply.error(404, "NOT_FOUND", "No route for \(request.method.rawValue) \(path)")
+    }
+
+    private func injectedFault() -> HTTPResponse? {
+        let f = configuration.faults
+        let draw = random.unit()
+        var headers: [HTTPHeader: String] = [:]
+        if let after = f.retryAfter { headers[HTTPHeader("Retry-After")] = String(after) }
+        if draw < f.tooManyRequests {
+            count("429")
+            return Reply.error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Number of read requests'.", headers: headers)
+        }
+        if draw < f.tooManyRequests + f.internalError {
+            count("500")
+            return Reply.error(500, "INTERNAL", "An internal error has occurred.")
+        }
+        if draw < f.tooManyRequests + f.internalError + f.unavailable {
+            count("503")
+            return Reply.error(503, "UNAVAILABLE", "The service is currently unavailable.", headers: headers)
+        }
+        return nil
+    }
+
+    private func authorised(_ request: HTTPRequest) -> Bool {
+        guard let header = request.headers[HTTPHeader("Authorization")], header.hasPrefix("Bearer ") else { return false }
+        guard let expiry = tokens[String(header.dropFirst("Bearer ".count))] else { return false }
+        return expiry > Date()
+    }
+
+    // MARK: OAuth token endpoint
+
+    private func token(body: Data) -> HTTPResponse {
+        let form = Form.decode(String(decoding: body, as: UTF8.self))
+        switch form["grant_type"] {
+        case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            switch verify(assertion: form["assertion"] ?? "") {
+            case .success: break
+            case .failure(let problem):
+                count("token-refused")
+                return Reply.json(400, ["error": "invalid_grant", "error_description": problem.message])
+            }
+        case "refresh_token":
+            guard let client = configuration.refreshTokens[form["refresh_token"] ?? ""] else {
+                count("token-refused")
+                return Reply.json(400, ["error": "invalid_grant", "error_description": "Token has been expired or revoked."])
+            }
+            guard client.id == form["client_id"], client.secret == form["client_secret"] else {
+                count("token-refused")
+                return Reply.json(401, ["error": "invalid_client", "error_description": "Unauthorized"])
+            }
+        default:
+            return Reply.json(400, ["error": "unsupported_grant_type", "error_description": "Invalid grant_type: \(form["grant_type"] ?? "")"])
+        }
+        issued += 1
+        let value = "fake-token-\(issued)-\(UInt32.random(in: 0...UInt32.max))"
+        tokens[value] = Date().addingTimeInterval(Double(configuration.tokenLifetime))
+        count("token")
+        return Reply.json(200, ["access_token": value, "expires_in": configuration.tokenLifetime, "token_type": "Bearer"])
+    }
+
+    struct Refusal: Error { var message: String }
+
+    /// RS256 signature by the account's key, audience this endpoint, not expired, at most 1 h.
+    private func verify(assertion: String) -> Result<Void, Refusal> {
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let claimsData = Base64URL.decode(parts[1]),
+              let signature = Base64URL.decode(parts[2]),
+              let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any],
+              let claims = (try? JSONSerialization.jsonObject(with: claimsData)) as? [String: Any] else {
+            return .failure(Refusal(message: "Invalid JWT: not three base64url JSON parts."))
+        }
+        guard header["alg"] as? String == "RS256" else { return .failure(Refusal(message: "Invalid JWT: alg must be RS256.")) }
+        guard let email = claims["iss"] as? String, let pem = configuration.serviceAccounts[email],
+              let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else {
+            return .failure(Refusal(message: "Invalid JWT Signature: unknown service account."))
+        }
+        let signed = Data((parts[0] + "." + parts[1]).utf8)
+        guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: signed,
+                                   padding: .insecurePKCS1v1_5) else {
+            return .failure(Refusal(message: "Invalid JWT Signature."))
+        }
+        guard claims["aud"] as? String == base + "/token" else {
+            return .failure(Refusal(message: "Invalid JWT: aud must be \(base)/token."))
+        }
+        let now = Date().timeIntervalSince1970
+        guard let iat = (claims["iat"] as? NSNumber)?.doubleValue, let exp = (claims["exp"] as? NSNumber)?.doubleValue,
+              exp > now, exp - iat <= 3600, iat <= now + 60 else {
+            return .failure(Refusal(message: "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe."))
+        }
+        guard (claims["scope"] as? String)?.split(separator: " ").contains("https://www.googleapis.com/auth/earthengine") == true else {
+            return .failure(Refusal(message: "Invalid JWT: the earthengine scope is missing."))
+        }
+        return .success(())
+    }
+
+    // MARK: assets
+
+    /// `GET /v1/projects/p/assets/` (the root, with its quota) — the only asset this fake has yet.
+    private func getAsset(_ name: String) -> HTTPResponse {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3, parts[0] == "projects", parts[2] == "assets" else {
+            return Reply.error(400, "INVALID_ARGUMENT", "Invalid asset name '\(name)'.")
+        }
+        guard configuration.projects.contains(parts[1]) else {
+            return Reply.error(403, "PERMISSION_DENIED", "Caller does not have required permission to use project \(parts[1]).")
+        }
+        guard parts.dropFirst(3).allSatisfy(\.isEmpty) else {
+            return Reply.error(404, "NOT_FOUND", "Asset '\(name)' does not exist or caller does not have access to it.")
+        }
+        count("asset")
+        return Reply.json(200, [
+            "type": "FOLDER", "name": "projects/\(parts[1])/assets/",
+            "quota": ["sizeBytes": "0", "maxSizeBytes": String(configuration.maxBytes),
+                      "assetCount": "0", "maxAssets": String(configuration.maxAssets)],
+        ])
+    }
+}
+
+enum Reply {
+    static func json(_ status: Int, _ object: [String: Any], headers: [HTTPHeader: String] = [:]) -> HTTPResponse {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=UTF-8"
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: .sortedKeys)) ?? Data()
+        return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "status"), headers: headers, body: body)
+    }
+
+    /// Google's JSON error shape (earth-engine-rest.md §0).
+    static func error(_ status: Int, _ canonical: String, _ message: String, headers: [HTTPHeader: String] = [:]) -> HTTPResponse {
+        json(status, ["error": ["code": status, "message": message, "status": canonical]], headers: headers)
+    }
+}
+
+enum Form {
+    static func decode(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            result[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return result
+    }
+}
+
+enum Base64URL {
+    static func decode(_ text: String) -> Data? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s)
+    }
+}
+
+/// Deterministic draws for injected faults (a fixed seed gives the same fault sequence).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
