@@ -1,0 +1,51 @@
+import Foundation
+
+/// A small typed builder over `ExpressionNode`: each method is one algorithm of the API with
+/// its documented argument names (earth-engine-rest.md §3.3), so a graph reads like the
+/// client library's code and cannot name an algorithm's arguments wrongly by hand.
+public struct EEImage: Sendable, Equatable {
+    public let node: ExpressionNode
+    public init(_ node: ExpressionNode) { self.node = node }
+
+    public static func load(_ id: String) -> EEImage { EEImage(.call("Image.load", ["id": .constant(.string(id))])) }
+    public static func constant(_ value: Double) -> EEImage { EEImage(.call("Image.constant", ["value": .constant(.number(value))])) }
+
+    public func select(_ bands: [String]) -> EEImage {
+        EEImage(.call("Image.select", ["input": node, "bandSelectors": .constant(.array(bands.map(JSONValue.string)))]))
+    }
+    public func select(_ band: String) -> EEImage { select([band]) }
+    public func rename(_ names: [String]) -> EEImage {
+        EEImage(.call("Image.rename", ["input": node, "names": .constant(.array(names.map(JSONValue.string)))]))
+    }
+
+    private func binary(_ name: String, _ other: EEImage) -> EEImage { EEImage(.call(name, ["image1": node, "image2": other.node])) }
+    public func divide(_ other: EEImage) -> EEImage { binary("Image.divide", other) }
+    public func divide(_ value: Double) -> EEImage { binary("Image.divide", .constant(value)) }
+    public func subtract(_ other: EEImage) -> EEImage { binary("Image.subtract", other) }
+    public func gt(_ value: Double) -> EEImage { binary("Image.gt", .constant(value)) }
+    public func lt(_ value: Double) -> EEImage { binary("Image.lt", .constant(value)) }
+    public func gt(_ other: EEImage) -> EEImage { binary("Image.gt", other) }
+    public func and(_ other: EEImage) -> EEImage { binary("Image.and", other) }
+    public func or(_ other: EEImage) -> EEImage { binary("Image.or", other) }
+
+    /// Conjunction of several conditions.
+    public static func all(_ terms: [EEImage]) -> EEImage { terms.dropFirst().reduce(terms[0]) { $0.and($1) } }
+    /// Disjunction of several conditions.
+    public static func any(_ terms: [EEImage]) -> EEImage { terms.dropFirst().reduce(terms[0]) { $0.or($1) } }
+
+    public func clip(_ geometry: ExpressionNode) -> EEImage { EEImage(.call("Image.clip", ["input": node, "geometry": geometry])) }
+    /// Clipped to a table's features (`land_geometry` as an Earth Engine table).
+    public func clip(toTable tableId: String) -> EEImage {
+        EEImage(.call("Image.clipToCollection", ["input": node,
+                                                  "collection": .call("Collection.loadTable", ["tableId": .constant(.string(tableId))])]))
+    }
+    public func updateMask(_ mask: EEImage) -> EEImage { EEImage(.call("Image.updateMask", ["image": node, "mask": mask.node])) }
+
+    /// A polygon in EPSG:4326 (rings of [lon, lat]).
+    public static func polygon(_ rings: [[[Double]]]) -> ExpressionNode {
+        .call("GeometryConstructors.Polygon", [
+            "coordinates": .constant(.array(rings.map { .array($0.map { .array($0.map(JSONValue.number)) }) })),
+            "evenOdd": .constant(true),
+        ])
+    }
+}
