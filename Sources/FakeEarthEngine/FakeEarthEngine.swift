@@ -20,8 +20,20 @@ public final class FakeEarthEngine: Sendable {
         public var maxBytes: Int64 = 250_000_000_000
         /// Shares of requests answered 429, 500 or 503 instead (token endpoint included).
         public var faults = Faults()
+        /// Graphs of exports are checked against these when set (HTTP 400 on a problem).
+        public var algorithms: AlgorithmCatalog?
+        /// Seconds a task runs once started.
+        public var taskDuration: Double = 0.2
+        /// Tasks running at once; the others wait PENDING.
+        public var maxRunning = 20
+        /// Queued and running tasks the fake accepts (Earth Engine: 3000).
+        public var queueLimit = 3000
+        /// The answer to a second export with a request id already used (UNCONFIRMED upstream).
+        public var duplicateAnswer = DuplicateAnswer.existing
         public init() {}
     }
+
+    public enum DuplicateAnswer: Sendable { case existing, conflict }
 
     public struct UserClient: Sendable { public var id: String; public var secret: String
         public init(id: String, secret: String) { self.id = id; self.secret = secret } }
@@ -32,6 +44,8 @@ public final class FakeEarthEngine: Sendable {
         public var unavailable = 0.0
         /// `Retry-After` sent with 429 and 503, in seconds.
         public var retryAfter: Int? = nil
+        /// Share of exports created whose answer is lost (503 after the task exists).
+        public var lostAnswer = 0.0
         public var seed: UInt64 = 1
         public init() {}
     }
@@ -45,8 +59,11 @@ public final class FakeEarthEngine: Sendable {
     public init(_ configuration: Configuration, port: UInt16 = 0) async throws {
         let state = ServerState(configuration)
         self.state = state
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 30, logger: .disabled,
-                                handler: ClosureHTTPHandler { request in await state.handle(request) })
+        // Request bodies (an export's graph is ~20 KB) are read whole before the handler runs.
+        let config = HTTPServer.Configuration(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 30,
+                                              sharedRequestBufferSize: 1_048_576, sharedRequestReplaySize: 10_485_760,
+                                              logger: .disabled)
+        let server = HTTPServer(config: config, handler: ClosureHTTPHandler { request in await state.handle(request) })
         self.server = server
         self.task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 10)
@@ -69,6 +86,10 @@ public final class FakeEarthEngine: Sendable {
     public func expireTokens() async { await state.expireTokens() }
     public func setFaults(_ faults: Faults) async { await state.setFaults(faults) }
     public func revoke(serviceAccount email: String) async { await state.revoke(email) }
+    /// How many times each asset was written: a value above 1 is a duplicate export.
+    public func assetWrites() async -> [String: Int] { await state.writes }
+    /// States of every task, by operation name.
+    public func taskStates() async -> [String: String] { await state.operations.mapValues(\.state) }
 }
 
 enum FakeError: Error { case notListening }

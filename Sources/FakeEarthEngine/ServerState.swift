@@ -12,6 +12,15 @@ actor ServerState {
     var issued = 0
     var counts: [String: Int] = [:]
     var random: SplitMix
+    var operations: [String: FakeOperation] = [:]
+    /// Operation names in the order they were created.
+    var order: [String] = []
+    var requestIds: [String: String] = [:]
+    var issuedOperations = 0
+    /// Asset name → type ("FOLDER", "IMAGE_COLLECTION", "IMAGE").
+    var assets: [String: String] = [:]
+    /// Times each asset was written (a second write would be a duplicate export).
+    var writes: [String: Int] = [:]
 
     init(_ configuration: FakeEarthEngine.Configuration) {
         self.configuration = configuration
@@ -27,15 +36,44 @@ actor ServerState {
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         count("requests")
+        // Read the whole body first: one left unread would be taken for the next request
+        // on a kept-alive connection.
+        let body = (try? await request.bodyData) ?? Data()
         if let fault = injectedFault() { return fault }
         let path = request.path
-        if path == "/token", request.method == .POST { return token(body: (try? await request.bodyData) ?? Data()) }
+        if path == "/token", request.method == .POST { return token(body: body) }
         guard authorised(request) else {
             count("401")
             return Reply.error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
         }
-        if path.hasPrefix("/v1/projects/"), request.method == .GET {
-            return getAsset(String(path.dropFirst("/v1/".count)))
+        let name = String(path.dropFirst("/v1/".count))
+        let parts = name.split(separator: "/").map(String.init)
+        guard path.hasPrefix("/v1/projects/"), parts.count >= 2 else {
+            return Reply.error(404, "NOT_FOUND", "No route for \(request.method.rawValue) \(path)")
+        }
+        let project = parts[1]
+        guard configuration.projects.contains(project) else {
+            return Reply.error(403, "PERMISSION_DENIED", "Caller does not have required permission to use project \(project).")
+        }
+        var query: [String: String] = [:]
+        for item in request.query { query[item.name] = item.value }
+        switch (request.method, parts.count > 2 ? parts[2] : "") {
+        case (.POST, "image:export"):
+            return export(project: project, body: body)
+        case (.GET, "operations") where parts.count == 3:
+            return listOperations(project: project, query: query)
+        case (.GET, "operations"):
+            return getOperation(name)
+        case (.POST, "operations") where name.hasSuffix(":cancel"):
+            return cancel(String(name.dropLast(":cancel".count)))
+        case (.POST, "assets") where parts.count == 3:
+            return createAsset(project: project, path: query["assetId"] ?? "", body: body)
+        case (.GET, "assets") where name.hasSuffix(":listAssets"):
+            return listAssets(String(name.dropLast(":listAssets".count)), query: query)
+        case (.GET, "assets"):
+            return getAsset(name)
+        default:
+            break
         }
         return Reply.error(404, "NOT_FOUND", "No route for \(request.method.rawValue) \(path)")
     }
@@ -134,24 +172,57 @@ actor ServerState {
 
     // MARK: assets
 
-    /// `GET /v1/projects/p/assets/` (the root, with its quota) — the only asset this fake has yet.
-    private func getAsset(_ name: String) -> HTTPResponse {
+    /// `GET /v1/projects/p/assets/` (the root, with its quota) or an asset.
+    func getAsset(_ name: String) -> HTTPResponse {
         let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 3, parts[0] == "projects", parts[2] == "assets" else {
             return Reply.error(400, "INVALID_ARGUMENT", "Invalid asset name '\(name)'.")
         }
-        guard configuration.projects.contains(parts[1]) else {
-            return Reply.error(403, "PERMISSION_DENIED", "Caller does not have required permission to use project \(parts[1]).")
+        advance()
+        if parts.dropFirst(3).allSatisfy(\.isEmpty) {
+            count("asset")
+            return Reply.json(200, [
+                "type": "FOLDER", "name": "projects/\(parts[1])/assets/",
+                "quota": ["sizeBytes": String(assets.values.filter { $0 == "IMAGE" }.count * 1_000_000),
+                          "maxSizeBytes": String(configuration.maxBytes),
+                          "assetCount": String(assets.values.filter { $0 == "IMAGE" }.count), "maxAssets": String(configuration.maxAssets)],
+            ])
         }
-        guard parts.dropFirst(3).allSatisfy(\.isEmpty) else {
+        guard let type = assets[name] else {
             return Reply.error(404, "NOT_FOUND", "Asset '\(name)' does not exist or caller does not have access to it.")
         }
-        count("asset")
-        return Reply.json(200, [
-            "type": "FOLDER", "name": "projects/\(parts[1])/assets/",
-            "quota": ["sizeBytes": "0", "maxSizeBytes": String(configuration.maxBytes),
-                      "assetCount": "0", "maxAssets": String(configuration.maxAssets)],
-        ])
+        return Reply.json(200, ["type": type, "name": name])
+    }
+
+    /// Creates a folder or collection; its parent must exist (the CLI makes parents itself).
+    func createAsset(project: String, path: String, body: Data) -> HTTPResponse {
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        guard let type = object["type"] as? String, ["FOLDER", "IMAGE_COLLECTION"].contains(type), !path.isEmpty else {
+            return Reply.error(400, "INVALID_ARGUMENT", "Expected type FOLDER or IMAGE_COLLECTION and an assetId.")
+        }
+        let name = "projects/\(project)/assets/\(path)"
+        if assets[name] != nil { return Reply.error(409, "ALREADY_EXISTS", "Asset '\(name)' already exists.") }
+        let parent = name.split(separator: "/").dropLast().joined(separator: "/")
+        guard parent == "projects/\(project)/assets" || assets[parent] != nil else {
+            return Reply.error(404, "NOT_FOUND", "Parent of '\(name)' does not exist.")
+        }
+        assets[name] = type
+        count("create-asset")
+        return Reply.json(200, ["type": type, "name": name])
+    }
+
+    /// Children of a folder or collection, paged.
+    func listAssets(_ parent: String, query: [String: String]) -> HTTPResponse {
+        advance()
+        guard assets[parent] != nil else { return Reply.error(404, "NOT_FOUND", "Asset '\(parent)' does not exist.") }
+        let children = assets.keys.filter { $0.hasPrefix(parent + "/") && !$0.dropFirst(parent.count + 1).contains("/") }.sorted()
+        let size = min(1000, max(1, Int(query["pageSize"] ?? "") ?? 1000))
+        let start = Int(query["pageToken"] ?? "") ?? 0
+        var answer: [String: Any] = [:]
+        let page = children.dropFirst(start).prefix(size)
+        if !page.isEmpty { answer["assets"] = page.map { ["type": assets[$0]!, "name": $0] } }
+        if start + size < children.count { answer["nextPageToken"] = String(start + size) }
+        return Reply.json(200, answer)
     }
 }
 

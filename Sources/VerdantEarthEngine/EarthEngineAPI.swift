@@ -76,3 +76,78 @@ public struct APIError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { "HTTP \(httpStatus)\(status.map { " \($0)" } ?? ""): \(message)" }
 }
+
+/// An operation (task) as the API reports it (earth-engine-rest.md §2.8).
+public struct Operation: Sendable, Equatable {
+    public var name: String
+    public var state: String
+    public var description: String
+    public var errorMessage: String?
+    public var destinationUris: [String]
+    public var progress: Double?
+
+    init(_ object: [String: Any]) {
+        let metadata = object["metadata"] as? [String: Any] ?? [:]
+        name = object["name"] as? String ?? ""
+        state = metadata["state"] as? String ?? "PENDING"
+        description = metadata["description"] as? String ?? ""
+        errorMessage = (object["error"] as? [String: Any])?["message"] as? String
+        destinationUris = metadata["destinationUris"] as? [String] ?? []
+        progress = (metadata["progress"] as? NSNumber)?.doubleValue
+    }
+}
+
+public extension EarthEngineAPI {
+    /// `POST projects/p/image:export`. Retried by the client only because the body carries a
+    /// request id: the server starts one task per id however often it is sent.
+    func export(_ body: [String: Any]) async throws -> Operation {
+        Operation(try await call(.post, "projects/\(project)/image:export", body: body))
+    }
+
+    /// One page of the project's operations, newest first.
+    func operations(pageToken: String?, pageSize: Int = 500) async throws -> (operations: [Operation], next: String?) {
+        var query = [("pageSize", String(pageSize))]
+        if let pageToken { query.append(("pageToken", pageToken)) }
+        let page = try await call(.get, "projects/\(project)/operations", query: query)
+        let list = (page["operations"] as? [[String: Any]] ?? []).map(Operation.init)
+        let next = page["nextPageToken"] as? String
+        return (list, next?.isEmpty == false ? next : nil)
+    }
+
+    /// One operation, or nil when the API does not know it (404).
+    func operation(_ name: String) async throws -> Operation? {
+        do { return Operation(try await call(.get, name)) } catch let error as APIError where error.httpStatus == 404 { return nil }
+    }
+
+    /// Asks to cancel; a 404 (no such task) is not an error.
+    func cancel(_ name: String) async throws {
+        do { _ = try await call(.post, name + ":cancel", body: [:]) } catch let error as APIError where error.httpStatus == 404 {}
+    }
+
+    /// Whether an asset exists.
+    func assetExists(_ name: String) async throws -> Bool {
+        do { _ = try await call(.get, name); return true } catch let error as APIError where error.httpStatus == 404 { return false }
+    }
+
+    /// Creates `name` (`projects/p/assets/a/b/c`) as a folder or ImageCollection, with missing
+    /// parents as folders, as `earthengine create -p` does; an existing one is left alone.
+    func createAsset(_ name: String, type: String) async throws {
+        let prefix = "projects/\(project)/assets/"
+        guard name.hasPrefix(prefix) else { throw APIError(status: 400, message: "\(name): expected an asset of \(prefix)") }
+        let path = name.dropFirst(prefix.count).split(separator: "/").map(String.init)
+        for depth in 1...path.count {
+            let partial = path.prefix(depth).joined(separator: "/")
+            if try await assetExists(prefix + partial) { continue }
+            do {
+                _ = try await call(.post, "projects/\(project)/assets", query: [("assetId", partial)],
+                                   body: ["type": depth == path.count ? type : "FOLDER"])
+            } catch let error as APIError where error.httpStatus == 409 {}
+        }
+    }
+}
+
+extension APIError {
+    init(status: Int, message: String) {
+        httpStatus = status; self.status = nil; self.message = message; retryAfter = nil
+    }
+}

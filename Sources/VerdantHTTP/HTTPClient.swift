@@ -10,8 +10,6 @@ public final class HTTPClient: Sendable {
     public let transport: CurlTransport
     public let policy: RetryPolicy
     private let logger: Logger
-    /// Blocking exchanges run here, not on the cooperative pool (which has one thread a core).
-    private let queue = DispatchQueue(label: "verdant.http", attributes: .concurrent)
 
     public init(transport: CurlTransport = CurlTransport(), policy: RetryPolicy = RetryPolicy(),
                 logger: Logger = Logger(label: "verdant.http")) {
@@ -22,9 +20,12 @@ public final class HTTPClient: Sendable {
     public func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transport = self.transport
         return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try transport.perform(request) })
-            }
+            // A thread of its own: on Linux, Dispatch's queues share a pool of about one thread
+            // a core with Swift's cooperative executor, so exchanges blocked in libcurl there
+            // starve every task of the process (an in-process server among them).
+            let thread = Thread { continuation.resume(with: Result { try transport.perform(request) }) }
+            thread.stackSize = 512 * 1024
+            thread.start()
         }
     }
 

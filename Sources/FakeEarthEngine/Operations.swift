@@ -1,0 +1,162 @@
+import FlyingFox
+import Foundation
+
+/// One export task of the fake.
+struct FakeOperation {
+    var name: String
+    var description: String
+    var requestId: String?
+    var destination: String?
+    var state = "PENDING"
+    var created: Date
+    var started: Date?
+    var ended: Date?
+    var error: String?
+}
+
+extension ServerState {
+    // MARK: image:export
+
+    func export(project: String, body: Data) -> HTTPResponse {
+        guard let request = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            return Reply.error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+        }
+        advance()
+        let requestId = request["requestId"] as? String
+        if let requestId, !requestId.isEmpty {
+            guard requestId.count <= 60, requestId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                return Reply.error(400, "INVALID_ARGUMENT", "Invalid request id '\(requestId)'.")
+            }
+            if let existing = requestIds[requestId] {
+                count("duplicate-request")
+                if configuration.duplicateAnswer == .conflict {
+                    return Reply.error(409, "ALREADY_EXISTS", "A request with id '\(requestId)' already exists: \(existing).")
+                }
+                return Reply.json(200, json(operations[existing]!))
+            }
+        }
+        guard let expression = request["expression"] as? [String: Any] else {
+            return Reply.error(400, "INVALID_ARGUMENT", "ExportImageRequest.expression is required.")
+        }
+        if let catalog = configuration.algorithms {
+            let problems = catalog.problems(in: expression)
+            if !problems.isEmpty {
+                count("invalid-expression")
+                return Reply.error(400, "INVALID_ARGUMENT", problems.joined(separator: "; "))
+            }
+        }
+        let active = operations.values.filter { $0.state == "PENDING" || $0.state == "RUNNING" }.count
+        if active >= configuration.queueLimit {
+            count("queue-full")
+            return Reply.error(429, "RESOURCE_EXHAUSTED",
+                               "Too many tasks already in the queue (\(configuration.queueLimit)). Please wait for some of them to complete.")
+        }
+        let destination = ((request["assetExportOptions"] as? [String: Any])?["earthEngineDestination"] as? [String: Any])?["name"] as? String
+        issuedOperations += 1
+        // 24 characters of [A-Z0-9], as task ids look (earth-engine-rest.md §2.8).
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var n = issuedOperations &* 2_654_435_761
+        let id = String((0..<24).map { _ in defer { n /= 32 }; return alphabet[n % 32] })
+        let name = "projects/\(project)/operations/\(id)"
+        operations[name] = FakeOperation(name: name, description: request["description"] as? String ?? "", requestId: requestId,
+                                         destination: destination, created: Date())
+        order.append(name)
+        if let requestId, !requestId.isEmpty { requestIds[requestId] = name }
+        count("export")
+        if random.unit() < configuration.faults.lostAnswer {
+            count("lost-answer")
+            return Reply.error(503, "UNAVAILABLE", "The service is currently unavailable.")
+        }
+        return Reply.json(200, json(operations[name]!))
+    }
+
+    // MARK: operations
+
+    func listOperations(project: String, query: [String: String]) -> HTTPResponse {
+        advance()
+        count("list")
+        let size = min(500, max(1, Int(query["pageSize"] ?? "") ?? 500))
+        let mine = order.reversed().filter { $0.hasPrefix("projects/\(project)/") } // newest first
+        let start = Int(query["pageToken"] ?? "") ?? 0
+        let page = mine.dropFirst(start).prefix(size)
+        var answer: [String: Any] = [:]
+        if !page.isEmpty { answer["operations"] = page.map { json(operations[$0]!) } }
+        if start + size < mine.count { answer["nextPageToken"] = String(start + size) }
+        return Reply.json(200, answer)
+    }
+
+    func getOperation(_ name: String) -> HTTPResponse {
+        advance()
+        guard let operation = operations[name] else { return Reply.error(404, "NOT_FOUND", "Operation \(name) not found.") }
+        return Reply.json(200, json(operation))
+    }
+
+    func cancel(_ name: String) -> HTTPResponse {
+        advance()
+        guard var operation = operations[name] else { return Reply.error(404, "NOT_FOUND", "Operation \(name) not found.") }
+        if operation.state == "PENDING" || operation.state == "RUNNING" {
+            operation.state = "CANCELLING"
+            operations[name] = operation
+            count("cancel")
+        }
+        return Reply.json(200, [:])
+    }
+
+    /// Moves tasks on: CANCELLING ends CANCELLED, running tasks finish after `taskDuration`
+    /// (SUCCEEDED, their asset written, or FAILED when the asset quota is full), pending tasks
+    /// start while fewer than `maxRunning` run.
+    func advance(now: Date = Date()) {
+        for name in order {
+            guard var op = operations[name] else { continue }
+            switch op.state {
+            case "CANCELLING":
+                op.state = "CANCELLED"; op.ended = now; op.error = "Cancelled."
+            case "RUNNING" where now.timeIntervalSince(op.started!) >= configuration.taskDuration:
+                op.ended = now
+                if let destination = op.destination {
+                    if assets.count >= configuration.maxAssets {
+                        op.state = "FAILED"; op.error = "Asset quota exceeded: \(configuration.maxAssets) assets."
+                    } else if assets[destination] != nil {
+                        op.state = "FAILED"; op.error = "Cannot overwrite asset '\(destination)'."
+                    } else {
+                        assets[destination] = "IMAGE"; op.state = "SUCCEEDED"
+                        writes[destination, default: 0] += 1
+                    }
+                } else {
+                    op.state = "SUCCEEDED"
+                }
+            default: break
+            }
+            operations[name] = op
+        }
+        var running = operations.values.filter { $0.state == "RUNNING" }.count
+        for name in order where running < configuration.maxRunning {
+            guard var op = operations[name], op.state == "PENDING" else { continue }
+            op.state = "RUNNING"; op.started = now
+            operations[name] = op
+            running += 1
+        }
+    }
+
+    func json(_ op: FakeOperation) -> [String: Any] {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var metadata: [String: Any] = [
+            "@type": "type.googleapis.com/google.earthengine.v1.OperationMetadata", "state": op.state,
+            "description": op.description, "type": "EXPORT_IMAGE", "createTime": format.string(from: op.created),
+            "updateTime": format.string(from: op.ended ?? op.started ?? op.created), "attempt": 1,
+        ]
+        if let started = op.started { metadata["startTime"] = format.string(from: started) }
+        if let ended = op.ended { metadata["endTime"] = format.string(from: ended) }
+        if op.state == "SUCCEEDED" { metadata["progress"] = 1 }
+        if let destination = op.destination, op.state == "SUCCEEDED" {
+            metadata["destinationUris"] = ["https://code.earthengine.google.com/?asset=\(destination)"]
+        }
+        var object: [String: Any] = ["name": op.name, "metadata": metadata]
+        // proto3: false and empty fields are left out.
+        if ["SUCCEEDED", "FAILED", "CANCELLED"].contains(op.state) { object["done"] = true }
+        if op.state == "FAILED" { object["error"] = ["code": 9, "message": op.error ?? "failed"] }
+        if op.state == "CANCELLED" { object["error"] = ["code": 1, "message": "Cancelled."] }
+        return object
+    }
+}
