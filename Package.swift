@@ -46,7 +46,7 @@ let package = Package(
         // A fake Earth Engine speaking the documented REST API on loopback, for tests and
         // benchmarks only (FlyingFox): tokens, assets, exports, operations, quotas, faults.
         .target(name: "FakeEarthEngine", dependencies: [
-            .product(name: "FlyingFox", package: "FlyingFox"),
+            "VerdantMask", .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .executableTarget(name: "verdant-fake-ee", dependencies: [

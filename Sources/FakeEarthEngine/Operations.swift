@@ -63,7 +63,7 @@ extension ServerState {
         order.append(name)
         if let requestId, !requestId.isEmpty { requestIds[requestId] = name }
         count("export")
-        if random.unit() < configuration.faults.lostAnswer {
+        if Double.random(in: 0..<1, using: &random) < configuration.faults.lostAnswer {
             count("lost-answer")
             return Reply.error(503, "UNAVAILABLE", "The service is currently unavailable.")
         }

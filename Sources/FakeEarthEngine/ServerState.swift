@@ -2,6 +2,7 @@ import Crypto
 import _CryptoExtras
 import FlyingFox
 import Foundation
+import VerdantMask
 
 /// The fake's state and request handling, one request at a time.
 actor ServerState {
@@ -11,7 +12,8 @@ actor ServerState {
     var tokens: [String: Date] = [:]
     var issued = 0
     var counts: [String: Int] = [:]
-    var random: SplitMix
+    /// Deterministic draws for injected faults (a fixed seed gives the same fault sequence).
+    var random: SplitMix64
     var operations: [String: FakeOperation] = [:]
     /// Operation names in the order they were created.
     var order: [String] = []
@@ -24,11 +26,11 @@ actor ServerState {
 
     init(_ configuration: FakeEarthEngine.Configuration) {
         self.configuration = configuration
-        self.random = SplitMix(seed: configuration.faults.seed)
+        self.random = SplitMix64(seed: configuration.faults.seed)
     }
 
     func setBase(_ base: String) { self.base = base }
-    func setFaults(_ faults: FakeEarthEngine.Faults) { configuration.faults = faults; random = SplitMix(seed: faults.seed) }
+    func setFaults(_ faults: FakeEarthEngine.Faults) { configuration.faults = faults; random = SplitMix64(seed: faults.seed) }
     func expireTokens() { tokens = [:] }
     func revoke(_ email: String) { configuration.serviceAccounts[email] = nil }
 
@@ -80,7 +82,7 @@ actor ServerState {
 
     private func injectedFault() -> HTTPResponse? {
         let f = configuration.faults
-        let draw = random.unit()
+        let draw = Double.random(in: 0..<1, using: &random)
         var headers: [HTTPHeader: String] = [:]
         if let after = f.retryAfter { headers[HTTPHeader("Retry-After")] = String(after) }
         if draw < f.tooManyRequests {
@@ -259,18 +261,4 @@ enum Base64URL {
         while s.count % 4 != 0 { s += "=" }
         return Data(base64Encoded: s)
     }
-}
-
-/// Deterministic draws for injected faults (a fixed seed gives the same fault sequence).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
