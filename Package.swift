@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(name: "verdant", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging", "VerdantRepair", "VerdantStatusFile",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantMask", "VerdantFill", "VerdantRaster",
+            "VerdantEarthEngine", "VerdantHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

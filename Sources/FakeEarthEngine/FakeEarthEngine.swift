@@ -30,6 +30,8 @@ public final class FakeEarthEngine: Sendable {
         public var queueLimit = 3000
         /// The answer to a second export with a request id already used (UNCONFIRMED upstream).
         public var duplicateAnswer = DuplicateAnswer.existing
+        /// Public collections by full name (`projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED`).
+        public var collections: [String: [FakeImage]] = [:]
         public init() {}
     }
 
@@ -90,6 +92,8 @@ public final class FakeEarthEngine: Sendable {
     public func assetWrites() async -> [String: Int] { await state.writes }
     /// States of every task, by operation name.
     public func taskStates() async -> [String: String] { await state.operations.mapValues(\.state) }
+    /// The fake's books as `GET /fake/state` serves them to a test in another process.
+    public func books() async -> Data { await state.booksJSON() }
 }
 
 enum FakeError: Error { case notListening }

@@ -7,6 +7,9 @@ struct FakeOperation {
     var description: String
     var requestId: String?
     var destination: String?
+    var overwrite = false
+    /// Properties the graph sets at its top (`Element.set`), given to the written asset.
+    var properties: [String: String] = [:]
     var state = "PENDING"
     var created: Date
     var started: Date?
@@ -45,13 +48,15 @@ extension ServerState {
                 return Reply.error(400, "INVALID_ARGUMENT", problems.joined(separator: "; "))
             }
         }
-        let active = operations.values.filter { $0.state == "PENDING" || $0.state == "RUNNING" }.count
+        // Cancelling tasks still hold their place in the queue.
+        let active = operations.values.filter { ["PENDING", "RUNNING", "CANCELLING"].contains($0.state) }.count
         if active >= configuration.queueLimit {
             count("queue-full")
             return Reply.error(429, "RESOURCE_EXHAUSTED",
                                "Too many tasks already in the queue (\(configuration.queueLimit)). Please wait for some of them to complete.")
         }
-        let destination = ((request["assetExportOptions"] as? [String: Any])?["earthEngineDestination"] as? [String: Any])?["name"] as? String
+        let target = (request["assetExportOptions"] as? [String: Any])?["earthEngineDestination"] as? [String: Any]
+        let destination = target?["name"] as? String
         issuedOperations += 1
         // 24 characters of [A-Z0-9], as task ids look (earth-engine-rest.md §2.8).
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -59,7 +64,8 @@ extension ServerState {
         let id = String((0..<24).map { _ in defer { n /= 32 }; return alphabet[n % 32] })
         let name = "projects/\(project)/operations/\(id)"
         operations[name] = FakeOperation(name: name, description: request["description"] as? String ?? "", requestId: requestId,
-                                         destination: destination, created: Date())
+                                         destination: destination, overwrite: target?["overwrite"] as? Bool ?? false,
+                                         properties: Self.topProperties(expression), created: Date())
         order.append(name)
         if let requestId, !requestId.isEmpty { requestIds[requestId] = name }
         count("export")
@@ -68,6 +74,26 @@ extension ServerState {
             return Reply.error(503, "UNAVAILABLE", "The service is currently unavailable.")
         }
         return Reply.json(200, json(operations[name]!))
+    }
+
+    /// `Element.set(object, key, value)` calls at the top of a graph, outermost last.
+    static func topProperties(_ expression: [String: Any]) -> [String: String] {
+        guard let values = expression["values"] as? [String: Any], let result = expression["result"] as? String else { return [:] }
+        var found: [String: String] = [:]
+        var node = values[result] as? [String: Any]
+        func resolve(_ n: [String: Any]?) -> [String: Any]? {
+            if let ref = n?["valueReference"] as? String { return values[ref] as? [String: Any] }
+            return n
+        }
+        while let call = resolve(node)?["functionInvocationValue"] as? [String: Any], call["functionName"] as? String == "Element.set" {
+            let args = call["arguments"] as? [String: Any] ?? [:]
+            if let key = (resolve(args["key"] as? [String: Any])?["constantValue"]) as? String,
+               let value = (resolve(args["value"] as? [String: Any])?["constantValue"]) as? String, found[key] == nil {
+                found[key] = value
+            }
+            node = args["object"] as? [String: Any]
+        }
+        return found
     }
 
     // MARK: operations
@@ -114,12 +140,16 @@ extension ServerState {
             case "RUNNING" where now.timeIntervalSince(op.started!) >= configuration.taskDuration:
                 op.ended = now
                 if let destination = op.destination {
-                    if assets.count >= configuration.maxAssets {
+                    let parent = destination.split(separator: "/").dropLast().joined(separator: "/")
+                    if assets[destination] == nil && imageCount >= configuration.maxAssets {
                         op.state = "FAILED"; op.error = "Asset quota exceeded: \(configuration.maxAssets) assets."
-                    } else if assets[destination] != nil {
+                    } else if assets[destination] != nil && !op.overwrite {
                         op.state = "FAILED"; op.error = "Cannot overwrite asset '\(destination)'."
+                    } else if assets[parent] == nil && parent != destination.split(separator: "/").prefix(3).joined(separator: "/") {
+                        op.state = "FAILED"; op.error = "Parent folder of '\(destination)' does not exist."
                     } else {
                         assets[destination] = "IMAGE"; op.state = "SUCCEEDED"
+                        properties[destination] = op.properties
                         writes[destination, default: 0] += 1
                     }
                 } else {

@@ -23,6 +23,8 @@ actor ServerState {
     var assets: [String: String] = [:]
     /// Times each asset was written (a second write would be a duplicate export).
     var writes: [String: Int] = [:]
+    /// Properties of written images (what the export's graph set at its top).
+    var properties: [String: [String: String]] = [:]
 
     init(_ configuration: FakeEarthEngine.Configuration) {
         self.configuration = configuration
@@ -41,6 +43,8 @@ actor ServerState {
         // Read the whole body first: one left unread would be taken for the next request
         // on a kept-alive connection.
         let body = (try? await request.bodyData) ?? Data()
+        // The test's window into the fake, never faulty, never counted as API traffic.
+        if request.path == "/fake/state" { counts["requests", default: 0] -= 1; return Reply.json(200, books()) }
         if let fault = injectedFault() { return fault }
         let path = request.path
         if path == "/token", request.method == .POST { return token(body: body) }
@@ -54,7 +58,9 @@ actor ServerState {
             return Reply.error(404, "NOT_FOUND", "No route for \(request.method.rawValue) \(path)")
         }
         let project = parts[1]
-        guard configuration.projects.contains(project) else {
+        // Public collections are readable by every project.
+        let publicRead = project == "earthengine-public" && request.method == .GET
+        guard configuration.projects.contains(project) || publicRead else {
             return Reply.error(403, "PERMISSION_DENIED", "Caller does not have required permission to use project \(project).")
         }
         var query: [String: String] = [:]
@@ -185,15 +191,15 @@ actor ServerState {
             count("asset")
             return Reply.json(200, [
                 "type": "FOLDER", "name": "projects/\(parts[1])/assets/",
-                "quota": ["sizeBytes": String(assets.values.filter { $0 == "IMAGE" }.count * 1_000_000),
-                          "maxSizeBytes": String(configuration.maxBytes),
-                          "assetCount": String(assets.values.filter { $0 == "IMAGE" }.count), "maxAssets": String(configuration.maxAssets)],
+                "quota": ["sizeBytes": String(imageCount * 1_000_000), "maxSizeBytes": String(configuration.maxBytes),
+                          "assetCount": String(imageCount), "maxAssets": String(configuration.maxAssets)],
             ])
         }
+        if configuration.collections[name] != nil { return Reply.json(200, ["type": "IMAGE_COLLECTION", "name": name]) }
         guard let type = assets[name] else {
             return Reply.error(404, "NOT_FOUND", "Asset '\(name)' does not exist or caller does not have access to it.")
         }
-        return Reply.json(200, ["type": type, "name": name])
+        return Reply.json(200, assetJSON(name, type: type))
     }
 
     /// Creates a folder or collection; its parent must exist (the CLI makes parents itself).
@@ -213,16 +219,53 @@ actor ServerState {
         return Reply.json(200, ["type": type, "name": name])
     }
 
+    /// Images count against the quota, as the root reports it.
+    var imageCount: Int { assets.values.filter { $0 == "IMAGE" }.count }
+
+    func assetJSON(_ name: String, type: String) -> [String: Any] {
+        var object: [String: Any] = ["type": type, "name": name]
+        if let props = properties[name], !props.isEmpty { object["properties"] = props }
+        return object
+    }
+
+    /// The test's window: what was asked and written, in one JSON object.
+    func books() -> [String: Any] {
+        let exportsPerRequest = Dictionary(grouping: order.compactMap { operations[$0]?.requestId }, by: { $0 }).mapValues(\.count)
+        return ["counts": counts, "writes": writes, "states": operations.mapValues(\.state),
+                "descriptions": operations.mapValues(\.description),
+                "tasksPerRequestId": exportsPerRequest.filter { $0.value > 1 }, "tasks": operations.count]
+    }
+
+    func booksJSON() -> Data { (try? JSONSerialization.data(withJSONObject: books(), options: .sortedKeys)) ?? Data() }
+
+    /// A public collection's images matching the filter, paged.
+    func listCollection(_ name: String, images: [FakeImage], query: [String: String]) -> HTTPResponse {
+        count("list-images")
+        let filter: ListingFilter
+        do { filter = try ListingFilter(query["filter"] ?? "") } catch let error as ListingFilter.Invalid {
+            return Reply.error(400, "INVALID_ARGUMENT", error.message)
+        } catch { return Reply.error(400, "INVALID_ARGUMENT", "Invalid filter.") }
+        let matching = (query["filter"] ?? "").isEmpty ? images : images.filter(filter.matches)
+        let size = min(1000, max(1, Int(query["pageSize"] ?? "") ?? 1000))
+        let start = Int(query["pageToken"] ?? "") ?? 0
+        var answer: [String: Any] = [:]
+        let page = matching.dropFirst(start).prefix(size)
+        if !page.isEmpty { answer["assets"] = page.map { $0.json(collection: name) } }
+        if start + size < matching.count { answer["nextPageToken"] = String(start + size) }
+        return Reply.json(200, answer)
+    }
+
     /// Children of a folder or collection, paged.
     func listAssets(_ parent: String, query: [String: String]) -> HTTPResponse {
         advance()
+        if let images = configuration.collections[parent] { return listCollection(parent, images: images, query: query) }
         guard assets[parent] != nil else { return Reply.error(404, "NOT_FOUND", "Asset '\(parent)' does not exist.") }
         let children = assets.keys.filter { $0.hasPrefix(parent + "/") && !$0.dropFirst(parent.count + 1).contains("/") }.sorted()
         let size = min(1000, max(1, Int(query["pageSize"] ?? "") ?? 1000))
         let start = Int(query["pageToken"] ?? "") ?? 0
         var answer: [String: Any] = [:]
         let page = children.dropFirst(start).prefix(size)
-        if !page.isEmpty { answer["assets"] = page.map { ["type": assets[$0]!, "name": $0] } }
+        if !page.isEmpty { answer["assets"] = page.map { assetJSON($0, type: assets[$0]!) } }
         if start + size < children.count { answer["nextPageToken"] = String(start + size) }
         return Reply.json(200, answer)
     }

@@ -211,16 +211,30 @@ public enum DefaultParameters {
     peak_fraction = 0.9
 
     [earthengine]
-    # Used only with engine = "earthengine".
-    # Google Cloud project id the Earth Engine requests are billed to; required with
-    # engine = "earthengine". Default "" (none).
+    # Used only with engine = "earthengine" (README "Running on Earth Engine"). Earth Engine
+    # runs the masks only, for now: it needs mask.method = "hollstein" and run.until = "cloudmask".
+    # Google Cloud project the requests are billed to. Default "" (the project the credentials
+    # file names).
     project = ""
+    # A service-account JSON key, or the credentials file `earthengine authenticate` writes
+    # (with client_id and client_secret). Keep it private (chmod 600). Default "" (the file
+    # named by GOOGLE_APPLICATION_CREDENTIALS, else ~/.config/earthengine/credentials).
+    credentials = ""
+    # The REST API's address; tests point it at a fake server. Default
+    # "https://earthengine.googleapis.com".
+    api_url = "https://earthengine.googleapis.com"
     # Sentinel-2 Level-1C image collection to mask; the original's "COPERNICUS/S2" is deprecated
     # in favour of this one (seed-algorithm.md §1). Default "COPERNICUS/S2_HARMONIZED".
     collection = "COPERNICUS/S2_HARMONIZED"
-    # ImageCollection asset receiving the masks; images already in it are not processed again
-    # (folder_GEE). Default "" (none).
+    # ImageCollection receiving the masks (folder_GEE): "projects/PROJECT/assets/PATH" or a PATH
+    # under the project's root; created with its parents when missing. Masks already in it made
+    # under the same parameters are not made again; others it holds are not processed either
+    # (the original's rule) unless verdant made them under other parameters, then they are
+    # redone. Required with engine = "earthengine". Default "" (none).
     destination_folder = ""
+    # Submitting stops this many assets before the project's asset quota (the log, the status
+    # and the dashboard say so). Default 100.
+    asset_margin = 100
 
     [dashboard]
     # `verdant dashboard` (and a bare `verdant` on a terminal).

@@ -84,8 +84,11 @@ extension ParametersFile {
 
         var earthEngine = root.subtable("earthengine")
         earthEngine.read("project", .text, into: &p.earthEngine.project)
+        earthEngine.read("credentials", .text, into: &p.earthEngine.credentials)
+        earthEngine.read("api_url", .text, into: &p.earthEngine.apiURL)
         earthEngine.read("collection", .text, into: &p.earthEngine.collection)
         earthEngine.read("destination_folder", .text, into: &p.earthEngine.destinationFolder)
+        earthEngine.read("asset_margin", .wholeNumber, into: &p.earthEngine.assetMargin)
         earthEngine.reportUnknownKeys()
 
         var dashboard = root.subtable("dashboard")

@@ -50,7 +50,12 @@ public enum ParametersFile {
     static let dependencies: [String: [String]] = [
         "dates.date_end": ["dates.date_start"],
         "mask.number_preselect": ["mask.number_of_images"],
-        "earthengine.project": ["run.engine"],
+        "earthengine.destination_folder": ["run.engine"],
+        "earthengine.api_url": ["run.engine"],
+        "earthengine.asset_margin": ["run.engine"],
+        "earthengine.collection": ["run.engine"],
+        "mask.method": ["run.engine"],
+        "run.until": ["run.engine"],
     ]
 
     /// Stable: issues on one line keep the order they were found in.

@@ -55,9 +55,10 @@ public struct CatalogListing: Sendable {
 }
 
 /// Where images come from. A catalog may use the query to list less (a STAC API searches by
-/// date and area); discovery applies the same filters to whatever it returns.
+/// date and area); discovery applies the same filters to whatever it returns. Asynchronous:
+/// a remote catalog (Earth Engine, a STAC API) lists over the network.
 public protocol Catalog: Sendable {
-    func list(_ query: CatalogQuery) throws -> CatalogListing
+    func list(_ query: CatalogQuery) async throws -> CatalogListing
 }
 
 public struct CatalogQuery: Sendable, Equatable {

@@ -9,6 +9,9 @@ public struct Discovery: Sendable {
     public var area: AreaTests
     /// Ids from the exported-images JSON file (the original's JSON_FILE).
     public var exportedIds: Set<String>
+    /// Ids whose mask is already in the Earth Engine destination, made by something other than
+    /// verdant (the original's scripts): not processed again, as the original did.
+    public var foreignOutputs: Set<String> = []
 
     public init(parameters: Parameters, area: AreaTests, exportedIds: Set<String> = []) {
         self.parameters = parameters; self.area = area; self.exportedIds = exportedIds
@@ -62,6 +65,7 @@ public struct Discovery: Sendable {
         guard parameters.dates.containsExtended(acquired) else { return .unmatched(datesReason) }
         guard try area.meetsGeometry(footprint) else { return .unmatched(Self.outsideGeometryReason) }
         if exportedIds.contains(id) { return .excluded("listed in run.exported_json") }
+        if foreignOutputs.contains(id) { return .excluded("already in earthengine.destination_folder, not made by verdant") }
         if parameters.area.imageToExclude.contains(id) { return .excluded("listed in area.image_to_exclude") }
         guard try area.meetsLand(footprint) else { return .outOfArea(Self.outOfLandReason) }
         return .wanted

@@ -68,7 +68,16 @@ extension Parameters {
                 "Sentinel-2 band names (\(sentinel2Bands.joined(separator: " ")))", "\(c.bandsThresholds)")
 
         if run.engine == .earthEngine {
-            require(!earthEngine.project.isEmpty, "earthengine.project", "a Google Cloud project id when engine = \"earthengine\"", "an empty string")
+            let ee = earthEngine
+            require(ee.destinationProblem == nil, "earthengine.destination_folder",
+                    "an ImageCollection asset for the masks when engine = \"earthengine\": \(ee.destinationProblem ?? "")", "\"\(ee.destinationFolder)\"")
+            require(ee.apiURL.hasPrefix("https://") || ee.apiURL.hasPrefix("http://"), "earthengine.api_url",
+                    "an http(s) URL (default https://earthengine.googleapis.com)", "\"\(ee.apiURL)\"")
+            require(ee.assetMargin >= 0, "earthengine.asset_margin", "a whole number of assets, at least 0", "\(ee.assetMargin)")
+            require(!ee.collection.isEmpty, "earthengine.collection", "a Sentinel-2 L1C collection id", "an empty string")
+            // What the Earth Engine engine computes today: the single-image tests, masks only.
+            require(mask.method == .hollstein, "mask.method", "\"hollstein\" when engine = \"earthengine\" (the other methods run on the local engine only, for now)", "\"\(mask.method.rawValue)\"")
+            require(run.until == .cloudmask, "run.until", "\"cloudmask\" when engine = \"earthengine\" (NDVI, gap filling and productivity run on the local engine only, for now)", "\"\(run.until.rawValue)\"")
         }
         return issues
     }

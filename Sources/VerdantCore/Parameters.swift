@@ -207,11 +207,41 @@ public struct ProductivitySettings: Sendable, Equatable {
 }
 
 public struct EarthEngineSettings: Sendable, Equatable {
+    /// Google Cloud project billed; "" takes the credentials file's.
     public var project = ""
+    /// A service-account key or the file `earthengine authenticate` writes; "" looks for
+    /// `$GOOGLE_APPLICATION_CREDENTIALS`, then `~/.config/earthengine/credentials`.
+    public var credentials = ""
+    /// Where the REST API is (a test server's address in tests).
+    public var apiURL = "https://earthengine.googleapis.com"
     public var collection = "COPERNICUS/S2_HARMONIZED"
-    /// The original's folder_GEE: ImageCollection receiving the masks.
+    /// The original's folder_GEE: ImageCollection receiving the masks, either a full asset name
+    /// (`projects/P/assets/a/b`) or a path under the project's root (`a/b`).
     public var destinationFolder = ""
+    /// Submissions stop this many assets before the project's asset quota.
+    public var assetMargin = 100
     public init() {}
+
+    /// The destination as a full asset name under `project`.
+    public func destinationName(project: String) -> String {
+        destinationFolder.hasPrefix("projects/") ? destinationFolder : "projects/\(project)/assets/\(destinationFolder)"
+    }
+
+    /// What is wrong with `destination_folder`'s form, or nil.
+    public var destinationProblem: String? {
+        var path = Substring(destinationFolder)
+        if path.hasPrefix("projects/") {
+            let parts = path.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            guard parts.count == 4, !parts[1].isEmpty, parts[2] == "assets" else { return "a full name must read projects/PROJECT/assets/PATH" }
+            path = parts[3]
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.isEmpty, segments.allSatisfy({ !$0.isEmpty && $0.count <= 100 && $0.allSatisfy(allowed.contains) }) else {
+            return "path segments of letters, digits, _ and - separated by single slashes"
+        }
+        return nil
+    }
 }
 
 /// The Sentinel-2 band names, in L1C order.

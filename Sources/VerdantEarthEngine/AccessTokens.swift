@@ -7,6 +7,9 @@ public actor AccessTokens {
     public struct Token: Sendable, Equatable {
         public var value: String
         public var expires: Date
+        /// Refreshed this long before `expires`: the engine's margin, or half the lifetime of a
+        /// short-lived token (a margin longer than the lifetime would refresh on every call).
+        var margin: Double = 0
     }
 
     private let credentials: EarthEngineCredentials
@@ -25,7 +28,7 @@ public actor AccessTokens {
     }
 
     public func token() async throws -> String {
-        if let current, current.expires.timeIntervalSince(now()) > margin { return current.value }
+        if let current, current.expires.timeIntervalSince(now()) > current.margin { return current.value }
         return try await refresh().value
     }
 
@@ -58,8 +61,8 @@ public actor AccessTokens {
         case .user(let user):
             url = user.tokenURI
             form = [("grant_type", "refresh_token"), ("refresh_token", user.refreshToken),
-                    ("client_id", user.clientID), ("client_secret", user.clientSecret),
-                    ("scope", ServiceAccountAssertion.scopes.joined(separator: " "))]
+                    ("client_id", user.clientID), ("client_secret", user.clientSecret)]
+                + (user.scopes.isEmpty ? [] : [("scope", user.scopes.joined(separator: " "))])
         }
         let body = Data(FormEncoding.encode(form).utf8)
         let response: HTTPResponse
@@ -80,7 +83,7 @@ public actor AccessTokens {
             throw AuthError.refused("\(url) answered without an access_token")
         }
         let lifetime = (object["expires_in"] as? NSNumber)?.doubleValue ?? 3600
-        return Token(value: value, expires: started.addingTimeInterval(lifetime))
+        return Token(value: value, expires: started.addingTimeInterval(lifetime), margin: min(margin, lifetime / 2))
     }
 }
 

@@ -19,6 +19,9 @@ public struct UserCredentials: Sendable, Equatable {
     public var project: String?
     /// Google's token endpoint unless the file names another (a test server).
     public var tokenURI: String
+    /// The scopes the file names (`earthengine authenticate` writes them); a refresh asks for
+    /// these or, when none, for the refresh token's own.
+    public var scopes: [String] = []
 }
 
 public enum EarthEngineCredentials: Sendable, Equatable {
@@ -73,7 +76,8 @@ public enum EarthEngineCredentials: Sendable, Equatable {
             }
             return .user(UserCredentials(refreshToken: refresh, clientID: clientID, clientSecret: secret,
                                          project: try string("project", required: false) ?? string("quota_project_id", required: false),
-                                         tokenURI: try string("token_uri", required: false) ?? googleTokenURI))
+                                         tokenURI: try string("token_uri", required: false) ?? googleTokenURI,
+                                         scopes: object["scopes"] as? [String] ?? []))
         }
         throw CredentialsError(path: path, field: "type", problem: "expected \"service_account\" (a key) or a \"refresh_token\" (user credentials)")
     }

@@ -38,10 +38,14 @@ public final class EarthEngineAPI: Sendable {
         preconditionFailure("the loop returns or throws on its second pass")
     }
 
-    /// The asset quota of the project root (`GET projects/p/assets/`, earth-engine-rest.md §2.6).
-    public func rootQuota() async throws -> AssetQuota {
-        let root = try await call(.get, "projects/\(project)/assets/")
-        let quota = root["quota"] as? [String: Any] ?? [:]
+    /// The asset quota of the project root (`GET projects/p/assets/`, earth-engine-rest.md §2.6),
+    /// or nil when the root does not report one (a legacy project, a 400/404 answer).
+    public func rootQuota() async throws -> AssetQuota? {
+        let root: [String: Any]
+        do { root = try await call(.get, "projects/\(project)/assets/") } catch let error as APIError where [400, 404].contains(error.httpStatus) {
+            return nil
+        }
+        guard let quota = root["quota"] as? [String: Any] else { return nil }
         func int(_ key: String) -> Int64? {
             if let text = quota[key] as? String { return Int64(text) }
             return (quota[key] as? NSNumber)?.int64Value
@@ -98,10 +102,13 @@ public struct Operation: Sendable, Equatable {
 }
 
 public extension EarthEngineAPI {
-    /// `POST projects/p/image:export`. Retried by the client only because the body carries a
-    /// request id: the server starts one task per id however often it is sent.
+    /// `POST projects/p/image:export`. Retried by the client on 5xx and broken connections only
+    /// because the body carries a request id (the server starts one task per id however often
+    /// it is sent); a 429 goes back at once: "Too many tasks already in the queue" is for the
+    /// scheduler to wait out, not for five quick retries.
     func export(_ body: [String: Any]) async throws -> Operation {
-        Operation(try await call(.post, "projects/\(project)/image:export", body: body))
+        Operation(try await call(.post, "projects/\(project)/image:export", body: body,
+                                 policy: RetryPolicy(retriesTooManyRequests: false)))
     }
 
     /// One page of the project's operations, newest first.
@@ -119,9 +126,10 @@ public extension EarthEngineAPI {
         do { return Operation(try await call(.get, name)) } catch let error as APIError where error.httpStatus == 404 { return nil }
     }
 
-    /// Asks to cancel; a 404 (no such task) is not an error.
+    /// Asks to cancel. Not an error: no such task (404), a task already finished (400
+    /// FAILED_PRECONDITION) or already being cancelled (409).
     func cancel(_ name: String) async throws {
-        do { _ = try await call(.post, name + ":cancel", body: [:]) } catch let error as APIError where error.httpStatus == 404 {}
+        do { _ = try await call(.post, name + ":cancel", body: [:]) } catch let error as APIError where [400, 404, 409].contains(error.httpStatus) {}
     }
 
     /// Whether an asset exists.
@@ -130,18 +138,88 @@ public extension EarthEngineAPI {
     }
 
     /// Creates `name` (`projects/p/assets/a/b/c`) as a folder or ImageCollection, with missing
-    /// parents as folders, as `earthengine create -p` does; an existing one is left alone.
+    /// parents as folders, as `earthengine create -p` does; an existing one is left alone. Another
+    /// process creating the same asset at the same moment is no error (409, or 400 for a parent
+    /// that appeared meanwhile): what counts is that the asset exists afterwards.
     func createAsset(_ name: String, type: String) async throws {
+        let path = try AssetPath(name, project: project).segments
         let prefix = "projects/\(project)/assets/"
-        guard name.hasPrefix(prefix) else { throw APIError(status: 400, message: "\(name): expected an asset of \(prefix)") }
-        let path = name.dropFirst(prefix.count).split(separator: "/").map(String.init)
         for depth in 1...path.count {
             let partial = path.prefix(depth).joined(separator: "/")
             if try await assetExists(prefix + partial) { continue }
             do {
                 _ = try await call(.post, "projects/\(project)/assets", query: [("assetId", partial)],
                                    body: ["type": depth == path.count ? type : "FOLDER"])
-            } catch let error as APIError where error.httpStatus == 409 {}
+            } catch let error as APIError where [400, 409].contains(error.httpStatus) {
+                guard try await assetExists(prefix + partial) else { throw error }
+            }
+        }
+    }
+
+    /// Every child of a folder or collection (`:listAssets`, earth-engine-rest.md §2.1), following
+    /// pages; `filter` in the documented syntax applies to ImageCollections.
+    func listAssets(_ parent: String, filter: String? = nil, pageSize: Int = 1000) async throws -> [Asset] {
+        var all: [Asset] = []
+        var token: String? = nil
+        repeat {
+            var query = [("pageSize", String(pageSize))]
+            if let filter { query.append(("filter", filter)) }
+            if let token { query.append(("pageToken", token)) }
+            let page = try await call(.get, parent + ":listAssets", query: query)
+            all += (page["assets"] as? [[String: Any]] ?? []).map(Asset.init)
+            token = (page["nextPageToken"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        } while token != nil
+        return all
+    }
+}
+
+/// An asset as listings report it (EarthEngineAsset, earth-engine-rest.md §2.1–2.2).
+public struct Asset: @unchecked Sendable {
+    public var name: String
+    public var type: String
+    public var startTime: Date?
+    public var endTime: Date?
+    public var properties: [String: Any]
+    /// The footprint, GeoJSON text.
+    public var geometry: String?
+
+    init(_ object: [String: Any]) {
+        name = object["name"] as? String ?? ""
+        type = object["type"] as? String ?? ""
+        startTime = (object["startTime"] as? String).flatMap(Timestamp.parse)
+        endTime = (object["endTime"] as? String).flatMap(Timestamp.parse)
+        properties = object["properties"] as? [String: Any] ?? [:]
+        geometry = (object["geometry"] as? [String: Any]).flatMap {
+            (try? JSONSerialization.data(withJSONObject: $0, options: .sortedKeys)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+    /// The last segment of the name (`system:index`).
+    public var index: String { String(name.split(separator: "/").last ?? "") }
+}
+
+/// RFC 3339 timestamps as the API writes them (with or without fractional seconds).
+public enum Timestamp {
+    public static func parse(_ text: String) -> Date? {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+    public static func format(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+}
+
+/// A Cloud-project asset name, `projects/P/assets/a/b`, checked: `verdant check` and the engine
+/// refuse the same malformed names with the same words.
+public struct AssetPath: Sendable, Equatable {
+    public var segments: [String]
+    public init(_ name: String, project: String) throws {
+        let prefix = "projects/\(project)/assets/"
+        guard name.hasPrefix(prefix) else {
+            throw APIError(status: 400, message: "\(name): expected an asset of the project, \(prefix)NAME")
+        }
+        segments = name.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+        guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty && $0.count <= 100 && $0.allSatisfy(allowed.contains) }) else {
+            throw APIError(status: 400, message: "\(name): expected path segments of letters, digits, _ and - after \(prefix)")
         }
     }
 }

@@ -3,16 +3,25 @@ import VerdantCore
 import VerdantHTTP
 
 /// Where and how the Earth Engine engine exports.
-public struct EarthEngineSettings: Sendable {
+public struct ExportSettings: Sendable {
     public var project: String
     /// ImageCollection receiving the masks (`projects/p/assets/...`), created with its parents.
     public var destination: String
     /// Export scale in metres (the original's 30 m).
     public var scale: Double = 30
-    /// An Earth Engine table the masks are clipped to (`land_geometry`), if any.
-    public var landTable: String?
+    /// What the masks are clipped to (`land_geometry`), if anything.
+    public var land: LandClip?
     public var coefficient: Double = 10_000
+    /// Submissions stop this many assets before the project's asset quota.
+    public var assetMargin = 100
     public init(project: String, destination: String) { self.project = project; self.destination = destination }
+}
+
+/// `land_geometry` as the graph uses it: an Earth Engine table, or a local file's polygons.
+public enum LandClip: Sendable, Equatable {
+    case table(String)
+    /// GeoJSON geometry text (Polygon or MultiPolygon, lon/lat).
+    case geometry(String)
 }
 
 /// The `Engine` on Google Earth Engine: one `image:export` per job with its request id,
@@ -24,31 +33,46 @@ public final class EarthEngineEngine: Engine {
     public let submissionConcurrency = 24
     public let reportsRequestIds = false
     public static let queueLimit = 3000
+    /// The property every exported mask carries: the fingerprint of the parameters it was made
+    /// under, read back from the destination's listing (an output made under other
+    /// parameters is redone, as on the local engine).
+    public static let fingerprintProperty = "verdant_fingerprint"
 
     let api: EarthEngineAPI
-    let settings: EarthEngineSettings
+    let settings: ExportSettings
     private let listing = ListingCache()
     private let destinationReady = DestinationFlag()
 
-    public init(api: EarthEngineAPI, settings: EarthEngineSettings) {
+    public init(api: EarthEngineAPI, settings: ExportSettings) {
         self.api = api; self.settings = settings
     }
+
+    /// The asset a job's mask is written to.
+    public func assetName(of id: String) -> String { "\(settings.destination)/\(id)" }
 
     /// The export request of a job: its graph, description, request id and destination.
     public func exportBody(_ job: Job, requestId: String) throws -> [String: Any] {
         guard job.stage == .cloudMask else {
-            throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine yet (masks only)")
+            throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine yet (masks only; run.until = \"cloudmask\")")
         }
         var image = HollsteinGraph.cloudMask(imageId: job.source, coefficient: settings.coefficient)
-        if let land = settings.landTable { image = image.clip(toTable: land) }
-        let exported = ExpressionNode.call("Image.clipToBoundsAndScale", ["input": image.node, "scale": .constant(.number(settings.scale))])
+        switch settings.land {
+        case .table(let table)?: image = image.clip(toTable: table)
+        case .geometry(let geoJSON)?: image = image.clip(try GeometryNode.from(geoJSON: geoJSON))
+        case nil: break
+        }
+        let scaled = ExpressionNode.call("Image.clipToBoundsAndScale", ["input": image.node, "scale": .constant(.number(settings.scale))])
+        let exported = ExpressionNode.call("Element.set", ["object": scaled, "key": .constant(.string(Self.fingerprintProperty)),
+                                                           "value": .constant(.string(job.paramsHash))])
         return [
             "expression": exported.expression(),
             "description": job.description,
             "requestId": requestId,
             "maxPixels": "10000000000000",
             "assetExportOptions": [
-                "earthEngineDestination": ["name": "\(settings.destination)/\(job.id)", "overwrite": false],
+                // Overwritten: an asset there was made under other parameters (discovery skips
+                // those made under these); the request id keeps one task per job and attempt.
+                "earthEngineDestination": ["name": assetName(of: job.id), "overwrite": true],
                 "pyramidingPolicy": "MODE",
             ],
         ]
@@ -56,19 +80,30 @@ public final class EarthEngineEngine: Engine {
 
     public func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
         let body = try exportBody(job, requestId: requestId)
+        try await prepareDestination()
         do {
-            if await !destinationReady.isSet {
-                try await api.createAsset(settings.destination, type: "IMAGE_COLLECTION")
-                await destinationReady.set()
-            }
             return try await api.export(body).name
         } catch let error as APIError where error.httpStatus == 409 {
-            // The request id was used already: that task is ours; find it by its description.
+            // The request id was used already: that task is ours. The listing is newest first,
+            // and the description names the job: the newest is this request's, whatever its
+            // state (a failed one is this attempt's outcome, for the scheduler to count).
             let all = try await Self.mapped { try await self.allOperations(fresh: true) }
-            if let mine = all.first(where: { $0.description == job.description && $0.state != .cancelled && $0.state != .failed }) {
-                return mine.id
-            }
+            if let mine = all.first(where: { $0.description == job.description }) { return mine.id }
             throw EngineError.transient("request id \(requestId) already used, its task not listed yet")
+        } catch {
+            throw Self.engineError(error)
+        }
+    }
+
+    /// Creates the destination collection (and its parents) once per run. A problem there
+    /// holds every submission, it is not the image's fault.
+    private func prepareDestination() async throws {
+        guard await !destinationReady.isSet else { return }
+        do {
+            try await api.createAsset(settings.destination, type: "IMAGE_COLLECTION")
+            await destinationReady.set()
+        } catch let error as APIError where error.httpStatus != 401 && error.httpStatus != 403 && !RetryPolicy.isRetryable(status: error.httpStatus) {
+            throw EngineError.unavailable(.unreachable, "destination_folder \(settings.destination) cannot be created: \(error)")
         } catch {
             throw Self.engineError(error)
         }
@@ -77,7 +112,7 @@ public final class EarthEngineEngine: Engine {
     public func list(pageToken: String?, pageSize: Int) async throws -> EngineTaskPage {
         try await Self.mapped {
             let page = try await self.api.operations(pageToken: pageToken, pageSize: min(500, pageSize))
-            return EngineTaskPage(tasks: page.operations.map(Self.status), nextPageToken: page.next)
+            return EngineTaskPage(tasks: page.operations.map(self.status), nextPageToken: page.next)
         }
     }
 
@@ -90,23 +125,30 @@ public final class EarthEngineEngine: Engine {
             var found: [EngineTaskStatus] = []
             for id in ids {
                 if let status = byID[id] { found.append(status) } else if let op = try await self.api.operation(id) {
-                    found.append(Self.status(op))
+                    found.append(self.status(op))
                 }
             }
             return found
         }
     }
 
+    /// Eight calls at a time; a task that cannot be cancelled any more is no error (the API
+    /// module ignores those answers), and the next listing is fresh whatever happened.
     public func cancel(_ ids: [EngineTaskID]) async throws {
-        try await Self.mapped {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var next = 0
-                func add() { let id = ids[next]; next += 1; group.addTask { try await self.api.cancel(id) } }
-                while next < min(8, ids.count) { add() }
-                while try await group.next() != nil { if next < ids.count { add() } }
+        do {
+            try await Self.mapped {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    var next = 0
+                    func add() { let id = ids[next]; next += 1; group.addTask { try await self.api.cancel(id) } }
+                    while next < min(8, ids.count) { add() }
+                    while try await group.next() != nil { if next < ids.count { add() } }
+                }
             }
-            await self.listing.invalidate()
+        } catch {
+            await listing.invalidate()
+            throw error
         }
+        await listing.invalidate()
     }
 
     public func quotas() async throws -> EngineQuota {
@@ -115,32 +157,55 @@ public final class EarthEngineEngine: Engine {
             let pending = all.filter { $0.state == .pending }.count
             let running = all.filter { $0.state == .running || $0.state == .cancelling }.count
             let quota = try await self.api.rootQuota()
+            // The limit verdant may use: the quota less the margin kept free.
             return EngineQuota(maxQueuedTasks: Self.queueLimit, concurrentTasks: nil, queuedOrRunning: pending + running,
-                               pending: pending, running: running, assetsUsed: Int(quota.assetCount),
-                               assetsLimit: quota.maxAssets.map(Int.init), bytesUsed: quota.sizeBytes, bytesLimit: quota.maxSizeBytes)
+                               pending: pending, running: running, assetsUsed: quota.map { Int($0.assetCount) },
+                               assetsLimit: quota?.maxAssets.map { max(0, Int($0) - self.settings.assetMargin) },
+                               bytesUsed: quota?.sizeBytes, bytesLimit: quota?.maxSizeBytes)
         }
     }
 
     public func shutdown() async {}
 
-    /// Every operation of the project, following pages; at most one listing a second.
+    /// Every operation of the project, following pages, each once (a task moving between
+    /// pages while they are read is not counted twice); at most one listing a second.
     func allOperations(fresh: Bool) async throws -> [EngineTaskStatus] {
         if !fresh, let cached = await listing.recent(maxAge: 1) { return cached }
         var all: [EngineTaskStatus] = []
+        var seen = Set<String>()
         var token: String? = nil
         repeat {
             let page = try await api.operations(pageToken: token)
-            all += page.operations.map(Self.status)
+            for op in page.operations where seen.insert(op.name).inserted { all.append(status(op)) }
             token = page.next
         } while token != nil
         await listing.store(all)
         return all
     }
 
-    static func status(_ op: Operation) -> EngineTaskStatus {
+    /// The asset is the output (not the Code Editor link the metadata carries).
+    func status(_ op: Operation) -> EngineTaskStatus {
         let state = EngineTaskState(rawValue: op.state) ?? .pending
+        let prefix = Stage.cloudMask.rawValue + "_"
+        let output = op.description.hasPrefix(prefix) ? assetName(of: String(op.description.dropFirst(prefix.count))) : op.destinationUris.first
         return EngineTaskStatus(id: op.name, state: state, requestId: nil, description: op.description,
-                                error: state == .failed ? op.errorMessage : nil, output: op.destinationUris.first, progress: op.progress)
+                                error: state == .failed ? op.errorMessage : nil,
+                                failureKind: state == .failed ? Self.failureKind(op.errorMessage ?? "") : nil,
+                                output: output, progress: op.progress)
+    }
+
+    /// A failed export that trying again cannot heal (a graph the API refuses, an asset it
+    /// will not write) fails at once; quota and internal errors are retried.
+    static func failureKind(_ message: String) -> FailureKind {
+        let text = message.lowercased()
+        if text.contains("quota") || text.contains("internal error") || text.contains("timed out") || text.contains("computation timed out") {
+            return .retryable
+        }
+        if text.contains("cannot overwrite") || text.contains("permission") || text.contains("not found")
+            || text.contains("invalid") || text.contains("does not exist") || text.contains("no band") {
+            return .permanent
+        }
+        return .retryable
     }
 
     static func mapped<T>(_ body: () async throws -> T) async throws -> T {
@@ -157,7 +222,11 @@ public final class EarthEngineEngine: Engine {
         case let e as TransportError: return EngineError.unavailable(.unreachable, e.description)
         case let e as APIError:
             if e.message.contains("Too many tasks already in the queue") { return EngineError.unavailable(.queueFull, e.message, retryAfter: e.retryAfter) }
+            // 403 also says "slow down" (rateLimitExceeded): that passes.
+            let rateLimited = e.message.contains("rateLimitExceeded") || e.message.contains("userRateLimitExceeded")
+                || e.message.lowercased().contains("rate limit")
             switch e.httpStatus {
+            case 403 where rateLimited: return EngineError.transient(e.description, retryAfter: e.retryAfter)
             case 401, 403: return EngineError.unavailable(.authentication, e.description)
             case 429, 500...599: return EngineError.transient(e.description, retryAfter: e.retryAfter)
             default: return EngineError.rejected(e.description)

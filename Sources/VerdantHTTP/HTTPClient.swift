@@ -43,7 +43,7 @@ public final class HTTPClient: Sendable {
             do {
                 let response = try await perform(request)
                 log(request, "\(response.status)", started: started, attempt: attempt)
-                guard RetryPolicy.isRetryable(status: response.status), attempt < policy.maxAttempts else { return response }
+                guard policy.retries(status: response.status), attempt < policy.maxAttempts else { return response }
                 retryAfter = response.retryAfter()
                 guard let wait = policy.delay(afterAttempt: attempt, retryAfter: retryAfter) else { return response }
                 try await Task.sleep(nanoseconds: UInt64(wait * 1e9))

@@ -43,9 +43,10 @@ extension StacCatalog.ItemFailure {
 /// Discovery's spatial tests through GDAL/OGR.
 public struct GDALAreaTests: AreaTests {
     public let geometry: PolygonCoordinates
-    public let land: LandArea
+    /// nil: no local land test (an Earth Engine table clips the masks on Earth Engine instead).
+    public let land: LandArea?
 
-    public init(geometry: PolygonCoordinates, land: LandArea) {
+    public init(geometry: PolygonCoordinates, land: LandArea?) {
         self.geometry = geometry; self.land = land
     }
 
@@ -54,6 +55,6 @@ public struct GDALAreaTests: AreaTests {
     }
 
     public func meetsLand(_ footprint: String) throws -> Bool {
-        try land.intersects(footprintGeoJSON: footprint)
+        try land?.intersects(footprintGeoJSON: footprint) ?? true
     }
 }

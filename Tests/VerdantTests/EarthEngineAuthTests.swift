@@ -83,7 +83,7 @@ struct EarthEngineAuthTests {
         let tokens = AccessTokens(credentials: credentials, http: HTTPClient(policy: fast), now: { clock.now })
         let api = EarthEngineAPI(baseURL: server.baseURL, project: "verdant-test", tokens: tokens, http: HTTPClient(policy: fast))
         let quota = try await api.rootQuota()
-        #expect(quota.maxAssets == 10_000 && quota.assetCount == 0 && quota.maxSizeBytes == 250_000_000_000)
+        #expect(quota?.maxAssets == 10_000 && quota?.assetCount == 0 && quota?.maxSizeBytes == 250_000_000_000)
         let first = try await tokens.token()
         clock.advance(3000)
         #expect(try await tokens.token() == first, "refreshed too early")
@@ -131,7 +131,7 @@ struct EarthEngineAuthTests {
         #expect(good.project == "verdant-test")
         let api = EarthEngineAPI(baseURL: server.baseURL, project: "verdant-test",
                                  tokens: AccessTokens(credentials: good, http: HTTPClient(policy: fast)), http: HTTPClient(policy: fast))
-        #expect(try await api.rootQuota().maxAssets == 10_000)
+        #expect(try await api.rootQuota()?.maxAssets == 10_000)
         let bad = AccessTokens(credentials: try file("wrong"), http: HTTPClient(policy: fast))
         do {
             _ = try await bad.token()
@@ -152,7 +152,7 @@ struct EarthEngineAuthTests {
         let dir = Fixtures.temporaryDirectory("faults")
         let tokens = AccessTokens(credentials: try .load(try account.keyFile(tokenURI: server.tokenURL, in: dir)), http: HTTPClient(policy: fast))
         let api = EarthEngineAPI(baseURL: server.baseURL, project: "verdant-test", tokens: tokens, http: HTTPClient(policy: fast))
-        for _ in 0..<20 { #expect(try await api.rootQuota().maxAssets == 10_000) }
+        for _ in 0..<20 { #expect(try await api.rootQuota()?.maxAssets == 10_000) }
         let counts = await server.counts()
         #expect((counts["503"] ?? 0) > 0 && (counts["500"] ?? 0) > 0 && (counts["429"] ?? 0) > 0, "\(counts)")
         #expect(counts["asset"] == 20)

@@ -24,7 +24,7 @@ struct EarthEngineEngineTests {
         let http = HTTPClient(policy: fast)
         let api = EarthEngineAPI(baseURL: server.baseURL, project: "verdant-test",
                                  tokens: AccessTokens(credentials: try .load(key), http: http), http: http)
-        return (server, EarthEngineEngine(api: api, settings: EarthEngineSettings(project: "verdant-test",
+        return (server, EarthEngineEngine(api: api, settings: ExportSettings(project: "verdant-test",
                                                                                     destination: "projects/verdant-test/assets/verdant/masks")))
     }
 

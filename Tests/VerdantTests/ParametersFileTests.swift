@@ -43,8 +43,8 @@ enum SampleDocument {
             ("min_amplitude", "0.05"), ("peak_fraction", "0.9"),
         ]),
         ("earthengine", [
-            ("project", #""my-project""#), ("collection", #""COPERNICUS/S2_HARMONIZED""#),
-            ("destination_folder", #""projects/p/assets/masks""#),
+            ("project", #""my-project""#), ("credentials", #""key.json""#), ("api_url", #""https://earthengine.googleapis.com""#),
+            ("collection", #""COPERNICUS/S2_HARMONIZED""#), ("destination_folder", #""projects/p/assets/masks""#), ("asset_margin", "100"),
         ]),
     ]
 
@@ -102,6 +102,8 @@ struct BadValue: CustomTestStringConvertible, Sendable {
     /// Issue key when it differs from `key` (an element of an array).
     var issueKey: String? = nil
     var testDescription: String { "\(key) = \(value)" }
+    /// What Earth Engine runs today: the engine with the only mask method and stage it has.
+    static let onEarthEngine = ["run.engine": #""earthengine""#, "mask.method": #""hollstein""#, "run.until": #""cloudmask""#]
 }
 
 @Suite struct ParametersFileTests {
@@ -204,8 +206,12 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         .init(key: "productivity.min_amplitude", value: "-0.1", expected: "NDVI from 0 to 2"),
         .init(key: "productivity.peak_fraction", value: "0.2", expected: "a fraction above start_fraction and end_fraction and below 1"),
         .init(key: "earthengine.project", value: "1", expected: "a string"),
-        .init(key: "earthengine.project", value: #""""#, expected: #"a Google Cloud project id when engine = "earthengine""#,
-              also: ["run.engine": #""earthengine""#]),
+        .init(key: "earthengine.credentials", value: "1", expected: "a string"),
+        .init(key: "earthengine.api_url", value: #""ftp://host""#, expected: "an http(s) URL (default https://earthengine.googleapis.com)",
+              also: BadValue.onEarthEngine),
+        .init(key: "earthengine.asset_margin", value: "-1", expected: "a whole number of assets, at least 0", also: BadValue.onEarthEngine),
+        .init(key: "earthengine.destination_folder", value: #""a//b""#,
+              expected: #"an ImageCollection asset for the masks when engine = "earthengine": path segments"#, also: BadValue.onEarthEngine),
         .init(key: "earthengine.collection", value: "false", expected: "a string"),
         .init(key: "earthengine.destination_folder", value: "[1]", expected: "a string"),
     ]
@@ -410,7 +416,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         // No catalog either: Earth Engine lists its own images.
         let folder = try temporaryFolder()
         let asset = #""users/NAME/UK_border""#
-        let earthEngine = SampleDocument.make(["run.engine": #""earthengine""#, "area.land_geometry": asset, "run.exported_json": "[]"])
+        let earthEngine = SampleDocument.make(BadValue.onEarthEngine.merging(["area.land_geometry": asset, "run.exported_json": "[]"]) { $1 })
         // exported_json of the wrong type keeps its default (none), so it is not looked for.
         let path = try write(earthEngine.text, to: folder)
         let error = try #require(throws: ParameterError.self) { try ParametersFile.load(path: path) }

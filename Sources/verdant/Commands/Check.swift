@@ -14,7 +14,7 @@ struct Check: AsyncParsableCommand {
         let workspace = try parameters.workspace()
         let p = workspace.parameters
         let fingerprints = try Failure.guarded { try workspace.fingerprints() }
-        let (discovery, found) = try Failure.guarded { try workspace.discover() }
+        let (discovery, found) = try await Failure.guarded { try await workspace.discover() }
         let store = FileManager.default.fileExists(atPath: workspace.storePath)
             ? try Failure.guarded { try workspace.openStore(readOnly: true) } : nil
         let plan = try Failure.guarded { try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints) }

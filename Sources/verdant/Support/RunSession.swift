@@ -61,7 +61,7 @@ struct RunSession {
         // The engine first: tasks an earlier run left in flight are adopted or requeued, so the
         // parameters then decide about every task that is not running.
         try await Failure.guarded { try await scheduler.reconcile() }
-        let unwanted = try Failure.guarded { try followParameters(store, fingerprints: fingerprints, logger: logger) }
+        let unwanted = try await Failure.guarded { try await followParameters(store, fingerprints: fingerprints, logger: logger) }
         await scheduler.setUnwanted(unwanted)
         let signals = SignalTrap { await scheduler.stop() }
         defer { signals.cancel() }
@@ -93,7 +93,7 @@ struct RunSession {
     /// left tried again.
     /// Returns the tasks left in flight that the parameters no longer want (they finish, but
     /// are not retried).
-    func followParameters(_ store: SQLiteStatusStore, fingerprints: [Stage: StageFingerprint], logger: Logger) throws -> [TaskKey: String] {
+    func followParameters(_ store: SQLiteStatusStore, fingerprints: [Stage: StageFingerprint], logger: Logger) async throws -> [TaskKey: String] {
         for (stage, fingerprint) in fingerprints.sorted(by: { workspace.graph.rank($0.key) < workspace.graph.rank($1.key) }) {
             let key = "fingerprint.\(stage.rawValue)"
             if let old = try store.meta(key), old != fingerprint.lines.joined(separator: "\n") {
@@ -101,7 +101,7 @@ struct RunSession {
                 logger.warning("parameters of stage \(stage) changed since the last run: \(changes.joined(separator: ", ")); its outputs made before are redone")
             }
         }
-        let (discovery, found) = try workspace.discover()
+        let (discovery, found) = try await workspace.discover()
         // A catalog entry fixed or moved since the last run is read from where it is now.
         let refreshed = try store.refreshCatalogFields(found.images.map(\.image), stages: workspace.graph.imageStages)
         let plan = try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints)

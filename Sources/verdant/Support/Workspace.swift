@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VerdantConfig
 import VerdantCore
+import VerdantEarthEngine
 import VerdantLocal
 import VerdantRaster
 import VerdantStore
@@ -16,12 +17,15 @@ struct Workspace {
     var graph: StageGraph { .pipeline(until: parameters.run.until) }
     /// The land area, read once: discovery, the fingerprints and the run's copy then agree
     /// (and a large vector's union is computed once, not three times).
-    private let landMemo = LandMemo()
+    let landMemo = LandMemo()
 
     final class LandMemo {
         var path: String?
         var land: LandArea?
         var geoJSON = ""
+        var connection: EarthEngineConnection?
+        /// The Earth Engine destination's masks: image id → fingerprint.
+        var published: [String: String]?
     }
 
     static func load(_ path: String, checkFiles: Bool = true) throws -> Workspace {
@@ -41,8 +45,9 @@ struct Workspace {
         try SQLiteStatusStore(path: storePath, readOnly: readOnly)
     }
 
-    var catalog: Catalog {
-        LocalCatalog(path: parameters.resolve(parameters.run.catalog), coefNormalisation: parameters.mask.coefNormalisation)
+    func catalog() throws -> Catalog {
+        if usesEarthEngine { return try earthEngineCatalog() }
+        return LocalCatalog(path: parameters.resolve(parameters.run.catalog), coefNormalisation: parameters.mask.coefNormalisation)
     }
 
     func landArea() throws -> LandArea {
@@ -58,6 +63,7 @@ struct Workspace {
     /// digest: the content, not the path, so editing the file (or a shapefile's companions, or
     /// its projection) changes the masks' fingerprint.
     func landContent() throws -> (geoJSON: String, digest: String) {
+        if let table = landTable { return ("", Fingerprint.digest("earthengine table " + table)) }
         _ = try landArea()
         return (landMemo.geoJSON, Fingerprint.digest(landMemo.geoJSON))
     }
@@ -93,16 +99,18 @@ struct Workspace {
         return Set(object.keys.map { String($0.split(separator: "/").last ?? Substring($0)) })
     }
 
-    func discovery() throws -> Discovery {
-        Discovery(parameters: parameters,
-                  area: GDALAreaTests(geometry: parameters.area.geometry, land: try landArea()),
-                  exportedIds: try exportedIds())
+    func discovery() async throws -> Discovery {
+        var discovery = Discovery(parameters: parameters,
+                                  area: GDALAreaTests(geometry: parameters.area.geometry, land: landTable == nil ? try landArea() : nil),
+                                  exportedIds: try exportedIds())
+        if usesEarthEngine { discovery.foreignOutputs = Set(try await publishedOnEarthEngine().filter { $0.value.isEmpty }.keys) }
+        return discovery
     }
 
     /// The catalog's images with their verdicts under the current parameters.
-    func discover() throws -> (Discovery, Discovery.Result) {
-        let discovery = try discovery()
-        let listing = try catalog.list(CatalogQuery(parameters))
+    func discover() async throws -> (Discovery, Discovery.Result) {
+        let discovery = try await discovery()
+        let listing = try await catalog().list(CatalogQuery(parameters))
         return (discovery, try discovery.discover(listing))
     }
 
@@ -110,11 +118,15 @@ struct Workspace {
     func plan(_ found: Discovery.Result, discovery: Discovery, store: SQLiteStatusStore?,
               fingerprints: [Stage: StageFingerprint]) throws -> ReconciliationPlan {
         let layout = self.layout
+        // On Earth Engine a mask is published in the destination, with its fingerprint as a
+        // property (those without one are excluded by discovery).
+        let remote = usesEarthEngine ? (landMemo.published ?? [:]).filter { !$0.value.isEmpty } : nil
+        let destination = usesEarthEngine ? destinationName : ""
         let context = ReconciliationPlan.Context(
             graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
             stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
-            publishedFingerprint: { layout.publishedFingerprint($0) },
-            publishedOutput: { layout.resultFile($0).path },
+            publishedFingerprint: { key in remote.map { $0[key.id] } ?? layout.publishedFingerprint(key) },
+            publishedOutput: { key in remote != nil ? "\(destination)/\(key.id)" : layout.resultFile(key).path },
             storedInputs: { try store?.inputKeys(of: $0) ?? [] })
         return try ReconciliationPlan(found, discovery: discovery, context: context)
     }
@@ -135,7 +147,7 @@ struct Workspace {
                                                                                       blockSettings: try blockSettingsSnapshot()))
             return LocalEngine(workers: workers, layout: layout, launcher: launcher)
         case .earthEngine:
-            throw BadInput("\(parametersPath): run.engine: \"earthengine\" is not available in this version; use \"local\"")
+            return try makeEarthEngine()
         }
     }
 

@@ -1,0 +1,88 @@
+import Foundation
+import VerdantCore
+import VerdantEarthEngine
+import VerdantHTTP
+
+/// The Earth Engine side of a workspace: the connection, its catalog, what the destination
+/// already holds, the engine.
+extension Workspace {
+    var usesEarthEngine: Bool { parameters.run.engine == .earthEngine }
+
+    /// `land_geometry` names an Earth Engine table (`users/...`, `projects/...`): the masks are
+    /// clipped to it on Earth Engine and discovery makes no local land test.
+    var landTable: String? {
+        let land = parameters.area.landGeometry
+        guard usesEarthEngine, land.hasPrefix("users/") || land.hasPrefix("projects/") else { return nil }
+        return land.hasPrefix("users/") ? "projects/earthengine-legacy/assets/" + land : land
+    }
+
+    /// The connection (credentials read once per command); a bad credentials file is the
+    /// user's input: exit 2, naming the file and field.
+    func earthEngine() throws -> EarthEngineConnection {
+        if let connection = landMemo.connection { return connection }
+        let ee = parameters.earthEngine
+        let path = EarthEngineConnection.credentialsPath(configured: ee.credentials.isEmpty ? "" : parameters.resolve(ee.credentials))
+        do {
+            let connection = try EarthEngineConnection(credentialsPath: path, apiURL: ee.apiURL, project: ee.project)
+            landMemo.connection = connection
+            return connection
+        } catch let error as CredentialsError {
+            throw BadInput("\(parametersPath): earthengine.credentials: \(error)")
+        } catch let error as EarthEngineConnection.NoProject {
+            throw BadInput("\(parametersPath): \(error)")
+        }
+    }
+
+    var destinationName: String { parameters.earthEngine.destinationName(project: (try? earthEngine().api.project) ?? parameters.earthEngine.project) }
+
+    /// What the destination holds (image id → fingerprint, "" when verdant did not make it),
+    /// read once per command.
+    func publishedOnEarthEngine() async throws -> [String: String] {
+        if let published = landMemo.published { return published }
+        let published = try await Self.reaching { try await EarthEngineCatalog.published(in: destinationName, api: try earthEngine().api) }
+        landMemo.published = published
+        return published
+    }
+
+    func earthEngineCatalog() throws -> Catalog {
+        CallsReaching(inner: EarthEngineCatalog(api: try earthEngine().api, collection: parameters.earthEngine.collection))
+    }
+
+    func makeEarthEngine() throws -> any Engine {
+        let connection = try earthEngine()
+        var settings = ExportSettings(project: connection.api.project, destination: destinationName)
+        settings.scale = parameters.area.scale
+        settings.coefficient = parameters.mask.coefNormalisation
+        settings.assetMargin = parameters.earthEngine.assetMargin
+        if let table = landTable {
+            settings.land = .table(table)
+        } else {
+            settings.land = .geometry(try landContent().geoJSON)
+        }
+        return EarthEngineEngine(api: connection.api, settings: settings)
+    }
+
+    /// Errors of a call made before the scheduler runs (discovery): refused credentials are
+    /// the user's to fix (exit 2), an API that cannot be reached the machine's (exit 3).
+    static func reaching<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as AuthError {
+            if case .refused = error { throw BadInput("Earth Engine: \(error)") }
+            throw MachineError("Earth Engine: \(error)")
+        } catch let error as APIError {
+            if [400, 401, 403, 404].contains(error.httpStatus) { throw BadInput("Earth Engine: \(error)") }
+            throw MachineError("Earth Engine: \(error)")
+        } catch let error as TransportError {
+            throw MachineError("Earth Engine cannot be reached: \(error)")
+        }
+    }
+}
+
+/// A catalog whose errors are sorted as `Workspace.reaching` does.
+struct CallsReaching: Catalog {
+    let inner: EarthEngineCatalog
+    func list(_ query: CatalogQuery) async throws -> CatalogListing {
+        try await Workspace.reaching { try await inner.list(query) }
+    }
+}

@@ -1,0 +1,125 @@
+import FakeEarthEngine
+import Foundation
+import Testing
+import VerdantCore
+import VerdantStore
+
+/// `verdant run`, `check` and `status` with `engine = "earthengine"`, as a person runs them,
+/// against the fake server on loopback.
+@Suite("verdant on Earth Engine (the fake server)", .serialized)
+struct EarthEngineRunTests {
+    /// Two tiles meeting area.geometry (one over the sample land patch, one near Berlin, off
+    /// land) and one far outside it, which the listing's filter leaves out.
+    static let tiles: [(tile: String, lon: Double, lat: Double)] = [("33TVM", 14.3, 45.6), ("33UUU", 12.5, 52.3), ("34TDL", 20.0, 40.0)]
+
+    struct Setup {
+        let dir: URL
+        let server: FakeEarthEngine
+        let parameters: URL
+        /// The parameters' edits of parameters.toml.
+        let edits: [String: String]
+        var store: String { dir.appendingPathComponent("output/status.sqlite").path }
+    }
+
+    static func setUp(images: Int, name: String, edits: [String: String] = [:],
+                      _ edit: (inout FakeEarthEngine.Configuration) -> Void = { _ in }) async throws -> Setup {
+        let dir = Fixtures.temporaryDirectory(name)
+        let account = try TestServiceAccount()
+        var configuration = FakeEarthEngine.Configuration()
+        configuration.projects = ["verdant-test"]
+        configuration.serviceAccounts[TestServiceAccount.email] = account.publicPEM
+        configuration.algorithms = try AlgorithmCatalog(contentsOf: ExpressionGraphTests.signatures)
+        configuration.taskDuration = 0.2
+        configuration.maxRunning = 50
+        let start = ISO8601DateFormatter().date(from: "2016-03-01T00:00:00Z")!
+        configuration.collections["projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED"] =
+            FakeImage.series(count: images, start: start, tiles: tiles)
+        edit(&configuration)
+        let server = try await FakeEarthEngine(configuration)
+        let key = try account.keyFile(tokenURI: server.tokenURL, in: dir)
+        var all = ["engine": "\"earthengine\"", "mask.method": "\"hollstein\"", "until": "\"cloudmask\"", "refresh": "1",
+                   "earthengine.project": "\"verdant-test\"", "credentials": "\"\(key)\"", "api_url": "\"\(server.baseURL)\"",
+                   "destination_folder": "\"verdant/masks\""]
+        all.merge(edits) { $1 }
+        return Setup(dir: dir, server: server, parameters: try VerdantProcess.sampleParameters(in: dir, edits: all), edits: all)
+    }
+
+    static func books(_ server: FakeEarthEngine) async throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: await server.books()) as? [String: Any])
+    }
+
+    @Test("check lists the collection through the API and says what a run would do; run masks every wanted image once, with faults and an expired token on the way")
+    func checkThenRun() async throws {
+        let setup = try await Self.setUp(images: 60, name: "ee-run") {
+            $0.faults.unavailable = 0.04; $0.faults.internalError = 0.03; $0.faults.tooManyRequests = 0.03
+            $0.faults.lostAnswer = 0.1; $0.faults.seed = 5; $0.tokenLifetime = 6
+        }
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let check = try await VerdantProcess.run(["check", "-p", setup.parameters.path], in: setup.dir)
+        #expect(check.status == 0, "\(check.stderr)")
+        // 60 images over three tiles: 40 meet area.geometry, 20 of them the land patch.
+        #expect(check.stdout.contains("catalog: Earth Engine collection COPERNICUS/S2_HARMONIZED: 40 entries"), "\(check.stdout)")
+        #expect(check.stdout.contains("out of area (land):     20"), "\(check.stdout)")
+        #expect(check.stdout.contains("wanted:                 20"), "\(check.stdout)")
+
+        let run = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let store = try SQLiteStatusStore(path: setup.store, readOnly: true)
+        let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
+        #expect(records.count == 40)
+        #expect(records.filter { $0.state == .completed }.count == 20)
+        #expect(records.filter { $0.state == .outOfArea }.count == 20)
+        for record in records where record.state == .completed {
+            #expect(record.output == "projects/verdant-test/assets/verdant/masks/\(record.key.id)")
+        }
+        let books = try await Self.books(setup.server)
+        let writes = try #require(books["writes"] as? [String: Int])
+        #expect(writes.count == 20 && writes.values.allSatisfy { $0 == 1 }, "\(writes)")
+        let counts = try #require(books["counts"] as? [String: Int])
+        #expect((counts["token"] ?? 0) >= 2, "tokens of 6 s, refreshed on the way: \(counts)")
+
+        // A second run finds every mask in the destination under the same parameters.
+        let again = try await VerdantProcess.run(["check", "-p", setup.parameters.path], in: setup.dir)
+        #expect(again.stdout.contains("wanted:                 20"))
+        let status = try await VerdantProcess.run(["status", "-p", setup.parameters.path], in: setup.dir)
+        #expect(status.status == 0 && status.stdout.contains("COMPLETED"), "\(status.stdout)")
+    }
+
+    @Test("a new store adopts the masks already in the destination (same fingerprint) and excludes those verdant did not make")
+    func destinationAdopted() async throws {
+        let setup = try await Self.setUp(images: 12, name: "ee-adopt")
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        #expect(try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir).status == 0)
+        let firstWrites = try #require(try await Self.books(setup.server)["writes"] as? [String: Int])
+        try FileManager.default.removeItem(at: setup.dir.appendingPathComponent("output"))
+        let rerun = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let store = try SQLiteStatusStore(path: setup.store, readOnly: true)
+        let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
+        #expect(records.filter { $0.state == .skipped }.count == firstWrites.count, "\(records.map { "\($0.key.id) \($0.state)" })")
+        #expect(try #require(try await Self.books(setup.server)["writes"] as? [String: Int]) == firstWrites)
+    }
+
+    @Test("bad Earth Engine parameters exit 2 naming the key or file")
+    func badParameters() async throws {
+        let setup = try await Self.setUp(images: 3, name: "ee-bad")
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let cases: [([String: String], String)] = [
+            (["destination_folder": "\"a//b\""], "earthengine.destination_folder"),
+            (["destination_folder": "\"\""], "earthengine.destination_folder"),
+            (["mask.method": "\"seed\""], "mask.method"),
+            (["until": "\"ndvi\""], "run.until"),
+            (["api_url": "\"ftp://x\""], "earthengine.api_url"),
+            (["credentials": "\"\(setup.dir.path)/missing.json\""], "missing.json"),
+            (["credentials": "\"\(setup.parameters.path)\""], "earthengine.credentials"),
+        ]
+        for (edits, needle) in cases {
+            let sub = setup.dir.appendingPathComponent(UUID().uuidString)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            let file = try VerdantProcess.sampleParameters(in: sub, edits: setup.edits.merging(edits) { $1 })
+            let check = try await VerdantProcess.run(["check", "-p", file.path], in: sub)
+            #expect(check.status == 2, "\(edits): \(check.stderr)")
+            #expect(check.stderr.contains(needle), "\(edits): \(check.stderr)")
+        }
+    }
+}
