@@ -90,9 +90,10 @@ let package = Package(
         ]),
         .executableTarget(name: "verdant-bench", dependencies: [
             "VerdantCore", "VerdantStore", "VerdantTesting", "VerdantMask", "VerdantFill", "VerdantRaster", "VerdantLocal",
-            "VerdantStyle", "VerdantTerminal", "VerdantDashboard",
+            "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantEarthEngine", "VerdantHTTP", "FakeEarthEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantFill", "VerdantLocal",

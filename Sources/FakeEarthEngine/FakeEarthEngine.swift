@@ -30,6 +30,8 @@ public final class FakeEarthEngine: Sendable {
         public var queueLimit = 3000
         /// The answer to a second export with a request id already used (UNCONFIRMED upstream).
         public var duplicateAnswer = DuplicateAnswer.existing
+        /// Seconds every API answer waits (not the token endpoint's): a distant server.
+        public var latency = 0.0
         /// Public collections by full name (`projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED`).
         public var collections: [String: [FakeImage]] = [:]
         public init() {}
@@ -48,6 +50,11 @@ public final class FakeEarthEngine: Sendable {
         public var retryAfter: Int? = nil
         /// Share of exports created whose answer is lost (503 after the task exists).
         public var lostAnswer = 0.0
+        /// Exports (1 for the first created) whose answer is lost whatever the draws.
+        public var lostExports: Set<Int> = []
+        /// Share of requests answered only after `slowSeconds` (a client's timeout may fire first).
+        public var slow = 0.0
+        public var slowSeconds = 2.0
         public var seed: UInt64 = 1
         public init() {}
     }
@@ -88,6 +95,8 @@ public final class FakeEarthEngine: Sendable {
     public func expireTokens() async { await state.expireTokens() }
     public func setFaults(_ faults: Faults) async { await state.setFaults(faults) }
     public func revoke(serviceAccount email: String) async { await state.revoke(email) }
+    /// Accepts (again) a service account's key.
+    public func allow(serviceAccount email: String, publicKeyPEM: String) async { await state.allow(email, publicKeyPEM) }
     /// How many times each asset was written: a value above 1 is a duplicate export.
     public func assetWrites() async -> [String: Int] { await state.writes }
     /// States of every task, by operation name.

@@ -69,7 +69,7 @@ extension ServerState {
         order.append(name)
         if let requestId, !requestId.isEmpty { requestIds[requestId] = name }
         count("export")
-        if Double.random(in: 0..<1, using: &random) < configuration.faults.lostAnswer {
+        if configuration.faults.lostExports.contains(issuedOperations) || Double.random(in: 0..<1, using: &random) < configuration.faults.lostAnswer {
             count("lost-answer")
             return Reply.error(503, "UNAVAILABLE", "The service is currently unavailable.")
         }
@@ -113,6 +113,7 @@ extension ServerState {
 
     func getOperation(_ name: String) -> HTTPResponse {
         advance()
+        count("get-operation")
         guard let operation = operations[name] else { return Reply.error(404, "NOT_FOUND", "Operation \(name) not found.") }
         return Reply.json(200, json(operation))
     }
@@ -124,6 +125,9 @@ extension ServerState {
             operation.state = "CANCELLING"
             operations[name] = operation
             count("cancel")
+        } else if operation.state != "CANCELLING" {
+            // UNCONFIRMED upstream: a finished task cannot be cancelled.
+            return Reply.error(400, "FAILED_PRECONDITION", "Operation \(name) has already finished.")
         }
         return Reply.json(200, [:])
     }

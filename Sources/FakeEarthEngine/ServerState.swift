@@ -34,7 +34,8 @@ actor ServerState {
     func setBase(_ base: String) { self.base = base }
     func setFaults(_ faults: FakeEarthEngine.Faults) { configuration.faults = faults; random = SplitMix64(seed: faults.seed) }
     func expireTokens() { tokens = [:] }
-    func revoke(_ email: String) { configuration.serviceAccounts[email] = nil }
+    func revoke(_ email: String) { configuration.serviceAccounts[email] = nil; tokens = [:] }
+    func allow(_ email: String, _ pem: String) { configuration.serviceAccounts[email] = pem }
 
     func count(_ kind: String) { counts[kind, default: 0] += 1 }
 
@@ -46,8 +47,13 @@ actor ServerState {
         // The test's window into the fake, never faulty, never counted as API traffic.
         if request.path == "/fake/state" { counts["requests", default: 0] -= 1; return Reply.json(200, books()) }
         if let fault = injectedFault() { return fault }
+        if configuration.faults.slow > 0, Double.random(in: 0..<1, using: &random) < configuration.faults.slow {
+            count("slow")
+            try? await Task.sleep(nanoseconds: UInt64(configuration.faults.slowSeconds * 1e9))
+        }
         let path = request.path
         if path == "/token", request.method == .POST { return token(body: body) }
+        if configuration.latency > 0 { try? await Task.sleep(nanoseconds: UInt64(configuration.latency * 1e9)) }
         guard authorised(request) else {
             count("401")
             return Reply.error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
@@ -195,6 +201,7 @@ actor ServerState {
                           "assetCount": String(imageCount), "maxAssets": String(configuration.maxAssets)],
             ])
         }
+        count("get-asset")
         if configuration.collections[name] != nil { return Reply.json(200, ["type": "IMAGE_COLLECTION", "name": name]) }
         guard let type = assets[name] else {
             return Reply.error(404, "NOT_FOUND", "Asset '\(name)' does not exist or caller does not have access to it.")

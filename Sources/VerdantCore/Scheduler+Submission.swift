@@ -22,8 +22,11 @@ extension Scheduler {
         // Each pass moves what it takes out of QUEUED (in flight, failed, waiting, or back with
         // a delay under a hold, which ends the loop), so the loop ends.
         while !paused && !stopRequested && !Task.isCancelled {
-            var free = settings.nbTaskMax - (try inFlightCount())
+            let inFlight = try inFlightCount()
+            var free = settings.nbTaskMax - inFlight
             if let engineFree = lastQuota?.freeSlots { free = min(free, engineFree) }
+            // Each task in flight will write an asset: no more than the storage quota leaves.
+            if let used = lastQuota?.assetsUsed, let limit = lastQuota?.assetsLimit { free = min(free, limit - used - inFlight) }
             var probing = false
             if let hold {
                 // A used-up storage quota is lifted by the quotas read each cycle, not by a

@@ -98,10 +98,8 @@ public final class EarthEngineEngine: Engine {
     /// Creates the destination collection (and its parents) once per run. A problem there
     /// holds every submission, it is not the image's fault.
     private func prepareDestination() async throws {
-        guard await !destinationReady.isSet else { return }
         do {
-            try await api.createAsset(settings.destination, type: "IMAGE_COLLECTION")
-            await destinationReady.set()
+            try await destinationReady.ensure { try await self.api.createAsset(self.settings.destination, type: "IMAGE_COLLECTION") }
         } catch let error as APIError where error.httpStatus != 401 && error.httpStatus != 403 && !RetryPolicy.isRetryable(status: error.httpStatus) {
             throw EngineError.unavailable(.unreachable, "destination_folder \(settings.destination) cannot be created: \(error)")
         } catch {
@@ -117,11 +115,16 @@ public final class EarthEngineEngine: Engine {
     }
 
     /// From one listing of every operation (cached for a second, so poll and quotas of one
-    /// cycle share it); ids missing from it are asked for one by one.
+    /// cycle share it). Tasks submitted after that listing make it fresh once; only ids a fresh
+    /// listing lacks are asked for one by one.
     public func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] {
         try await Self.mapped {
-            let all = try await self.allOperations(fresh: false)
-            let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            var all = try await self.allOperations(fresh: false)
+            var byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            if ids.contains(where: { byID[$0] == nil }) {
+                all = try await self.allOperations(fresh: true)
+                byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            }
             var found: [EngineTaskStatus] = []
             for id in ids {
                 if let status = byID[id] { found.append(status) } else if let op = try await self.api.operation(id) {
@@ -217,7 +220,7 @@ public final class EarthEngineEngine: Engine {
         switch error {
         case let e as EngineError: return e
         case let e as AuthError:
-            if case .refused(let m) = e { return EngineError.unavailable(.authentication, m) }
+            if case .refused = e { return EngineError.unavailable(.authentication, e.description) }
             return EngineError.unavailable(.unreachable, e.description)
         case let e as TransportError: return EngineError.unavailable(.unreachable, e.description)
         case let e as APIError:
@@ -247,7 +250,18 @@ actor ListingCache {
     func invalidate() { last = nil }
 }
 
+/// Done once: concurrent submissions wait for the one creation under way instead of each
+/// asking for the destination (24 at once at the start of a run); a failure lets the next try.
 actor DestinationFlag {
-    private(set) var isSet = false
-    func set() { isSet = true }
+    private var done = false
+    private var running: Task<Void, Error>?
+    func ensure(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        if done { return }
+        if let running { return try await running.value }
+        let task = Task { try await body() }
+        running = task
+        defer { running = nil }
+        try await task.value
+        done = true
+    }
 }

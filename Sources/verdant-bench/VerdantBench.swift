@@ -7,7 +7,7 @@ struct VerdantBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verdant-bench",
         abstract: "Benchmarks printing verdant's figures (build with -c release).",
-        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self, DashboardCost.self, CloudModelThroughput.self, GapFillThroughput.self])
+        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self, DashboardCost.self, CloudModelThroughput.self, GapFillThroughput.self, EarthEngineCost.self])
 }
 
 struct SchedulerThroughput: AsyncParsableCommand {
