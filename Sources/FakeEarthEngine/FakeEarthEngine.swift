@@ -95,6 +95,10 @@ public final class FakeEarthEngine: Sendable {
     public func expireTokens() async { await state.expireTokens() }
     public func setFaults(_ faults: Faults) async { await state.setFaults(faults) }
     public func revoke(serviceAccount email: String) async { await state.revoke(email) }
+    /// An asset made outside the API's exports (by another tool), with its properties.
+    public func addAsset(_ name: String, type: String, properties: [String: String] = [:]) async {
+        await state.addAsset(name, type: type, properties: properties)
+    }
     /// Accepts (again) a service account's key.
     public func allow(serviceAccount email: String, publicKeyPEM: String) async { await state.allow(email, publicKeyPEM) }
     /// How many times each asset was written: a value above 1 is a duplicate export.

@@ -8,6 +8,8 @@ struct FakeOperation {
     var requestId: String?
     var destination: String?
     var overwrite = false
+    /// A file export's target: `drive:folder/prefix.tif` or `gs://bucket/prefix.tif`.
+    var file: String?
     /// Properties the graph sets at its top (`Element.set`), given to the written asset.
     var properties: [String: String] = [:]
     var state = "PENDING"
@@ -57,6 +59,22 @@ extension ServerState {
         }
         let target = (request["assetExportOptions"] as? [String: Any])?["earthEngineDestination"] as? [String: Any]
         let destination = target?["name"] as? String
+        let fileOptions = request["fileExportOptions"] as? [String: Any]
+        guard (destination == nil) != (fileOptions == nil) else {
+            return Reply.error(400, "INVALID_ARGUMENT", "Exactly one of fileExportOptions and assetExportOptions is required.")
+        }
+        var file: String?
+        if let fileOptions {
+            if let drive = fileOptions["driveDestination"] as? [String: Any], let prefix = drive["filenamePrefix"] as? String {
+                file = "drive:\(drive["folder"] as? String ?? "")/\(prefix).tif"
+            } else if let gcs = fileOptions["cloudStorageDestination"] as? [String: Any], let bucket = gcs["bucket"] as? String,
+                      let prefix = gcs["filenamePrefix"] as? String {
+                file = "gs://\(bucket)/\(prefix).tif"
+            }
+            guard file != nil, fileOptions["fileFormat"] as? String == "GEO_TIFF" else {
+                return Reply.error(400, "INVALID_ARGUMENT", "fileExportOptions: expected GEO_TIFF to a driveDestination or cloudStorageDestination with a filenamePrefix.")
+            }
+        }
         issuedOperations += 1
         // 24 characters of [A-Z0-9], as task ids look (earth-engine-rest.md §2.8).
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -64,7 +82,7 @@ extension ServerState {
         let id = String((0..<24).map { _ in defer { n /= 32 }; return alphabet[n % 32] })
         let name = "projects/\(project)/operations/\(id)"
         operations[name] = FakeOperation(name: name, description: request["description"] as? String ?? "", requestId: requestId,
-                                         destination: destination, overwrite: target?["overwrite"] as? Bool ?? false,
+                                         destination: destination, overwrite: target?["overwrite"] as? Bool ?? false, file: file,
                                          properties: Self.topProperties(expression), created: Date())
         order.append(name)
         if let requestId, !requestId.isEmpty { requestIds[requestId] = name }
@@ -157,6 +175,7 @@ extension ServerState {
                         writes[destination, default: 0] += 1
                     }
                 } else {
+                    if let file = op.file { files[file, default: 0] += 1 }
                     op.state = "SUCCEEDED"
                 }
             default: break

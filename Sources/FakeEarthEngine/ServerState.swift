@@ -23,6 +23,8 @@ actor ServerState {
     var assets: [String: String] = [:]
     /// Times each asset was written (a second write would be a duplicate export).
     var writes: [String: Int] = [:]
+    /// Times each file (Drive, Cloud Storage) was written.
+    var files: [String: Int] = [:]
     /// Properties of written images (what the export's graph set at its top).
     var properties: [String: [String: String]] = [:]
 
@@ -36,6 +38,10 @@ actor ServerState {
     func expireTokens() { tokens = [:] }
     func revoke(_ email: String) { configuration.serviceAccounts[email] = nil; tokens = [:] }
     func allow(_ email: String, _ pem: String) { configuration.serviceAccounts[email] = pem }
+    func addAsset(_ name: String, type: String, properties: [String: String]) {
+        assets[name] = type
+        self.properties[name] = properties
+    }
 
     func count(_ kind: String) { counts[kind, default: 0] += 1 }
 
@@ -238,7 +244,7 @@ actor ServerState {
     /// The test's window: what was asked and written, in one JSON object.
     func books() -> [String: Any] {
         let exportsPerRequest = Dictionary(grouping: order.compactMap { operations[$0]?.requestId }, by: { $0 }).mapValues(\.count)
-        return ["counts": counts, "writes": writes, "states": operations.mapValues(\.state),
+        return ["counts": counts, "writes": writes, "files": files, "states": operations.mapValues(\.state),
                 "descriptions": operations.mapValues(\.description),
                 "tasksPerRequestId": exportsPerRequest.filter { $0.value > 1 }, "tasks": operations.count]
     }

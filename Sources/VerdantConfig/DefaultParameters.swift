@@ -226,12 +226,27 @@ public enum DefaultParameters {
     # Sentinel-2 Level-1C image collection to mask; the original's "COPERNICUS/S2" is deprecated
     # in favour of this one (seed-algorithm.md §1). Default "COPERNICUS/S2_HARMONIZED".
     collection = "COPERNICUS/S2_HARMONIZED"
+    # Where the masks go: "asset" (an ImageCollection, destination_folder), "drive" (GeoTIFFs in
+    # the Google Drive folder drive_folder) or "cloud-storage" (GeoTIFFs in bucket). Files lose
+    # the images' metadata: verdant keeps it in metadata_file, as the original did. Default "asset".
+    export_to = "asset"
     # ImageCollection receiving the masks (folder_GEE): "projects/PROJECT/assets/PATH" or a PATH
     # under the project's root; created with its parents when missing. Masks already in it made
     # under the same parameters are not made again; others it holds are not processed either
     # (the original's rule) unless verdant made them under other parameters, then they are
-    # redone. Required with engine = "earthengine". Default "" (none).
+    # redone. Required with export_to = "asset". Default "" (none).
     destination_folder = ""
+    # Google Drive folder receiving the masks with export_to = "drive". Default "" (none).
+    drive_folder = ""
+    # Cloud Storage bucket, optionally with a path prefix ("my-bucket/verdant/masks"), with
+    # export_to = "cloud-storage". Default "" (none).
+    bucket = ""
+    # JSON metadata of the masks exported as files, keyed by file (geometry = footprint,
+    # system:time_start, system:time_end in ms, and the parameters' fingerprint), written at the
+    # start and end of every run; a mask listed in it under the same parameters is not made again,
+    # and the file serves as another project's run.exported_json. Default ""
+    # (<output>/earthengine-exports.json).
+    metadata_file = ""
     # Submitting stops this many assets before the project's asset quota (the log, the status
     # and the dashboard say so). Default 100.
     asset_margin = 100

@@ -89,6 +89,10 @@ extension ParametersFile {
         earthEngine.read("collection", .text, into: &p.earthEngine.collection)
         earthEngine.read("destination_folder", .text, into: &p.earthEngine.destinationFolder)
         earthEngine.read("asset_margin", .wholeNumber, into: &p.earthEngine.assetMargin)
+        earthEngine.read("export_to", .oneOf(ExportTarget.self), into: &p.earthEngine.exportTo)
+        earthEngine.read("drive_folder", .text, into: &p.earthEngine.driveFolder)
+        earthEngine.read("bucket", .text, into: &p.earthEngine.bucket)
+        earthEngine.read("metadata_file", .text, into: &p.earthEngine.metadataFile)
         earthEngine.reportUnknownKeys()
 
         var dashboard = root.subtable("dashboard")

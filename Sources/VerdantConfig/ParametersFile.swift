@@ -50,7 +50,9 @@ public enum ParametersFile {
     static let dependencies: [String: [String]] = [
         "dates.date_end": ["dates.date_start"],
         "mask.number_preselect": ["mask.number_of_images"],
-        "earthengine.destination_folder": ["run.engine"],
+        "earthengine.destination_folder": ["run.engine", "earthengine.export_to"],
+        "earthengine.drive_folder": ["run.engine", "earthengine.export_to"],
+        "earthengine.bucket": ["run.engine", "earthengine.export_to"],
         "earthengine.api_url": ["run.engine"],
         "earthengine.asset_margin": ["run.engine"],
         "earthengine.collection": ["run.engine"],

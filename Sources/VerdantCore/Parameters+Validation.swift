@@ -69,8 +69,16 @@ extension Parameters {
 
         if run.engine == .earthEngine {
             let ee = earthEngine
-            require(ee.destinationProblem == nil, "earthengine.destination_folder",
-                    "an ImageCollection asset for the masks when engine = \"earthengine\": \(ee.destinationProblem ?? "")", "\"\(ee.destinationFolder)\"")
+            switch ee.exportTo {
+            case .asset:
+                require(ee.destinationProblem == nil, "earthengine.destination_folder",
+                        "an ImageCollection asset for the masks when engine = \"earthengine\": \(ee.destinationProblem ?? "")", "\"\(ee.destinationFolder)\"")
+            case .drive:
+                require(!ee.driveFolder.isEmpty && !ee.driveFolder.contains("/"), "earthengine.drive_folder",
+                        "a Google Drive folder name (no slash) when export_to = \"drive\"", "\"\(ee.driveFolder)\"")
+            case .cloudStorage:
+                require(ee.bucketProblem == nil, "earthengine.bucket", "\(ee.bucketProblem ?? "") when export_to = \"cloud-storage\"", "\"\(ee.bucket)\"")
+            }
             require(ee.apiURL.hasPrefix("https://") || ee.apiURL.hasPrefix("http://"), "earthengine.api_url",
                     "an http(s) URL (default https://earthengine.googleapis.com)", "\"\(ee.apiURL)\"")
             require(ee.assetMargin >= 0, "earthengine.asset_margin", "a whole number of assets, at least 0", "\(ee.assetMargin)")

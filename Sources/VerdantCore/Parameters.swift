@@ -220,7 +220,28 @@ public struct EarthEngineSettings: Sendable, Equatable {
     public var destinationFolder = ""
     /// Submissions stop this many assets before the project's asset quota.
     public var assetMargin = 100
+    /// Where the masks go: assets (`destination_folder`), Google Drive, or Cloud Storage.
+    public var exportTo = ExportTarget.asset
+    /// Drive folder receiving the GeoTIFFs with `export_to = "drive"`.
+    public var driveFolder = ""
+    /// `bucket` or `bucket/prefix` with `export_to = "cloud-storage"`.
+    public var bucket = ""
+    /// The original's JSON metadata of file exports (footprint, times per image); "" is
+    /// `<output>/earthengine-exports.json`.
+    public var metadataFile = ""
     public init() {}
+
+    /// What is wrong with `bucket`'s form, or nil (Cloud Storage bucket names: 3 to 63 of
+    /// lowercase letters, digits, -, _ and ., starting and ending with a letter or digit).
+    public var bucketProblem: String? {
+        let name = bucket.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+        guard (3...63).contains(name.count), name.allSatisfy(allowed.contains),
+              name.first.map({ $0.isLetter || $0.isNumber }) == true, name.last.map({ $0.isLetter || $0.isNumber }) == true else {
+            return "a bucket name (3 to 63 lowercase letters, digits, -, _, .), optionally followed by /PREFIX"
+        }
+        return nil
+    }
 
     /// The destination as a full asset name under `project`.
     public func destinationName(project: String) -> String {
@@ -242,6 +263,13 @@ public struct EarthEngineSettings: Sendable, Equatable {
         }
         return nil
     }
+}
+
+/// `earthengine.export_to`.
+public enum ExportTarget: String, Sendable, CaseIterable {
+    case asset
+    case drive
+    case cloudStorage = "cloud-storage"
 }
 
 /// The Sentinel-2 band names, in L1C order.

@@ -2,11 +2,29 @@ import Foundation
 import VerdantCore
 import VerdantHTTP
 
+/// Where the masks go.
+public enum ExportDestination: Sendable, Equatable {
+    /// An ImageCollection (`projects/p/assets/...`), created with its parents.
+    case collection(String)
+    /// GeoTIFFs in a Google Drive folder.
+    case drive(folder: String)
+    /// GeoTIFFs in a Cloud Storage bucket, under a prefix ("" or ending in "/").
+    case cloudStorage(bucket: String, prefix: String)
+
+    /// Where the mask of image `id` is: an asset name or a file's URI.
+    public func output(of id: String) -> String {
+        switch self {
+        case .collection(let name): return "\(name)/\(id)"
+        case .drive(let folder): return "drive:\(folder)/\(id).tif"
+        case .cloudStorage(let bucket, let prefix): return "gs://\(bucket)/\(prefix)\(id).tif"
+        }
+    }
+}
+
 /// Where and how the Earth Engine engine exports.
 public struct ExportSettings: Sendable {
     public var project: String
-    /// ImageCollection receiving the masks (`projects/p/assets/...`), created with its parents.
-    public var destination: String
+    public var destination: ExportDestination
     /// Export scale in metres (the original's 30 m).
     public var scale: Double = 30
     /// What the masks are clipped to (`land_geometry`), if anything.
@@ -14,7 +32,9 @@ public struct ExportSettings: Sendable {
     public var coefficient: Double = 10_000
     /// Submissions stop this many assets before the project's asset quota.
     public var assetMargin = 100
-    public init(project: String, destination: String) { self.project = project; self.destination = destination }
+    public init(project: String, destination: ExportDestination) { self.project = project; self.destination = destination }
+    /// Into an ImageCollection.
+    public init(project: String, destination: String) { self.init(project: project, destination: .collection(destination)) }
 }
 
 /// `land_geometry` as the graph uses it: an Earth Engine table, or a local file's polygons.
@@ -47,8 +67,8 @@ public final class EarthEngineEngine: Engine {
         self.api = api; self.settings = settings
     }
 
-    /// The asset a job's mask is written to.
-    public func assetName(of id: String) -> String { "\(settings.destination)/\(id)" }
+    /// The asset or file a job's mask is written to.
+    public func assetName(of id: String) -> String { settings.destination.output(of: id) }
 
     /// The export request of a job: its graph, description, request id and destination.
     public func exportBody(_ job: Job, requestId: String) throws -> [String: Any] {
@@ -64,18 +84,28 @@ public final class EarthEngineEngine: Engine {
         let scaled = ExpressionNode.call("Image.clipToBoundsAndScale", ["input": image.node, "scale": .constant(.number(settings.scale))])
         let exported = ExpressionNode.call("Element.set", ["object": scaled, "key": .constant(.string(Self.fingerprintProperty)),
                                                            "value": .constant(.string(job.paramsHash))])
-        return [
+        var body: [String: Any] = [
             "expression": exported.expression(),
             "description": job.description,
             "requestId": requestId,
             "maxPixels": "10000000000000",
-            "assetExportOptions": [
+        ]
+        switch settings.destination {
+        case .collection:
+            body["assetExportOptions"] = [
                 // Overwritten: an asset there was made under other parameters (discovery skips
                 // those made under these); the request id keeps one task per job and attempt.
                 "earthEngineDestination": ["name": assetName(of: job.id), "overwrite": true],
                 "pyramidingPolicy": "MODE",
-            ],
-        ]
+            ]
+        case .drive(let folder):
+            body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": ["cloudOptimized": true],
+                                         "driveDestination": ["folder": folder, "filenamePrefix": job.id]]
+        case .cloudStorage(let bucket, let prefix):
+            body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": ["cloudOptimized": true],
+                                         "cloudStorageDestination": ["bucket": bucket, "filenamePrefix": prefix + job.id]]
+        }
+        return body
     }
 
     public func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
@@ -98,10 +128,11 @@ public final class EarthEngineEngine: Engine {
     /// Creates the destination collection (and its parents) once per run. A problem there
     /// holds every submission, it is not the image's fault.
     private func prepareDestination() async throws {
+        guard case .collection(let collection) = settings.destination else { return }
         do {
-            try await destinationReady.ensure { try await self.api.createAsset(self.settings.destination, type: "IMAGE_COLLECTION") }
+            try await destinationReady.ensure { try await self.api.createAsset(collection, type: "IMAGE_COLLECTION") }
         } catch let error as APIError where error.httpStatus != 401 && error.httpStatus != 403 && !RetryPolicy.isRetryable(status: error.httpStatus) {
-            throw EngineError.unavailable(.unreachable, "destination_folder \(settings.destination) cannot be created: \(error)")
+            throw EngineError.unavailable(.unreachable, "destination_folder \(collection) cannot be created: \(error)")
         } catch {
             throw Self.engineError(error)
         }
@@ -159,7 +190,9 @@ public final class EarthEngineEngine: Engine {
             let all = try await self.allOperations(fresh: false)
             let pending = all.filter { $0.state == .pending }.count
             let running = all.filter { $0.state == .running || $0.state == .cancelling }.count
-            let quota = try await self.api.rootQuota()
+            // Files in Drive or Cloud Storage count against no asset quota.
+            let quota: AssetQuota?
+            if case .collection = self.settings.destination { quota = try await self.api.rootQuota() } else { quota = nil }
             // The limit verdant may use: the quota less the margin kept free.
             return EngineQuota(maxQueuedTasks: Self.queueLimit, concurrentTasks: nil, queuedOrRunning: pending + running,
                                pending: pending, running: running, assetsUsed: quota.map { Int($0.assetCount) },

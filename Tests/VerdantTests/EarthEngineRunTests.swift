@@ -89,7 +89,14 @@ struct EarthEngineRunTests {
     func destinationAdopted() async throws {
         let setup = try await Self.setUp(images: 12, name: "ee-adopt")
         defer { try? FileManager.default.removeItem(at: setup.dir) }
+        // The original's mask of the first image on land, without verdant's fingerprint.
+        let foreign = FakeImage.series(count: 1, start: ISO8601DateFormatter().date(from: "2016-03-01T00:00:00Z")!, tiles: Self.tiles)[0].index
+        await setup.server.addAsset("projects/verdant-test/assets/verdant", type: "FOLDER")
+        await setup.server.addAsset("projects/verdant-test/assets/verdant/masks", type: "IMAGE_COLLECTION")
+        await setup.server.addAsset("projects/verdant-test/assets/verdant/masks/\(foreign)", type: "IMAGE")
         #expect(try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir).status == 0)
+        let first = try SQLiteStatusStore(path: setup.store, readOnly: true).records(in: [.excluded], stage: .cloudMask, limit: nil)
+        #expect(first.map(\.key.id) == [foreign] && first.first?.reason?.contains("not made by verdant") == true)
         let firstWrites = try #require(try await Self.books(setup.server)["writes"] as? [String: Int])
         try FileManager.default.removeItem(at: setup.dir.appendingPathComponent("output"))
         let rerun = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
@@ -97,7 +104,38 @@ struct EarthEngineRunTests {
         let store = try SQLiteStatusStore(path: setup.store, readOnly: true)
         let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
         #expect(records.filter { $0.state == .skipped }.count == firstWrites.count, "\(records.map { "\($0.key.id) \($0.state)" })")
+        #expect(firstWrites.count == 3 && records.filter { $0.state == .excluded }.map(\.key.id) == [foreign])
         #expect(try #require(try await Self.books(setup.server)["writes"] as? [String: Int]) == firstWrites)
+    }
+
+    @Test("export to Drive and Cloud Storage: GeoTIFFs written once each, the original's metadata file kept (footprint, times, fingerprint), and a new store adopts the masks it lists")
+    func fileExports() async throws {
+        for (target, key, value, prefix) in [("drive", "drive_folder", "verdant-masks", "drive:verdant-masks/"),
+                                             ("cloud-storage", "bucket", "verdant-bucket/s2/masks", "gs://verdant-bucket/s2/masks/")] {
+            let setup = try await Self.setUp(images: 12, name: "ee-files", edits: ["export_to": "\"\(target)\"", key: "\"\(value)\""])
+            defer { try? FileManager.default.removeItem(at: setup.dir) }
+            let run = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+            #expect(run.status == 0, "\(run.stderr)")
+            let files = try #require(try await Self.books(setup.server)["files"] as? [String: Int])
+            #expect(files.count == 4 && files.values.allSatisfy { $0 == 1 } && files.keys.allSatisfy { $0.hasPrefix(prefix) }, "\(files)")
+            #expect(try #require(try await Self.books(setup.server)["writes"] as? [String: Int]).isEmpty)
+            let metadataURL = setup.dir.appendingPathComponent("output/earthengine-exports.json")
+            let metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: metadataURL)) as? [String: [String: Any]])
+            #expect(Set(metadata.keys) == Set(files.keys))
+            for (file, entry) in metadata {
+                let geometry = try #require(entry["geometry"] as? [String: Any], "\(file)")
+                #expect(geometry["type"] as? String == "Polygon")
+                #expect((entry["system:time_start"] as? NSNumber)?.int64Value ?? 0 > 1_450_000_000_000)
+                #expect((entry["verdant_fingerprint"] as? String)?.isEmpty == false)
+            }
+            try FileManager.default.removeItem(at: setup.dir.appendingPathComponent("output/status.sqlite"))
+            let again = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+            #expect(again.status == 0, "\(again.stderr)")
+            let store = try SQLiteStatusStore(path: setup.store, readOnly: true)
+            let records = try store.records(in: Set(TaskState.allCases), stage: .cloudMask, limit: nil)
+            #expect(records.filter { $0.state == .skipped }.count == 4)
+            #expect(try #require(try await Self.books(setup.server)["files"] as? [String: Int]) == files)
+        }
     }
 
     @Test("bad Earth Engine parameters exit 2 naming the key or file")

@@ -45,6 +45,7 @@ enum SampleDocument {
         ("earthengine", [
             ("project", #""my-project""#), ("credentials", #""key.json""#), ("api_url", #""https://earthengine.googleapis.com""#),
             ("collection", #""COPERNICUS/S2_HARMONIZED""#), ("destination_folder", #""projects/p/assets/masks""#), ("asset_margin", "100"),
+            ("export_to", #""asset""#), ("drive_folder", #""verdant""#), ("bucket", #""my-bucket/masks""#), ("metadata_file", #""exports.json""#),
         ]),
     ]
 
@@ -213,6 +214,12 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         .init(key: "earthengine.destination_folder", value: #""a//b""#,
               expected: #"an ImageCollection asset for the masks when engine = "earthengine": path segments"#, also: BadValue.onEarthEngine),
         .init(key: "earthengine.collection", value: "false", expected: "a string"),
+        .init(key: "earthengine.export_to", value: #""gcs""#, expected: #"one of "asset", "drive", "cloud-storage""#),
+        .init(key: "earthengine.drive_folder", value: #""a/b""#, expected: #"a Google Drive folder name (no slash) when export_to = "drive""#,
+              also: BadValue.onEarthEngine.merging(["earthengine.export_to": #""drive""#]) { $1 }),
+        .init(key: "earthengine.bucket", value: #""My_Bucket""#, expected: "a bucket name (3 to 63 lowercase letters, digits, -, _, .)",
+              also: BadValue.onEarthEngine.merging(["earthengine.export_to": #""cloud-storage""#]) { $1 }),
+        .init(key: "earthengine.metadata_file", value: "2", expected: "a string"),
         .init(key: "earthengine.destination_folder", value: "[1]", expected: "a string"),
     ]
 

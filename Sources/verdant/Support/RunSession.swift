@@ -69,6 +69,15 @@ struct RunSession {
         let first = try store.totalCounts()
         let progress = ProgressLine(initiallyFinished: TaskState.final.reduce(0) { $0 + first[$1, default: 0] })
         let watcher = Task { await Self.watch(scheduler.subscribe(), progress: progress, onTerminal: onTerminal, logger: logger) }
+        // A run lasts days: the metadata of file exports follows every minute, not only its end.
+        let writer = workspace.exportMetadataWriter
+        let metadata = Task {
+            while let writer, !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 60_000_000_000)
+                do { try writer.write(store) } catch { logger.warning("metadata file not updated: \(error)") }
+            }
+        }
+        defer { metadata.cancel() }
         let identity = RunIdentity(pid: getpid(), host: ProcessInfo.processInfo.hostName, parametersPath: workspace.parametersPath)
         let last: SchedulerSnapshot
         do {
@@ -83,6 +92,7 @@ struct RunSession {
         _ = await watcher.value
         if onTerminal { FileHandle.standardError.write(Data(("\r" + progress.render(last) + "\n").utf8)) }
         logger.info("finished: \(last.stateSummary())")
+        try Failure.guarded { try workspace.writeExportMetadata(store) }
         try Failure.guarded { try store.finish() }
         return Outcome(snapshot: last, signal: signals.received)
     }
@@ -101,6 +111,8 @@ struct RunSession {
                 logger.warning("parameters of stage \(stage) changed since the last run: \(changes.joined(separator: ", ")); its outputs made before are redone")
             }
         }
+        // Masks a run finished before it was killed reach the metadata file before discovery reads it.
+        try workspace.writeExportMetadata(store)
         let (discovery, found) = try await workspace.discover()
         // A catalog entry fixed or moved since the last run is read from where it is now.
         let refreshed = try store.refreshCatalogFields(found.images.map(\.image), stages: workspace.graph.imageStages)

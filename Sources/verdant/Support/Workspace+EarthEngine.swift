@@ -2,6 +2,7 @@ import Foundation
 import VerdantCore
 import VerdantEarthEngine
 import VerdantHTTP
+import VerdantStore
 
 /// The Earth Engine side of a workspace: the connection, its catalog, what the destination
 /// already holds, the engine.
@@ -35,13 +36,47 @@ extension Workspace {
 
     var destinationName: String { parameters.earthEngine.destinationName(project: (try? earthEngine().api.project) ?? parameters.earthEngine.project) }
 
+    var exportDestination: ExportDestination {
+        let ee = parameters.earthEngine
+        switch ee.exportTo {
+        case .asset: return .collection(destinationName)
+        case .drive: return .drive(folder: ee.driveFolder)
+        case .cloudStorage:
+            let parts = ee.bucket.split(separator: "/", maxSplits: 1).map(String.init)
+            let prefix = parts.count > 1 ? (parts[1].hasSuffix("/") ? parts[1] : parts[1] + "/") : ""
+            return .cloudStorage(bucket: parts.first ?? "", prefix: prefix)
+        }
+    }
+
+    /// The JSON metadata of file exports (the original's, which its JSON_FILE read back).
+    var metadataPath: String {
+        let file = parameters.earthEngine.metadataFile
+        return file.isEmpty ? layout.root.appendingPathComponent("earthengine-exports.json").path : parameters.resolve(file)
+    }
+
     /// What the destination holds (image id → fingerprint, "" when verdant did not make it),
-    /// read once per command.
+    /// read once per command: the collection's listing, or for files the metadata file.
     func publishedOnEarthEngine() async throws -> [String: String] {
         if let published = landMemo.published { return published }
-        let published = try await Self.reaching { try await EarthEngineCatalog.published(in: destinationName, api: try earthEngine().api) }
+        let published: [String: String]
+        if parameters.earthEngine.exportTo == .asset {
+            published = try await Self.reaching { try await EarthEngineCatalog.published(in: destinationName, api: try earthEngine().api) }
+        } else {
+            published = try Self.readable { try ExportMetadata.read(metadataPath) }.published(in: exportDestination)
+        }
         landMemo.published = published
         return published
+    }
+
+    /// Keeps the metadata file of file exports; nil unless masks are exported as files.
+    var exportMetadataWriter: ExportMetadataWriter? {
+        guard usesEarthEngine, parameters.earthEngine.exportTo != .asset else { return nil }
+        return ExportMetadataWriter(path: metadataPath, destination: exportDestination)
+    }
+
+    /// Brings the metadata file of file exports up to date with the store's finished masks.
+    func writeExportMetadata(_ store: SQLiteStatusStore) throws {
+        try exportMetadataWriter?.write(store)
     }
 
     func earthEngineCatalog() throws -> Catalog {
@@ -50,7 +85,7 @@ extension Workspace {
 
     func makeEarthEngine() throws -> any Engine {
         let connection = try earthEngine()
-        var settings = ExportSettings(project: connection.api.project, destination: destinationName)
+        var settings = ExportSettings(project: connection.api.project, destination: exportDestination)
         settings.scale = parameters.area.scale
         settings.coefficient = parameters.mask.coefNormalisation
         settings.assetMargin = parameters.earthEngine.assetMargin
@@ -60,6 +95,10 @@ extension Workspace {
             settings.land = .geometry(try landContent().geoJSON)
         }
         return EarthEngineEngine(api: connection.api, settings: settings)
+    }
+
+    static func readable<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ExportMetadata.Unreadable { throw BadInput(error.description) }
     }
 
     /// Errors of a call made before the scheduler runs (discovery): refused credentials are
@@ -84,5 +123,20 @@ struct CallsReaching: Catalog {
     let inner: EarthEngineCatalog
     func list(_ query: CatalogQuery) async throws -> CatalogListing {
         try await Workspace.reaching { try await inner.list(query) }
+    }
+}
+
+/// Writes the store's finished masks into the metadata file of file exports.
+struct ExportMetadataWriter: Sendable {
+    let path: String
+    let destination: ExportDestination
+
+    func write(_ store: SQLiteStatusStore) throws {
+        var metadata = try Workspace.readable { try ExportMetadata.read(path) }
+        for record in try store.records(in: [.completed], stage: .cloudMask, limit: nil) {
+            metadata.record(output: record.output ?? destination.output(of: record.key.id), footprint: record.footprint,
+                            start: record.acquired, end: record.acquired, fingerprint: record.paramsHash ?? "")
+        }
+        try metadata.write(to: path)
     }
 }

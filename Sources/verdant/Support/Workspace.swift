@@ -121,12 +121,12 @@ struct Workspace {
         // On Earth Engine a mask is published in the destination, with its fingerprint as a
         // property (those without one are excluded by discovery).
         let remote = usesEarthEngine ? (landMemo.published ?? [:]).filter { !$0.value.isEmpty } : nil
-        let destination = usesEarthEngine ? destinationName : ""
+        let destination: ExportDestination? = usesEarthEngine ? exportDestination : nil
         let context = ReconciliationPlan.Context(
             graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
             stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
             publishedFingerprint: { key in remote.map { $0[key.id] } ?? layout.publishedFingerprint(key) },
-            publishedOutput: { key in remote != nil ? "\(destination)/\(key.id)" : layout.resultFile(key).path },
+            publishedOutput: { key in destination?.output(of: key.id) ?? layout.resultFile(key).path },
             storedInputs: { try store?.inputKeys(of: $0) ?? [] })
         return try ReconciliationPlan(found, discovery: discovery, context: context)
     }
