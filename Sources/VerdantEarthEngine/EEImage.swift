@@ -25,6 +25,7 @@ public struct EEImage: Sendable, Equatable {
     public func gt(_ value: Double) -> EEImage { binary("Image.gt", .constant(value)) }
     public func lt(_ value: Double) -> EEImage { binary("Image.lt", .constant(value)) }
     public func gt(_ other: EEImage) -> EEImage { binary("Image.gt", other) }
+    public func eq(_ value: Double) -> EEImage { binary("Image.eq", .constant(value)) }
     public func and(_ other: EEImage) -> EEImage { binary("Image.and", other) }
     public func or(_ other: EEImage) -> EEImage { binary("Image.or", other) }
 

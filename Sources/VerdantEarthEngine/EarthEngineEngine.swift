@@ -29,7 +29,8 @@ public struct ExportSettings: Sendable {
     public var scale: Double = 30
     /// What the masks are clipped to (`land_geometry`), if anything.
     public var land: LandClip?
-    public var coefficient: Double = 10_000
+    /// The mask computed.
+    public var mask = MaskGraph.hollstein(coefficient: 10_000)
     /// Submissions stop this many assets before the project's asset quota.
     public var assetMargin = 100
     public init(project: String, destination: ExportDestination) { self.project = project; self.destination = destination }
@@ -75,7 +76,7 @@ public final class EarthEngineEngine: Engine {
         guard job.stage == .cloudMask else {
             throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine yet (masks only; run.until = \"cloudmask\")")
         }
-        var image = HollsteinGraph.cloudMask(imageId: job.source, coefficient: settings.coefficient)
+        var image = settings.mask.image(source: job.source)
         switch settings.land {
         case .table(let table)?: image = image.clip(toTable: table)
         case .geometry(let geoJSON)?: image = image.clip(try GeometryNode.from(geoJSON: geoJSON))

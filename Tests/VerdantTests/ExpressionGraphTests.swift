@@ -39,6 +39,7 @@ struct PixelInterpreter {
             case "Image.divide": return try binary(/)
             case "Image.subtract": return try binary(-)
             case "Image.gt": return try binary { $0 > $1 ? 1 : 0 }
+            case "Image.eq": return try binary { $0 == $1 ? 1 : 0 }
             case "Image.lt": return try binary { $0 < $1 ? 1 : 0 }
             case "Image.and": return try binary { $0 != 0 && $1 != 0 ? 1 : 0 }
             case "Image.or": return try binary { $0 != 0 || $1 != 0 ? 1 : 0 }
@@ -76,6 +77,27 @@ struct ExpressionGraphTests {
         let names = Set(graph.node.calls.map(\.name))
         #expect(names == ["Image.load", "Image.divide", "Image.constant", "Image.select", "Image.gt", "Image.lt", "Image.and",
                           "Image.or", "Image.rename", "Image.clipToCollection", "Collection.loadTable"])
+    }
+
+    @Test("the probability and SCL graphs validate and compute the local methods' rules")
+    func otherMaskGraphs() throws {
+        let source = "projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED/20170216T102101_20170216T102204_T33UUU"
+        let probability = MaskGraph.probability(threshold: 0.4).image(source: source)
+        let scl = MaskGraph.scl(classes: [3, 8, 9, 10]).image(source: source)
+        for graph in [probability, scl] {
+            let decoded = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: graph.node.expression())) as! [String: Any]
+            for catalog in try catalogs() { #expect(catalog.problems(in: decoded) == []) }
+        }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: probability.node.expression()), as: UTF8.self)
+        #expect(text.contains("COPERNICUS\\/S2_CLOUD_PROBABILITY\\/20170216T102101_20170216T102204_T33UUU")
+                || text.contains("COPERNICUS/S2_CLOUD_PROBABILITY/20170216T102101_20170216T102204_T33UUU"), "\(text)")
+        for (value, cloud) in [(39.0, 0), (41.0, 1), (100.0, 1)] as [(Float, Float)] {
+            #expect(try PixelInterpreter(pixel: ["probability": value]).evaluate(probability.node) == ["cloud": cloud])
+        }
+        for code in 0...11 {
+            let expected: Float = [3, 8, 9, 10].contains(code) ? 1 : 0
+            #expect(try PixelInterpreter(pixel: ["SCL": Float(code)]).evaluate(scl.node) == ["cloud": expected])
+        }
     }
 
     @Test("the validator refuses unknown algorithms, unknown and missing arguments, dangling references")

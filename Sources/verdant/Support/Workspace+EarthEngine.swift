@@ -87,7 +87,12 @@ extension Workspace {
         let connection = try earthEngine()
         var settings = ExportSettings(project: connection.api.project, destination: exportDestination)
         settings.scale = parameters.area.scale
-        settings.coefficient = parameters.mask.coefNormalisation
+        let m = parameters.mask
+        switch m.method {
+        case .probability: settings.mask = .probability(threshold: m.probabilityThreshold)
+        case .scl: settings.mask = .scl(classes: m.sclClasses)
+        default: settings.mask = .hollstein(coefficient: m.coefNormalisation)
+        }
         settings.assetMargin = parameters.earthEngine.assetMargin
         if let table = landTable {
             settings.land = .table(table)
