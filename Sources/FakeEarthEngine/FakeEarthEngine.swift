@@ -32,6 +32,9 @@ public final class FakeEarthEngine: Sendable {
         public var duplicateAnswer = DuplicateAnswer.existing
         /// Seconds every API answer waits (not the token endpoint's): a distant server.
         public var latency = 0.0
+        /// Tables by id (`projects/p/assets/land`), each a GeoJSON geometry: what `value:compute`
+        /// answers for `Collection.geometry(Collection.loadTable(id))`, the one computation verdant asks.
+        public var tables: [String: String] = [:]
         /// Public collections by full name (`projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED`).
         public var collections: [String: [FakeImage]] = [:]
         public init() {}

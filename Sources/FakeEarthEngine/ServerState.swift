@@ -80,6 +80,8 @@ actor ServerState {
         switch (request.method, parts.count > 2 ? parts[2] : "") {
         case (.POST, "image:export"):
             return export(project: project, body: body)
+        case (.POST, "value:compute"):
+            return compute(body: body)
         case (.GET, "operations") where parts.count == 3:
             return listOperations(project: project, query: query)
         case (.GET, "operations"):
@@ -230,6 +232,37 @@ actor ServerState {
         assets[name] = type
         count("create-asset")
         return Reply.json(200, ["type": type, "name": name])
+    }
+
+    /// `value:compute` for the one expression verdant computes: a table's geometry.
+    func compute(body: Data) -> HTTPResponse {
+        count("compute")
+        guard let request = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
+              let expression = request["expression"] as? [String: Any], let values = expression["values"] as? [String: Any],
+              let result = expression["result"] as? String else {
+            return Reply.error(400, "INVALID_ARGUMENT", "ComputeValueRequest.expression is required.")
+        }
+        if let catalog = configuration.algorithms {
+            let problems = catalog.problems(in: expression)
+            if !problems.isEmpty { return Reply.error(400, "INVALID_ARGUMENT", problems.joined(separator: "; ")) }
+        }
+        func call(_ node: Any?) -> (String, [String: Any])? {
+            var node = node as? [String: Any]
+            if let ref = node?["valueReference"] as? String { node = values[ref] as? [String: Any] }
+            guard let invocation = node?["functionInvocationValue"] as? [String: Any], let name = invocation["functionName"] as? String else { return nil }
+            return (name, invocation["arguments"] as? [String: Any] ?? [:])
+        }
+        guard let (outer, args) = call(values[result]), outer == "Collection.geometry",
+              let (inner, innerArgs) = call(args["collection"]), inner == "Collection.loadTable" else {
+            return Reply.error(400, "INVALID_ARGUMENT", "The fake computes only Collection.geometry(Collection.loadTable(tableId)).")
+        }
+        var idNode = innerArgs["tableId"] as? [String: Any]
+        if let ref = idNode?["valueReference"] as? String { idNode = values[ref] as? [String: Any] }
+        let id = idNode?["constantValue"] as? String ?? ""
+        guard let text = configuration.tables[id], let geometry = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
+            return Reply.error(404, "NOT_FOUND", "Table '\(id)' does not exist or caller does not have access to it.")
+        }
+        return Reply.json(200, ["result": geometry])
     }
 
     /// Images count against the quota, as the root reports it.

@@ -63,5 +63,12 @@ extension Scheduler {
         engineReconciled = true
         try await askEngineToCancel(toCancel)
         logger.info("reconciled \(open.count) task(s) left in flight: \(adopted) adopted, \(requeued) requeued")
+        // Tasks of the same account that no stage of ours describes (another tool's, a person's
+        // exports): never adopted nor cancelled, only shown.
+        let prefixes = settings.graph.stages.map { $0.rawValue + "_" }
+        let foreign = known.filter { task in !task.state.isTerminal && !prefixes.contains { task.description.hasPrefix($0) } }
+        if !foreign.isEmpty {
+            logger.info("\(foreign.count) task(s) of the engine are not verdant's and are left alone: \(foreign.prefix(5).map { "\($0.description) (\($0.state.rawValue))" }.joined(separator: ", "))\(foreign.count > 5 ? ", …" : "")")
+        }
     }
 }

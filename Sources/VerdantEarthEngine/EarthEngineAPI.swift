@@ -156,6 +156,22 @@ public extension EarthEngineAPI {
         }
     }
 
+    /// `POST projects/p/value:compute`: the value of an expression (`{"result": value}`).
+    func compute(_ expression: [String: Any]) async throws -> Any? {
+        try await call(.post, "projects/\(project)/value:compute", body: ["expression": expression])["result"]
+    }
+
+    /// The union of a table's geometries as GeoJSON text (`land_geometry` as an Earth Engine
+    /// table, for discovery's out-of-area test).
+    public func tableGeometry(_ tableId: String) async throws -> String {
+        let node = ExpressionNode.call("Collection.geometry", ["collection": .call("Collection.loadTable", ["tableId": .constant(.string(tableId))])])
+        guard let geometry = try await compute(node.expression()) as? [String: Any], geometry["type"] != nil,
+              let data = try? JSONSerialization.data(withJSONObject: geometry, options: .sortedKeys) else {
+            throw APIError(status: 500, message: "\(tableId): value:compute did not answer a GeoJSON geometry")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Every child of a folder or collection (`:listAssets`, earth-engine-rest.md §2.1), following
     /// pages; `filter` in the documented syntax applies to ImageCollections.
     func listAssets(_ parent: String, filter: String? = nil, pageSize: Int = 1000) async throws -> [Asset] {

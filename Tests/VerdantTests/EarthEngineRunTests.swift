@@ -138,6 +138,28 @@ struct EarthEngineRunTests {
         }
     }
 
+    @Test("land_geometry as an Earth Engine table: its geometry computed on Earth Engine rules images out of area; the masks are clipped to the table")
+    func landTable() async throws {
+        let land = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("samples/land.geojson"))) as? [String: Any])
+        let geometry = try #require(((land["features"] as? [[String: Any]])?.first)?["geometry"])
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: geometry), as: UTF8.self)
+        let setup = try await Self.setUp(images: 9, name: "ee-table", edits: ["land_geometry": "\"projects/verdant-test/assets/land\""]) {
+            $0.tables["projects/verdant-test/assets/land"] = text
+        }
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let check = try await VerdantProcess.run(["check", "-p", setup.parameters.path], in: setup.dir)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("out of area (land):     3") && check.stdout.contains("wanted:                 3"), "\(check.stdout)")
+        let run = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let counts = try #require(try await Self.books(setup.server)["counts"] as? [String: Int])
+        #expect(counts["invalid-expression"] == nil && counts["export"] == 3 && (counts["compute"] ?? 0) >= 2, "\(counts)")
+
+        let missing = try VerdantProcess.sampleParameters(in: setup.dir, edits: setup.edits.merging(["land_geometry": "\"projects/verdant-test/assets/nowhere\""]) { $1 })
+        let refused = try await VerdantProcess.run(["check", "-p", missing.path], in: setup.dir)
+        #expect(refused.status == 2 && refused.stderr.contains("nowhere"), "\(refused.stderr)")
+    }
+
     @Test("bad Earth Engine parameters exit 2 naming the key or file")
     func badParameters() async throws {
         let setup = try await Self.setUp(images: 3, name: "ee-bad")

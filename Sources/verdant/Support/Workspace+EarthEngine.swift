@@ -2,6 +2,7 @@ import Foundation
 import VerdantCore
 import VerdantEarthEngine
 import VerdantHTTP
+import VerdantRaster
 import VerdantStore
 
 /// The Earth Engine side of a workspace: the connection, its catalog, what the destination
@@ -15,6 +16,19 @@ extension Workspace {
         let land = parameters.area.landGeometry
         guard usesEarthEngine, land.hasPrefix("users/") || land.hasPrefix("projects/") else { return nil }
         return land.hasPrefix("users/") ? "projects/earthengine-legacy/assets/" + land : land
+    }
+
+    /// `land_geometry` as an Earth Engine table, for discovery's out-of-area test: its geometry
+    /// computed on Earth Engine (`value:compute`), read as a local file would be.
+    func tableLand() async throws -> LandArea? {
+        guard let table = landTable else { return nil }
+        let geoJSON = try await Self.reaching { try await earthEngine().api.tableGeometry(table) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-land-\(UUID().uuidString).geojson")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(geoJSON.utf8).write(to: file)
+        do { return try LandArea.load(path: file.path) } catch {
+            throw BadInput("area.land_geometry \(table): the geometry Earth Engine computed for the table cannot be read: \(error)")
+        }
     }
 
     /// The connection (credentials read once per command); a bad credentials file is the

@@ -100,8 +100,8 @@ struct Workspace {
     }
 
     func discovery() async throws -> Discovery {
-        var discovery = Discovery(parameters: parameters,
-                                  area: GDALAreaTests(geometry: parameters.area.geometry, land: landTable == nil ? try landArea() : nil),
+        let land = landTable == nil ? try landArea() : try await tableLand()
+        var discovery = Discovery(parameters: parameters, area: GDALAreaTests(geometry: parameters.area.geometry, land: land),
                                   exportedIds: try exportedIds())
         if usesEarthEngine { discovery.foreignOutputs = Set(try await publishedOnEarthEngine().filter { $0.value.isEmpty }.keys) }
         return discovery
