@@ -84,8 +84,8 @@ extension Parameters {
             require(ee.assetMargin >= 0, "earthengine.asset_margin", "a whole number of assets, at least 0", "\(ee.assetMargin)")
             require(!ee.collection.isEmpty, "earthengine.collection", "a Sentinel-2 L1C collection id", "an empty string")
             // What the Earth Engine engine computes today: the single-image tests, masks only.
-            require([.hollstein, .probability, .scl].contains(mask.method), "mask.method",
-                    "\"hollstein\", \"probability\" or \"scl\" when engine = \"earthengine\" (seed and mask run on the local engine only, for now)",
+            require([.seed, .hollstein, .probability, .scl].contains(mask.method), "mask.method",
+                    "\"seed\", \"hollstein\", \"probability\" or \"scl\" when engine = \"earthengine\" (\"mask\" reads a local asset)",
                     "\"\(mask.method.rawValue)\"")
             require(run.until == .cloudmask, "run.until", "\"cloudmask\" when engine = \"earthengine\" (NDVI, gap filling and productivity run on the local engine only, for now)", "\"\(run.until.rawValue)\"")
         }

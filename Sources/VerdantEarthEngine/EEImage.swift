@@ -26,6 +26,28 @@ public struct EEImage: Sendable, Equatable {
     public func lt(_ value: Double) -> EEImage { binary("Image.lt", .constant(value)) }
     public func gt(_ other: EEImage) -> EEImage { binary("Image.gt", other) }
     public func eq(_ value: Double) -> EEImage { binary("Image.eq", .constant(value)) }
+    public func add(_ other: EEImage) -> EEImage { binary("Image.add", other) }
+    public func multiply(_ other: EEImage) -> EEImage { binary("Image.multiply", other) }
+    private func unary(_ name: String) -> EEImage { EEImage(.call(name, ["value": node])) }
+    public func sqrt() -> EEImage { unary("Image.sqrt") }
+    public func signum() -> EEImage { unary("Image.signum") }
+    /// Morphology with a disc of `radius` pixels (the original's opening).
+    public func focalMin(radius: Int) -> EEImage { focal("Image.focal_min", radius) }
+    public func focalMax(radius: Int) -> EEImage { focal("Image.focal_max", radius) }
+    private func focal(_ name: String, _ radius: Int) -> EEImage {
+        EEImage(.call(name, ["image": node, "radius": .constant(.number(Double(radius))),
+                             "kernelType": .constant(.string("circle")), "units": .constant(.string("pixels"))]))
+    }
+    /// The per-pixel median of `images` (`ImageCollection.median()`: band names kept).
+    public static func median(_ images: [EEImage]) -> EEImage {
+        EEImage(.call("reduce.median", ["collection": .call("ImageCollection.fromImages", ["images": .array(images.map(\.node))])]))
+    }
+    /// The bands of `images` side by side.
+    public static func cat(_ images: [EEImage]) -> EEImage { EEImage(.call("Image.cat", ["images": .array(images.map(\.node))])) }
+    /// `classifier` applied to this image's bands (named as the classifier's inputs).
+    public func classify(_ classifier: ExpressionNode, outputName: String) -> EEImage {
+        EEImage(.call("Image.classify", ["image": node, "classifier": classifier, "outputName": .constant(.string(outputName))]))
+    }
     public func and(_ other: EEImage) -> EEImage { binary("Image.and", other) }
     public func or(_ other: EEImage) -> EEImage { binary("Image.or", other) }
 

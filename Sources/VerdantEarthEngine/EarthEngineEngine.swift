@@ -76,7 +76,7 @@ public final class EarthEngineEngine: Engine {
         guard job.stage == .cloudMask else {
             throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine yet (masks only; run.until = \"cloudmask\")")
         }
-        var image = settings.mask.image(source: job.source)
+        var image = settings.mask.image(source: job.source, neighbours: job.neighbours)
         switch settings.land {
         case .table(let table)?: image = image.clip(toTable: table)
         case .geometry(let geoJSON)?: image = image.clip(try GeometryNode.from(geoJSON: geoJSON))

@@ -6,18 +6,27 @@ public enum HollsteinGraph {
     /// `imageId` as used inside expressions (`COPERNICUS/S2_HARMONIZED/<system:index>`).
     public static func cloudMask(imageId: String, coefficient: Double = 10_000) -> EEImage {
         let reflectance = EEImage.load(imageId).divide(coefficient)
+        return tree2(reflectance).or(tree3(reflectance)).rename(["cloud"])
+    }
+
+    /// tree2 of an image of reflectances.
+    public static func tree2(_ reflectance: EEImage) -> EEImage {
         func b(_ name: String) -> EEImage { reflectance.select(name) }
-        let tree2 = EEImage.any([
+        return EEImage.any([
             .all([b("B8A").gt(0.156), b("B3").lt(0.333), b("B10").divide(b("B2")).gt(0.065)]),
             .all([b("B8A").gt(0.156), b("B3").gt(0.333), b("B6").divide(b("B11")).lt(4.292)]),
         ])
-        let tree3 = EEImage.any([
+    }
+
+    /// tree3 of an image of reflectances.
+    public static func tree3(_ reflectance: EEImage) -> EEImage {
+        func b(_ name: String) -> EEImage { reflectance.select(name) }
+        return EEImage.any([
             .all([b("B8A").gt(0.051), b("B8A").lt(0.181), b("B12").lt(0.097), b("B10").gt(0.011)]),
             .all([b("B8A").gt(0.181), b("B1").lt(0.331), b("B10").lt(0.012), b("B2").gt(0.271)]),
             .all([b("B8A").gt(0.181), b("B1").lt(0.331), b("B10").gt(0.012)]),
             .all([b("B8A").gt(0.181), b("B1").gt(0.331), b("B11").lt(0.239), b("B2").lt(0.711)]),
             .all([b("B8A").gt(0.181), b("B1").gt(0.331), b("B11").gt(0.239), b("B5").lt(1.393)]),
         ])
-        return tree2.or(tree3).rename(["cloud"])
     }
 }

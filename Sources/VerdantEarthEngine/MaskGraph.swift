@@ -1,8 +1,9 @@
 import Foundation
+import VerdantCore
 
 /// Which cloud mask an export computes: the mask methods that run on Earth Engine, each one
 /// band `cloud` (1 cloud, 0 clear) from the image's `system:index`.
-public enum MaskGraph: Sendable, Equatable {
+public enum MaskGraph: Sendable {
     /// Hollstein's tree2 ∨ tree3 on the L1C bands (seed-algorithm.md §2).
     case hollstein(coefficient: Double)
     /// s2cloudless: the image of `COPERNICUS/S2_CLOUD_PROBABILITY` with the same index, its
@@ -11,12 +12,14 @@ public enum MaskGraph: Sendable, Equatable {
     /// Sen2Cor: the `SCL` band of `COPERNICUS/S2_SR_HARMONIZED`'s image with the same index,
     /// cloud where it is one of `classes`.
     case scl(classes: [Int])
+    /// The original's model against the neighbours recorded with the job.
+    case seed(SeedGraph)
 
     public static let probabilityCollection = "COPERNICUS/S2_CLOUD_PROBABILITY"
     public static let surfaceReflectanceCollection = "COPERNICUS/S2_SR_HARMONIZED"
 
     /// The graph for the L1C image `source` (its asset name or id).
-    public func image(source: String) -> EEImage {
+    public func image(source: String, neighbours: Neighbours? = nil) -> EEImage {
         let index = String(source.split(separator: "/").last ?? Substring(source))
         switch self {
         case .hollstein(let coefficient):
@@ -26,6 +29,8 @@ public enum MaskGraph: Sendable, Equatable {
         case .scl(let classes):
             let scl = EEImage.load("\(Self.surfaceReflectanceCollection)/\(index)").select("SCL")
             return EEImage.any(classes.map { scl.eq(Double($0)) }).rename(["cloud"])
+        case .seed(let graph):
+            return graph.image(source: source, neighbours: neighbours)
         }
     }
 }

@@ -160,6 +160,25 @@ struct EarthEngineRunTests {
         #expect(refused.status == 2 && refused.stderr.contains("nowhere"), "\(refused.stderr)")
     }
 
+    @Test("the seed model on Earth Engine: neighbours recorded from the listing (a year around the dates), backgrounds and forest in the graph the fake validates; a clustered model is refused by check")
+    func seedModel() async throws {
+        let setup = try await Self.setUp(images: 40, name: "ee-seed", edits: ["mask.method": "\"seed\"", "do_clustering": "false"],
+                                         tiles: [("33TVM", 14.3, 45.6)])
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let run = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let books = try await Self.books(setup.server)
+        let counts = try #require(books["counts"] as? [String: Int])
+        #expect(counts["invalid-expression"] == nil && counts["export"] == 40, "\(counts)")
+        let store = try SQLiteStatusStore(path: setup.store, readOnly: true)
+        #expect(try store.records(in: [.completed], stage: .cloudMask, limit: nil).count == 40)
+        #expect(try store.neighbours(of: ["20160326T101021_20160326T101021_T33TVM"]).values.first?.recent.count == 20)
+
+        let clustered = try VerdantProcess.sampleParameters(in: setup.dir, edits: setup.edits.merging(["do_clustering": "true"]) { $1 })
+        let check = try await VerdantProcess.run(["check", "-p", clustered.path], in: setup.dir)
+        #expect(check.status == 2 && check.stderr.contains("do_clustering = false"), "\(check.stderr)")
+    }
+
     @Test("bad Earth Engine parameters exit 2 naming the key or file")
     func badParameters() async throws {
         let setup = try await Self.setUp(images: 3, name: "ee-bad")

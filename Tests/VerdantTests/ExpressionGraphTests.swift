@@ -2,12 +2,15 @@ import FakeEarthEngine
 import Foundation
 import Testing
 import VerdantEarthEngine
+import VerdantCore
 import VerdantMask
 
 /// Evaluates the per-pixel part of an expression graph on one pixel (Float, as the local
 /// engine computes): enough of the API's semantics to check what a graph computes.
 struct PixelInterpreter {
     let pixel: [String: Float]
+    /// Other images' pixels by the id `Image.load` names (neighbours); `pixel` for any other id.
+    var images: [String: [String: Float]] = [:]
 
     func evaluate(_ node: ExpressionNode) throws -> [String: Float] {
         switch node {
@@ -22,7 +25,22 @@ struct PixelInterpreter {
                 return left.mapValues { op($0, right) }
             }
             switch name {
-            case "Image.load": return pixel
+            case "Image.load":
+                guard case .constant(.string(let id))? = a["id"] else { throw Failure("Image.load without an id") }
+                return images[id] ?? pixel
+            case "reduce.median":
+                guard case .call("ImageCollection.fromImages", let c)? = a["collection"], case .array(let list)? = c["images"] else {
+                    throw Failure("reduce.median of something else than ImageCollection.fromImages")
+                }
+                let values = try list.map(evaluate)
+                return values[0].mapValues { _ in Float.nan }.reduce(into: [:]) { out, entry in
+                    let sorted = values.compactMap { $0[entry.key] }.sorted()
+                    out[entry.key] = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+                }
+            case "Image.add": return try binary(+)
+            case "Image.multiply": return try binary(*)
+            case "Image.sqrt": return try evaluate(a["value"]!).mapValues { $0.squareRoot() }
+            case "Image.signum": return try evaluate(a["value"]!).mapValues { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
             case "Image.constant":
                 guard case .constant(.number(let v))? = a["value"] else { throw Failure("Image.constant without a number") }
                 return ["constant": Float(v)]
@@ -97,6 +115,76 @@ struct ExpressionGraphTests {
         for code in 0...11 {
             let expected: Float = [3, 8, 9, 10].contains(code) ? 1 : 0
             #expect(try PixelInterpreter(pixel: ["SCL": Float(code)]).evaluate(scl.node) == ["cloud": expected])
+        }
+    }
+
+    @Test("the seed model as a graph: valid against the API's algorithms; its per-pixel scores are the local engine's; its trees in rpart's text format walk as the model's")
+    func seedGraph() throws {
+        var percentile = PercentileTest.Settings()
+        percentile.clustering = false
+        let file = try CloudModelFile.load(path: Fixtures.repositoryRoot.appendingPathComponent("models/cloud-forest.json").path)
+        let model = try CloudModel(file: file, cutoff: 0.29, percentile: percentile)
+        #expect(SeedGraph.problem(model) == nil)
+        var clustered = percentile
+        clustered.clustering = true
+        #expect(SeedGraph.problem(try CloudModel(file: file, cutoff: 0.29, percentile: clustered))?.contains("do_clustering = false") == true)
+
+        let graph = SeedGraph(model: model, coefficient: 10_000)
+        let ref = { (n: Int) in NeighbourRef(id: "n\(n)", source: "COPERNICUS/S2_HARMONIZED/n\(n)", acquired: Date(), cloudCover: 1) }
+        let neighbours = Neighbours(recent: (0..<5).map(ref), leastCloudy: [], selection: "test")
+        let image = graph.image(source: "COPERNICUS/S2_HARMONIZED/x", neighbours: neighbours)
+        let decoded = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: image.node.expression())) as! [String: Any]
+        for catalog in try catalogs() { #expect(catalog.problems(in: decoded) == []) }
+        let names = Set(image.node.calls.map(\.name))
+        #expect(names.isSuperset(of: ["reduce.median", "ImageCollection.fromImages", "Classifier.decisionTreeEnsemble", "Image.classify", "Image.signum"]))
+        // Without a neighbour the run falls back to tree2 ∨ tree3, as the local job does.
+        let fallback = graph.image(source: "COPERNICUS/S2_HARMONIZED/x", neighbours: nil)
+        #expect(!fallback.node.calls.contains { $0.name == "Image.classify" })
+
+        // The scores per pixel, against PercentileTest's per-pixel rule on random values.
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            func pixel() -> [String: Float] {
+                Dictionary(uniqueKeysWithValues: Sentinel2.bands.map { ($0, Float.random(in: 0...6000, using: &rng)) })
+            }
+            let own = pixel()
+            let others = (0..<5).map { _ in pixel() }
+            var interpreter = PixelInterpreter(pixel: own)
+            for n in 0..<5 { interpreter.images["COPERNICUS/S2_HARMONIZED/n\(n)"] = others[n] }
+            let background = EEImage.median((0..<5).map { graph.reflectance("COPERNICUS/S2_HARMONIZED/n\($0)") })
+            let (mt, refl) = graph.scores(graph.reflectance("COPERNICUS/S2_HARMONIZED/x"), background)
+            let got = (try interpreter.evaluate(mt.node).values.first!, try interpreter.evaluate(refl.node).values.first!)
+            var sumD = 0.0, sumD2 = 0.0, sumI2 = 0.0
+            for band in ["B4", "B3", "B2"] {
+                let i = Double(own[band]!) / 10_000
+                let median = others.map { Double($0[band]!) / 10_000 }.sorted()[2]
+                sumD += i - median; sumD2 += (i - median) * (i - median); sumI2 += i * i
+            }
+            let expected = ((sumD > 0 ? 1.0 : -1.0) * (sumD2 / 3).squareRoot(), (sumI2 / 3).squareRoot())
+            #expect(abs(Double(got.0) - expected.0) < 1e-4 && abs(Double(got.1) - expected.1) < 1e-4)
+        }
+
+        // rpart's text read back: node k's children are 2k and 2k+1, "<=" goes left, "*" ends.
+        for tree in model.forest.trees.prefix(50) {
+            let text = SeedGraph.treeString(tree)
+            var nodes: [Int: (split: (feature: Int, threshold: Float)?, value: Float)] = [:]
+            for line in text.split(separator: "\n") {
+                let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ")
+                let id = Int(parts[0].dropLast())!
+                let value = Float(parts[4])!
+                nodes[id] = (nil, value)
+                if parts.last != "*", let next = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(2 * id)) ") }) {
+                    let split = next.trimmingCharacters(in: .whitespaces).split(separator: " ")[1]
+                    let pieces = split.components(separatedBy: "<=")
+                    nodes[id] = ((Int(pieces[0].dropFirst())!, Float(pieces[1])!), value)
+                }
+            }
+            for code in 0..<4 {
+                let x: [Float] = [Float(code & 1), Float(code >> 1)]
+                var id = 1
+                while let split = nodes[id]!.split { id = x[split.feature] <= split.threshold ? 2 * id : 2 * id + 1 }
+                #expect(nodes[id]!.value == tree.predict { x[$0] })
+            }
         }
     }
 

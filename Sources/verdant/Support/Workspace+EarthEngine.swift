@@ -2,6 +2,7 @@ import Foundation
 import VerdantCore
 import VerdantEarthEngine
 import VerdantHTTP
+import VerdantLocal
 import VerdantRaster
 import VerdantStore
 
@@ -105,6 +106,7 @@ extension Workspace {
         switch m.method {
         case .probability: settings.mask = .probability(threshold: m.probabilityThreshold)
         case .scl: settings.mask = .scl(classes: m.sclClasses)
+        case .seed: settings.mask = .seed(try seedGraph())
         default: settings.mask = .hollstein(coefficient: m.coefNormalisation)
         }
         settings.assetMargin = parameters.earthEngine.assetMargin
@@ -118,6 +120,15 @@ extension Workspace {
 
     static func readable<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as ExportMetadata.Unreadable { throw BadInput(error.description) }
+    }
+
+    /// The model of method "seed" as a graph; a model the graph cannot compute is refused
+    /// with the key to change.
+    func seedGraph() throws -> SeedGraph {
+        let path = try modelContent().path
+        let model = try JobModel.load(CloudMaskSettings(parameters: parameters, modelPath: path))
+        if let problem = SeedGraph.problem(model) { throw BadInput("\(parametersPath): mask.model \(path): \(problem)") }
+        return SeedGraph(model: model, coefficient: parameters.mask.coefNormalisation)
     }
 
     /// Errors of a call made before the scheduler runs (discovery): refused credentials are

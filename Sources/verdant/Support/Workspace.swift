@@ -110,7 +110,14 @@ struct Workspace {
     /// The catalog's images with their verdicts under the current parameters.
     func discover() async throws -> (Discovery, Discovery.Result) {
         let discovery = try await discovery()
-        let listing = try await catalog().list(CatalogQuery(parameters))
+        var query = CatalogQuery(parameters)
+        if usesEarthEngine && parameters.mask.method.usesNeighbours {
+            // Earth Engine lists what the query asks for: the neighbours of the first and last
+            // images lie up to a year outside the dates (discovery leaves those images unmatched).
+            query.start = query.start.adding(days: -365)
+            query.end = query.end.adding(days: 365)
+        }
+        let listing = try await catalog().list(query)
         return (discovery, try discovery.discover(listing))
     }
 
