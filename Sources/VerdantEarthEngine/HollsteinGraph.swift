@@ -9,6 +9,16 @@ public enum HollsteinGraph {
         return tree2(reflectance).or(tree3(reflectance)).rename(["cloud"])
     }
 
+    /// tree1 of an image of reflectances (not in the original's model; a feature a model may use).
+    public static func tree1(_ reflectance: EEImage) -> EEImage {
+        func b(_ name: String) -> EEImage { reflectance.select(name) }
+        return EEImage.any([
+            .all([b("B3").lt(0.325), b("B8A").lt(0.166), b("B10").gt(0.011)]),
+            .all([b("B3").gt(0.325), b("B11").lt(0.267), b("B4").lt(0.674)]),
+            .all([b("B3").gt(0.325), b("B11").gt(0.267), b("B7").lt(1.544)]),
+        ])
+    }
+
     /// tree2 of an image of reflectances.
     public static func tree2(_ reflectance: EEImage) -> EEImage {
         func b(_ name: String) -> EEImage { reflectance.select(name) }

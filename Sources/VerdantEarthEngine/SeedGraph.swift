@@ -13,7 +13,7 @@ public struct SeedGraph: Sendable {
     public init(model: CloudModel, coefficient: Double) { self.model = model; self.coefficient = coefficient }
 
     /// Why this model cannot run as a graph, or nil: features per cluster (k-means in a graph
-    /// is still to come) and tree1.
+    /// is still to come).
     public static func problem(_ model: CloudModel) -> String? {
         for feature in model.features {
             if let issue = problem(feature, clustering: model.percentile.clustering) { return issue }
@@ -23,7 +23,6 @@ public struct SeedGraph: Sendable {
 
     static func problem(_ feature: CloudFeature, clustering: Bool) -> String? {
         switch feature {
-        case .tree(1): return "feature tree1 does not run on Earth Engine yet"
         case .percentile(_, false) where clustering, .multitemporalScore where clustering, .reflectanceScore where clustering:
             return "feature \(feature.name) is computed per cluster, which does not run on Earth Engine yet: set mask.clustering.do_clustering = false (per pixel)"
         case .above(let base, _): return problem(base, clustering: clustering)
@@ -58,6 +57,7 @@ public struct SeedGraph: Sendable {
     func column(_ feature: CloudFeature, reflectance: EEImage, backgrounds: [NeighbourSet: EEImage]) -> EEImage {
         func b(_ name: String) -> EEImage { reflectance.select(name) }
         switch feature {
+        case .tree(1): return HollsteinGraph.tree1(reflectance)
         case .tree(2): return HollsteinGraph.tree2(reflectance)
         case .tree: return HollsteinGraph.tree3(reflectance)
         case .band(let i): return b(Sentinel2.bands[i])

@@ -232,4 +232,24 @@ struct ExpressionGraphTests {
         let clouds = local.filter { $0 == 1 }.count
         #expect(clouds > 400 && clouds < 3600, "the sample should exercise both outcomes: \(clouds) of 4000")
     }
+
+    @Test("tree1 as a graph computes the local tree1")
+    func tree1MatchesLocal() throws {
+        var generator = SplitMix64(seed: 7)
+        let names = ["B3", "B4", "B7", "B8A", "B10", "B11"]
+        var columns = Dictionary(uniqueKeysWithValues: names.map { ($0, [Float]()) })
+        var pixels: [[String: Float]] = []
+        for _ in 0..<4000 {
+            var pixel: [String: Float] = [:]
+            for name in names { pixel[name] = Float(generator.next() % (name == "B10" ? 300 : 9000) + 1) }
+            pixels.append(pixel)
+            for name in names { columns[name]!.append(pixel[name]! / 10_000) }
+        }
+        let local = Hollstein.tree1(b3: columns["B3"]!, b4: columns["B4"]!, b7: columns["B7"]!, b8A: columns["B8A"]!,
+                                    b10: columns["B10"]!, b11: columns["B11"]!)
+        let graph = HollsteinGraph.tree1(EEImage.load("X").divide(10_000)).rename(["cloud"]).node
+        let remote = try pixels.map { try PixelInterpreter(pixel: $0).evaluate(graph)["cloud"]! }
+        #expect(zip(remote, local).allSatisfy { UInt8($0.0) == $0.1 })
+        #expect(Set(local) == [0, 1])
+    }
 }
