@@ -11,6 +11,10 @@ $bench scheduler --images "${IMAGES:-100000}" --nb-task-max 3000 --stages 1
 $bench scheduler --images "${IMAGES:-100000}" --nb-task-max "${NB_TASK_MAX:-30}" --stages 2
 $bench fill --slots 3000 --latency 0.3 --unclear 0.1 --concurrency 24
 $bench cycle --images "${IMAGES:-100000}" --in-flight 3000
+# Earth Engine against the fake server: calls per image and per refresh (against the original's
+# one status call per task per refresh), then the 3000-task queue filled from a server answering
+# in 300 ms.
+$bench earthengine --images 3000 --nb-task-max 500 --task-duration 3 --slots 3000 --latency 0.3
 # The store is built by one process, measured by another: the peak RSS is the dashboard's.
 store=$($bench dashboard --prepare --images $(( ${IMAGES:-100000} / 2 )))
 $bench dashboard --store "$store" --rows 60 --cols 200
