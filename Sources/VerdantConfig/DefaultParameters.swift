@@ -246,8 +246,8 @@ public enum DefaultParameters {
     bucket = ""
     # JSON metadata of the masks exported as files, keyed by file (geometry = footprint,
     # system:time_start, system:time_end in ms, and the parameters' fingerprint), written at the
-    # start and end of every run; a mask listed in it under the same parameters is not made again,
-    # and the file serves as another project's run.exported_json. Default ""
+    # start, every minute and at the end of a run; a mask listed in it under the same parameters
+    # is not made again, and the file serves as another project's run.exported_json. Default ""
     # (<output>/earthengine-exports.json).
     metadata_file = ""
     # Submitting stops this many assets before the project's asset quota (the log, the status

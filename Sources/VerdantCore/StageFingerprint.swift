@@ -55,6 +55,14 @@ public struct StageFingerprint: Sendable, Equatable {
             if m.method == .seed || m.method == .hollstein {
                 lines += ["mask.fallback=\(m.fallback.rawValue)"] + (m.fallback == .mask ? ["mask.mask_asset=\(m.maskAsset)"] : [])
             }
+            if p.run.engine == .earthEngine {
+                // Where the masks go salts their request ids: a task another destination's run
+                // made under the same mask parameters is never taken for this one's.
+                let e = p.earthEngine
+                let target = e.exportTo == .asset ? e.destinationFolder : e.exportTo == .drive ? e.driveFolder : e.bucket
+                lines += ["engine=earthengine", "earthengine.project=\(e.project)", "earthengine.collection=\(e.collection)",
+                          "earthengine.export=\(e.exportTo.rawValue):\(target)"]
+            }
             lines.sort()
             return lines
         case .ndvi:

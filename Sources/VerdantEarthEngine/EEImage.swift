@@ -7,7 +7,16 @@ public struct EEImage: Sendable, Equatable {
     public let node: ExpressionNode
     public init(_ node: ExpressionNode) { self.node = node }
 
-    public static func load(_ id: String) -> EEImage { EEImage(.call("Image.load", ["id": .constant(.string(id))])) }
+    /// `id` as expressions name assets (earth-engine-rest.md §0): a REST name of a public or
+    /// legacy asset (`projects/earthengine-public/assets/COPERNICUS/…`) becomes its id.
+    public static func load(_ id: String) -> EEImage { EEImage(.call("Image.load", ["id": .constant(.string(assetID(id)))])) }
+
+    public static func assetID(_ name: String) -> String {
+        for prefix in ["projects/earthengine-public/assets/", "projects/earthengine-legacy/assets/"] where name.hasPrefix(prefix) {
+            return String(name.dropFirst(prefix.count))
+        }
+        return name
+    }
     public static func constant(_ value: Double) -> EEImage { EEImage(.call("Image.constant", ["value": .constant(.number(value))])) }
 
     public func select(_ bands: [String]) -> EEImage {
@@ -60,7 +69,7 @@ public struct EEImage: Sendable, Equatable {
     /// Clipped to a table's features (`land_geometry` as an Earth Engine table).
     public func clip(toTable tableId: String) -> EEImage {
         EEImage(.call("Image.clipToCollection", ["input": node,
-                                                  "collection": .call("Collection.loadTable", ["tableId": .constant(.string(tableId))])]))
+                                                  "collection": .call("Collection.loadTable", ["tableId": .constant(.string(Self.assetID(tableId)))])]))
     }
     public func updateMask(_ mask: EEImage) -> EEImage { EEImage(.call("Image.updateMask", ["image": node, "mask": mask.node])) }
 

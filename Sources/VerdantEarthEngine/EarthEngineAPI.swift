@@ -107,8 +107,9 @@ public extension EarthEngineAPI {
     /// it is sent); a 429 goes back at once: "Too many tasks already in the queue" is for the
     /// scheduler to wait out, not for five quick retries.
     func export(_ body: [String: Any]) async throws -> Operation {
-        Operation(try await call(.post, "projects/\(project)/image:export", body: body,
-                                 policy: RetryPolicy(retriesTooManyRequests: false)))
+        var policy = http.policy
+        policy.retriesTooManyRequests = false
+        return Operation(try await call(.post, "projects/\(project)/image:export", body: body, policy: policy))
     }
 
     /// One page of the project's operations, newest first.
@@ -164,7 +165,7 @@ public extension EarthEngineAPI {
     /// The union of a table's geometries as GeoJSON text (`land_geometry` as an Earth Engine
     /// table, for discovery's out-of-area test).
     public func tableGeometry(_ tableId: String) async throws -> String {
-        let node = ExpressionNode.call("Collection.geometry", ["collection": .call("Collection.loadTable", ["tableId": .constant(.string(tableId))])])
+        let node = ExpressionNode.call("Collection.geometry", ["collection": .call("Collection.loadTable", ["tableId": .constant(.string(EEImage.assetID(tableId)))])])
         guard let geometry = try await compute(node.expression()) as? [String: Any], geometry["type"] != nil,
               let data = try? JSONSerialization.data(withJSONObject: geometry, options: .sortedKeys) else {
             throw APIError(status: 500, message: "\(tableId): value:compute did not answer a GeoJSON geometry")

@@ -23,7 +23,7 @@ public struct EarthEngineCatalog: Catalog {
         let end = "\(query.end.adding(days: 1))T00:00:00Z"
         let ring = query.geometry.map { ring in "[" + ring.map { "[\(number($0[0])), \(number($0[1]))]" }.joined(separator: ", ") + "]" }
         let region = "{'type': 'Polygon', 'coordinates': [\(ring.joined(separator: ", "))]}"
-        return "startTime >= \"\(start)\" AND startTime < \"\(end)\" AND intersects(\"\(region)\")"
+        return "startTime >= \"\(start)\" AND endTime < \"\(end)\" AND intersects(\"\(region)\")"
     }
 
     static func number(_ value: Double) -> String {

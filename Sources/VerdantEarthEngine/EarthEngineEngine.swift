@@ -71,6 +71,19 @@ public final class EarthEngineEngine: Engine {
     /// The asset or file a job's mask is written to.
     public func assetName(of id: String) -> String { settings.destination.output(of: id) }
 
+    /// The task's description: the job's, and the end of its request id, so each submission's
+    /// task has a name of its own (the API lists no request ids; a 409 is resolved by it).
+    public static func description(_ job: Job, requestId: String) -> String {
+        "\(job.description)_\(requestId.filter { $0.isLetter || $0.isNumber }.suffix(8))"
+    }
+
+    /// The image id a description names, when it is one of ours for the masks.
+    static func imageId(fromDescription description: String) -> String? {
+        let prefix = Stage.cloudMask.rawValue + "_"
+        guard description.hasPrefix(prefix), let cut = description.lastIndex(of: "_"), cut > description.index(description.startIndex, offsetBy: prefix.count - 1) else { return nil }
+        return String(description[description.index(description.startIndex, offsetBy: prefix.count)..<cut])
+    }
+
     /// The export request of a job: its graph, description, request id and destination.
     public func exportBody(_ job: Job, requestId: String) throws -> [String: Any] {
         guard job.stage == .cloudMask else {
@@ -79,7 +92,10 @@ public final class EarthEngineEngine: Engine {
         var image = settings.mask.image(source: job.source, neighbours: job.neighbours)
         switch settings.land {
         case .table(let table)?: image = image.clip(toTable: table)
-        case .geometry(let geoJSON)?: image = image.clip(try GeometryNode.from(geoJSON: geoJSON))
+        case .geometry(let geoJSON)?:
+            do { image = image.clip(try GeometryNode.from(geoJSON: geoJSON)) } catch {
+                throw EngineError.rejected("land_geometry: \(error)")
+            }
         case nil: break
         }
         let scaled = ExpressionNode.call("Image.clipToBoundsAndScale", ["input": image.node, "scale": .constant(.number(settings.scale))])
@@ -87,7 +103,7 @@ public final class EarthEngineEngine: Engine {
                                                            "value": .constant(.string(job.paramsHash))])
         var body: [String: Any] = [
             "expression": exported.expression(),
-            "description": job.description,
+            "description": Self.description(job, requestId: requestId),
             "requestId": requestId,
             "maxPixels": "10000000000000",
         ]
@@ -115,11 +131,11 @@ public final class EarthEngineEngine: Engine {
         do {
             return try await api.export(body).name
         } catch let error as APIError where error.httpStatus == 409 {
-            // The request id was used already: that task is ours. The listing is newest first,
-            // and the description names the job: the newest is this request's, whatever its
-            // state (a failed one is this attempt's outcome, for the scheduler to count).
+            // The request id was used already: that task is ours, named by this submission's
+            // description, whatever its state (a failed one is this submission's outcome).
+            let description = Self.description(job, requestId: requestId)
             let all = try await Self.mapped { try await self.allOperations(fresh: true) }
-            if let mine = all.first(where: { $0.description == job.description }) { return mine.id }
+            if let mine = all.first(where: { $0.description == description }) { return mine.id }
             throw EngineError.transient("request id \(requestId) already used, its task not listed yet")
         } catch {
             throw Self.engineError(error)
@@ -223,8 +239,7 @@ public final class EarthEngineEngine: Engine {
     /// The asset is the output (not the Code Editor link the metadata carries).
     func status(_ op: Operation) -> EngineTaskStatus {
         let state = EngineTaskState(rawValue: op.state) ?? .pending
-        let prefix = Stage.cloudMask.rawValue + "_"
-        let output = op.description.hasPrefix(prefix) ? assetName(of: String(op.description.dropFirst(prefix.count))) : op.destinationUris.first
+        let output = Self.imageId(fromDescription: op.description).map(assetName) ?? op.destinationUris.first
         return EngineTaskStatus(id: op.name, state: state, requestId: nil, description: op.description,
                                 error: state == .failed ? op.errorMessage : nil,
                                 failureKind: state == .failed ? Self.failureKind(op.errorMessage ?? "") : nil,
@@ -238,8 +253,11 @@ public final class EarthEngineEngine: Engine {
         if text.contains("quota") || text.contains("internal error") || text.contains("timed out") || text.contains("computation timed out") {
             return .retryable
         }
-        if text.contains("cannot overwrite") || text.contains("permission") || text.contains("not found")
-            || text.contains("invalid") || text.contains("does not exist") || text.contains("no band") {
+        // The destination or the account (deleted folder, lost permission) is not the image's
+        // fault: tried again, not failed for good.
+        if text.contains("permission") || text.contains("parent folder") || text.contains("destination") { return .retryable }
+        if text.contains("cannot overwrite") || text.contains("not found") || text.contains("invalid")
+            || text.contains("does not exist") || text.contains("no band") {
             return .permanent
         }
         return .retryable

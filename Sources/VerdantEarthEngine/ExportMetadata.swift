@@ -45,11 +45,17 @@ public struct ExportMetadata {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        // Flushed before the rename, and the folder after it: a power cut leaves the old file or
+        // the new one, never an empty one.
         try data.write(to: temporary)
+        let fd = open(temporary.path, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
         guard rename(temporary.path, path) == 0 else {
             let code = errno
             try? FileManager.default.removeItem(at: temporary)
             throw NSError(domain: NSPOSIXErrorDomain, code: Int(code), userInfo: [NSFilePathErrorKey: path])
         }
+        let folder = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if folder >= 0 { fsync(folder); close(folder) }
     }
 }

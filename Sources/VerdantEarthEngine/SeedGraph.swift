@@ -15,6 +15,10 @@ public struct SeedGraph: Sendable {
     /// Why this model cannot run as a graph, or nil: features per cluster (k-means in a graph
     /// is still to come).
     public static func problem(_ model: CloudModel) -> String? {
+        // rpart numbers node k's children 2k and 2k + 1: ids of trees deeper than 30 overflow its format.
+        if let deep = model.forest.trees.map(depth).max(), deep > 30 {
+            return "a tree of the forest is \(deep) levels deep; Earth Engine's tree format takes at most 30 (train with a smaller max depth)"
+        }
         for feature in model.features {
             if let issue = problem(feature, clustering: model.percentile.clustering) { return issue }
         }
@@ -87,6 +91,11 @@ public struct SeedGraph: Sendable {
         let mt = sum(d).signum().multiply(sum(d.map { $0.multiply($0) }).divide(n).sqrt())
         let refl = sum(i.map { $0.multiply($0) }).divide(n).sqrt()
         return (mt, refl)
+    }
+
+    static func depth(_ tree: DecisionTree) -> Int {
+        func visit(_ node: Int) -> Int { tree.feature[node] < 0 ? 0 : 1 + max(visit(tree.left[node]), visit(tree.right[node])) }
+        return visit(0)
     }
 
     /// A tree in the text format of R's rpart, which `Classifier.decisionTree` reads: one line a

@@ -51,6 +51,20 @@ struct EarthEngineEngineTests {
         await server.stop()
     }
 
+    @Test("a server answering 409 to a reused request id: the task is found by its submission's description, never started twice")
+    func conflictAnswers() async throws {
+        let (server, engine) = try await setUp { $0.duplicateAnswer = .conflict; $0.faults.lostExports = [1, 4, 9, 10] }
+        let (store, _) = try Fixtures.queuedStore(count: 16)
+        let scheduler = Scheduler(store: store, engine: engine, settings: Fixtures.settings(graph: Fixtures.masksOnly, max: 6, refresh: 0.05))
+        let last = try await withDeadline(120) { try await scheduler.run() }
+        #expect(last.count(.completed) == 16 && last.count(.failed) == 0)
+        let counts = await server.counts()
+        #expect(counts["lost-answer"] == 4 && (counts["duplicate-request"] ?? 0) >= 4, "\(counts)")
+        #expect(await server.taskStates().count == 16, "a conflict made a second task")
+        #expect(await server.assetWrites().values.allSatisfy { $0 == 1 })
+        await server.stop()
+    }
+
     @Test("a full queue is back-pressure: the run waits for room and fails nothing")
     func queueLimitBackPressure() async throws {
         let (server, engine) = try await setUp { $0.queueLimit = 4; $0.maxRunning = 2; $0.taskDuration = 0.1 }

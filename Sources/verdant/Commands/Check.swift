@@ -17,7 +17,10 @@ struct Check: AsyncParsableCommand {
         let (discovery, found) = try await Failure.guarded { try await workspace.discover() }
         // Earth Engine: the graphs the run would send are built now (a model they cannot compute
         // is refused here, not at the first export).
-        if workspace.usesEarthEngine { _ = try Failure.guarded { try workspace.makeEngine() } }
+        if workspace.usesEarthEngine {
+            let engine = try Failure.guarded { try workspace.makeEngine() }
+            try Failure.guarded { try workspace.checkExportSize(engine, found: found) }
+        }
         let store = FileManager.default.fileExists(atPath: workspace.storePath)
             ? try Failure.guarded { try workspace.openStore(readOnly: true) } : nil
         let plan = try Failure.guarded { try workspace.plan(found, discovery: discovery, store: store, fingerprints: fingerprints) }

@@ -72,8 +72,8 @@ struct RunSession {
         // A run lasts days: the metadata of file exports follows every minute, not only its end.
         let writer = workspace.exportMetadataWriter
         let metadata = Task {
-            while let writer, !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: 60_000_000_000)
+            while let writer {
+                do { try await Task.sleep(nanoseconds: 60_000_000_000) } catch { return }
                 do { try writer.write(store) } catch { logger.warning("metadata file not updated: \(error)") }
             }
         }
@@ -92,6 +92,9 @@ struct RunSession {
         _ = await watcher.value
         if onTerminal { FileHandle.standardError.write(Data(("\r" + progress.render(last) + "\n").utf8)) }
         logger.info("finished: \(last.stateSummary())")
+        // The minute's writer stopped first: the last write is this one, with every completion.
+        metadata.cancel()
+        _ = await metadata.value
         try Failure.guarded { try workspace.writeExportMetadata(store) }
         try Failure.guarded { try store.finish() }
         return Outcome(snapshot: last, signal: signals.received)

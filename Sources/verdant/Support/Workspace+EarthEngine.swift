@@ -16,7 +16,7 @@ extension Workspace {
     var landTable: String? {
         let land = parameters.area.landGeometry
         guard usesEarthEngine, land.hasPrefix("users/") || land.hasPrefix("projects/") else { return nil }
-        return land.hasPrefix("users/") ? "projects/earthengine-legacy/assets/" + land : land
+        return land
     }
 
     /// `land_geometry` as an Earth Engine table, for discovery's out-of-area test: its geometry
@@ -113,7 +113,14 @@ extension Workspace {
         if let table = landTable {
             settings.land = .table(table)
         } else {
-            settings.land = .geometry(try landContent().geoJSON)
+            let geoJSON = try landContent().geoJSON
+            do { _ = try GeometryNode.from(geoJSON: geoJSON) } catch {
+                throw BadInput("\(parametersPath): area.land_geometry \(parameters.resolve(parameters.area.landGeometry)): \(error)")
+            }
+            settings.land = .geometry(geoJSON)
+        }
+        if case .collection(let name) = settings.destination, !name.hasPrefix("projects/\(connection.api.project)/assets/") {
+            throw BadInput("\(parametersPath): earthengine.destination_folder: \(name) is not in the project the requests go to (\(connection.api.project)); exports write into their own project")
         }
         return EarthEngineEngine(api: connection.api, settings: settings)
     }
@@ -129,6 +136,22 @@ extension Workspace {
         let model = try JobModel.load(CloudMaskSettings(parameters: parameters, modelPath: path))
         if let problem = SeedGraph.problem(model) { throw BadInput("\(parametersPath): mask.model \(path): \(problem)") }
         return SeedGraph(model: model, coefficient: parameters.mask.coefNormalisation)
+    }
+
+    /// The API refuses requests over 10 MiB: the export of the first wanted image, with as many
+    /// neighbours as the model reads, must fit (a large land polygon and a deep forest travel
+    /// in every export).
+    func checkExportSize(_ engine: any Engine, found: Discovery.Result) throws {
+        guard let engine = engine as? EarthEngineEngine, let image = found.images.first(where: { $0.verdict.isWanted })?.image else { return }
+        let m = parameters.mask
+        let refs = (0..<m.numberOfImages).map { NeighbourRef(id: "\(image.id)-\($0)", source: image.source, acquired: image.acquired, cloudCover: nil) }
+        let job = Job(id: image.id, stage: .cloudMask, source: image.source, paramsHash: String(repeating: "0", count: 32),
+                      neighbours: m.method.usesNeighbours ? Neighbours(recent: refs, leastCloudy: refs, selection: "") : nil)
+        let body = try engine.exportBody(job, requestId: RequestID.make(job.key, submission: 1, salt: ""))
+        let size = try JSONSerialization.data(withJSONObject: body).count
+        if size > 10_485_760 {
+            throw BadInput("\(parametersPath): an export request would be \(size) bytes, over the API's 10 MiB: simplify area.land_geometry or use an Earth Engine table, or use a smaller mask.model")
+        }
     }
 
     /// Errors of a call made before the scheduler runs (discovery): refused credentials are

@@ -96,7 +96,11 @@ struct Workspace {
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw BadInput("\(path): expected a JSON object keyed by image path (run.exported_json)")
         }
-        return Set(object.keys.map { String($0.split(separator: "/").last ?? Substring($0)) })
+        // Keys end in the image id, or in the id and .tif (the metadata of file exports).
+        return Set(object.keys.map { key in
+            let last = String(key.split(separator: "/").last ?? Substring(key))
+            return last.hasSuffix(".tif") ? String(last.dropLast(4)) : last
+        })
     }
 
     func discovery() async throws -> Discovery {
@@ -132,8 +136,12 @@ struct Workspace {
         let context = ReconciliationPlan.Context(
             graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
             stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
-            publishedFingerprint: { key in remote.map { $0[key.id] } ?? layout.publishedFingerprint(key) },
-            publishedOutput: { key in destination?.output(of: key.id) ?? layout.resultFile(key).path },
+            // Earth Engine publishes masks only (run.until is "cloudmask" there).
+            publishedFingerprint: { key in
+                guard let remote else { return layout.publishedFingerprint(key) }
+                return key.stage == .cloudMask ? remote[key.id] : nil
+            },
+            publishedOutput: { key in destination.map { $0.output(of: key.id) } ?? layout.resultFile(key).path },
             storedInputs: { try store?.inputKeys(of: $0) ?? [] })
         return try ReconciliationPlan(found, discovery: discovery, context: context)
     }
