@@ -55,6 +55,9 @@ public final class FakeEarthEngine: Sendable {
         public var lostAnswer = 0.0
         /// Exports (1 for the first created) whose answer is lost whatever the draws.
         public var lostExports: Set<Int> = []
+        /// Share of requests whose connection drops midway through the answer, after the server
+        /// acted on them (an export's task exists).
+        public var dropped = 0.0
         /// Share of requests answered only after `slowSeconds` (a client's timeout may fire first).
         public var slow = 0.0
         public var slowSeconds = 2.0

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import FlyingFox
+import FlyingSocks
 import Foundation
 import VerdantMask
 
@@ -46,6 +47,14 @@ actor ServerState {
     func count(_ kind: String) { counts[kind, default: 0] += 1 }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let response = await answer(request)
+        guard configuration.faults.dropped > 0, request.path != "/fake/state",
+              Double.random(in: 0..<1, using: &random) < configuration.faults.dropped else { return response }
+        count("dropped")
+        return Reply.dropped(response)
+    }
+
+    private func answer(_ request: HTTPRequest) async -> HTTPResponse {
         count("requests")
         // Read the whole body first: one left unread would be taken for the next request
         // on a kept-alive connection.
@@ -317,7 +326,33 @@ actor ServerState {
     }
 }
 
+/// An answer's body that breaks off after a few bytes: the server closes the connection
+/// without the rest (the client sees a partial transfer).
+struct BrokenBody: AsyncBufferedSequence {
+    typealias Element = UInt8
+    let prefix: [UInt8]
+    func makeAsyncIterator() -> Iterator { Iterator(prefix: prefix) }
+
+    struct Iterator: AsyncBufferedIteratorProtocol {
+        var prefix: [UInt8]?
+        mutating func next() async throws -> UInt8? { try await nextBuffer(suggested: 1)?.first }
+        mutating func nextBuffer(suggested count: Int) async throws -> [UInt8]? {
+            guard let bytes = prefix else { throw Dropped() }
+            prefix = nil
+            return bytes
+        }
+    }
+    struct Dropped: Error {}
+}
+
 enum Reply {
+    /// `response`'s status and headers, then a few bytes of its body, then the connection drops.
+    static func dropped(_ response: HTTPResponse) -> HTTPResponse {
+        let whole = Array((try? JSONSerialization.data(withJSONObject: ["truncated": String(repeating: "x", count: 64)])) ?? Data())
+        return HTTPResponse(statusCode: response.statusCode, headers: response.headers,
+                            body: HTTPBodySequence(from: BrokenBody(prefix: Array(whole.prefix(8))), count: whole.count))
+    }
+
     static func json(_ status: Int, _ object: [String: Any], headers: [HTTPHeader: String] = [:]) -> HTTPResponse {
         var headers = headers
         headers[.contentType] = "application/json; charset=UTF-8"

@@ -212,10 +212,9 @@ public enum DefaultParameters {
 
     [earthengine]
     # Used only with engine = "earthengine" (README "Running on Earth Engine"). Earth Engine
-    # runs the masks only, for now: it needs run.until = "cloudmask" and mask.method "seed" (with
-    # mask.clustering.do_clustering = false: the multitemporal tests per pixel), "hollstein",
-    # "probability" (COPERNICUS/S2_CLOUD_PROBABILITY / 100 > probability_threshold) or "scl"
-    # (the SCL band of COPERNICUS/S2_SR_HARMONIZED in scl_classes).
+    # runs the masks only, for now: it needs run.until = "cloudmask" and mask.method "seed",
+    # "hollstein", "probability" (COPERNICUS/S2_CLOUD_PROBABILITY / 100 > probability_threshold)
+    # or "scl" (the SCL band of COPERNICUS/S2_SR_HARMONIZED in scl_classes).
     # Google Cloud project the requests are billed to. Default "" (the project the credentials
     # file names).
     project = ""

@@ -42,6 +42,8 @@ extension Scheduler {
         do {
             let quota = try await engine.quotas()
             lastQuota = quota
+            inFlightAtQuota = try? inFlightCount()
+            submittedSinceQuota = 0
             if quota.storageExhausted {
                 setHold(SubmissionHold(cause: .storage, reason: "storage quota used up (\(quota.assetsUsed ?? 0) of \(quota.assetsLimit ?? 0) assets, "
                                        + "\(quota.bytesUsed ?? 0) of \(quota.bytesLimit ?? 0) bytes)",

@@ -25,8 +25,13 @@ extension Scheduler {
             let inFlight = try inFlightCount()
             var free = settings.nbTaskMax - inFlight
             if let engineFree = lastQuota?.freeSlots { free = min(free, engineFree) }
-            // Each task in flight will write an asset: no more than the storage quota leaves.
-            if let used = lastQuota?.assetsUsed, let limit = lastQuota?.assetsLimit { free = min(free, limit - used - inFlight) }
+            // Each task in flight will write an asset, and those that left flight since the quota
+            // was read may have written one it does not count yet: no more than the quota leaves.
+            if let used = lastQuota?.assetsUsed, let limit = lastQuota?.assetsLimit {
+                // Every task in flight at the read or sent since writes an asset, whether it still
+                // runs or finished unseen by the quota.
+                free = min(free, limit - used - max(inFlight, (inFlightAtQuota ?? inFlight) + submittedSinceQuota))
+            }
             var probing = false
             if let hold {
                 // A used-up storage quota is lifted by the quotas read each cycle, not by a
@@ -57,6 +62,7 @@ extension Scheduler {
                     part = try part.compactMap { try store.record($0.key) }.filter { $0.state == .queued }
                 }
                 try await submit(part, probing: probing)
+                submittedSinceQuota += part.count
                 // A hold that began during this chunk (or a probe that did not lift one) stops
                 // the rest of the batch.
                 if hold != nil { return }

@@ -41,6 +41,11 @@ public actor Scheduler {
     /// engine can be unreachable when a run starts).
     var engineReconciled = false
     var lastQuota: EngineQuota?
+    /// Tasks in flight when `lastQuota` was read: those that left flight since may have written
+    /// an asset the quota does not count yet.
+    var inFlightAtQuota: Int?
+    /// Tasks sent since `lastQuota` was read.
+    var submittedSinceQuota = 0
     var lastPoll: Date?
     var nextPoll: Date?
     var runState: RunState?

@@ -71,6 +71,23 @@ public struct EEImage: Sendable, Equatable {
         EEImage(.call("Image.clipToCollection", ["input": node,
                                                   "collection": .call("Collection.loadTable", ["tableId": .constant(.string(Self.assetID(tableId)))])]))
     }
+    /// Masked pixels take `value`.
+    public func unmask(_ value: Double) -> EEImage {
+        EEImage(.call("Image.unmask", ["input": node, "value": .constant(.number(value))]))
+    }
+    /// The image's footprint, as a geometry.
+    public var footprint: ExpressionNode { .call("Image.geometry", ["feature": node]) }
+    /// A reducer (`Reducer.mean`, `Reducer.stdDev`) of each band over `region` at `scale`, as a
+    /// constant image with bands `names` in that order (a dictionary's own order is its keys').
+    public func regionStatistic(_ reducer: String, region: ExpressionNode, scale: Double, names: [String]) -> EEImage {
+        EEImage(.call("Dictionary.toImage", [
+            "dictionary": .call("Image.reduceRegion", [
+                "image": node, "reducer": .call(reducer, [:]), "geometry": region, "scale": .constant(.number(scale)),
+                "bestEffort": .constant(true), "maxPixels": .constant(.number(1e13)),
+            ]),
+            "names": .constant(.array(names.map(JSONValue.string))),
+        ]))
+    }
     public func updateMask(_ mask: EEImage) -> EEImage { EEImage(.call("Image.updateMask", ["image": node, "mask": mask.node])) }
 
     /// A polygon in EPSG:4326 (rings of [lon, lat]).

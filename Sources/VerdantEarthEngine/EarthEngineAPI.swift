@@ -164,7 +164,7 @@ public extension EarthEngineAPI {
 
     /// The union of a table's geometries as GeoJSON text (`land_geometry` as an Earth Engine
     /// table, for discovery's out-of-area test).
-    public func tableGeometry(_ tableId: String) async throws -> String {
+    func tableGeometry(_ tableId: String) async throws -> String {
         let node = ExpressionNode.call("Collection.geometry", ["collection": .call("Collection.loadTable", ["tableId": .constant(.string(EEImage.assetID(tableId)))])])
         guard let geometry = try await compute(node.expression()) as? [String: Any], geometry["type"] != nil,
               let data = try? JSONSerialization.data(withJSONObject: geometry, options: .sortedKeys) else {

@@ -2,36 +2,29 @@ import Foundation
 import VerdantCore
 import VerdantMask
 
-/// The original's model (seed-algorithm.md §2–§4) as a graph, with the multitemporal tests'
-/// per-pixel variant (`mask.clustering.do_clustering = false`): backgrounds as the median of
-/// the neighbour images the run recorded, the two scores per pixel, the disc opening, the
-/// forest as a decision-tree ensemble whose mean leaf value is P(cloud), and the cut-off.
+/// The original's model (seed-algorithm.md §2–§4) as a graph: backgrounds as the median of
+/// the neighbour images the run recorded, the differences clustered by k-means
+/// (`Clusterer.wekaKMeans` trained on an `Image.sample` of the standardised differences) and
+/// scored per cluster, or scored per pixel with `do_clustering = false`; the disc opening; the
+/// forest as a decision-tree ensemble whose mean leaf value is P(cloud); the cut-off.
 public struct SeedGraph: Sendable {
     public let model: CloudModel
     public let coefficient: Double
+    /// Export scale and the clustering's sampling scale, metres.
+    public let scale: Double
+    public let samplingScale: Double
 
-    public init(model: CloudModel, coefficient: Double) { self.model = model; self.coefficient = coefficient }
+    public init(model: CloudModel, coefficient: Double, scale: Double = 30, samplingScale: Double = 30) {
+        self.model = model; self.coefficient = coefficient; self.scale = scale; self.samplingScale = samplingScale
+    }
 
-    /// Why this model cannot run as a graph, or nil: features per cluster (k-means in a graph
-    /// is still to come).
+    /// Why this model cannot run as a graph, or nil.
     public static func problem(_ model: CloudModel) -> String? {
         // rpart numbers node k's children 2k and 2k + 1: ids of trees deeper than 30 overflow its format.
         if let deep = model.forest.trees.map(depth).max(), deep > 30 {
             return "a tree of the forest is \(deep) levels deep; Earth Engine's tree format takes at most 30 (train with a smaller max depth)"
         }
-        for feature in model.features {
-            if let issue = problem(feature, clustering: model.percentile.clustering) { return issue }
-        }
         return nil
-    }
-
-    static func problem(_ feature: CloudFeature, clustering: Bool) -> String? {
-        switch feature {
-        case .percentile(_, false) where clustering, .multitemporalScore where clustering, .reflectanceScore where clustering:
-            return "feature \(feature.name) is computed per cluster, which does not run on Earth Engine yet: set mask.clustering.do_clustering = false (per pixel)"
-        case .above(let base, _): return problem(base, clustering: clustering)
-        default: return nil
-        }
     }
 
     /// The mask of the image `source` against its recorded neighbours.
@@ -45,8 +38,9 @@ public struct SeedGraph: Sendable {
             guard !refs.isEmpty else { return HollsteinGraph.tree2(reflectance).or(HollsteinGraph.tree3(reflectance)).rename(["cloud"]) }
             backgrounds[set] = EEImage.median(refs.map { self.reflectance($0.source) })
         }
+        let region = EEImage.load(source).footprint
         let columns = model.features.enumerated().map { n, feature in
-            column(feature, reflectance: reflectance, backgrounds: backgrounds).rename(["f\(n)"])
+            column(feature, reflectance: reflectance, backgrounds: backgrounds, region: region).rename(["f\(n)"])
         }
         let forest = ExpressionNode.call("Classifier.setOutputMode", [
             "classifier": .call("Classifier.decisionTreeEnsemble", ["treeStrings": .constant(.array(
@@ -58,7 +52,11 @@ public struct SeedGraph: Sendable {
 
     public func reflectance(_ source: String) -> EEImage { EEImage.load(source).select(Sentinel2.bands).divide(coefficient) }
 
-    func column(_ feature: CloudFeature, reflectance: EEImage, backgrounds: [NeighbourSet: EEImage]) -> EEImage {
+    func column(_ feature: CloudFeature, reflectance: EEImage, backgrounds: [NeighbourSet: EEImage], region: ExpressionNode) -> EEImage {
+        let p = model.percentile
+        func tested(_ set: NeighbourSet, perPixel: Bool) -> (mt: EEImage, refl: EEImage) {
+            p.clustering && !perPixel ? clustered(reflectance, backgrounds[set]!, region: region) : scores(reflectance, backgrounds[set]!)
+        }
         func b(_ name: String) -> EEImage { reflectance.select(name) }
         switch feature {
         case .tree(1): return HollsteinGraph.tree1(reflectance)
@@ -68,15 +66,52 @@ public struct SeedGraph: Sendable {
         case .ndsi: return ndsi(reflectance)
         case .snow: return EEImage.all([ndsi(reflectance).gt(0.4), b("B8").gt(0.11), b("B3").gt(0.1)])
         case .above(let base, let threshold):
-            return column(base, reflectance: reflectance, backgrounds: backgrounds).gt(Double(threshold))
-        case .percentile(let set, _):
-            let (mt, refl) = scores(reflectance, backgrounds[set]!)
-            let p = model.percentile
+            return column(base, reflectance: reflectance, backgrounds: backgrounds, region: region).gt(Double(threshold))
+        case .percentile(let set, let perPixel):
+            let (mt, refl) = tested(set, perPixel: perPixel)
             let cloud = mt.gt(Double(p.thresholdDifCloud)).and(refl.gt(Double(p.thresholdReflectance)))
             return p.growingRatio > 0 ? cloud.focalMin(radius: p.growingRatio).focalMax(radius: p.growingRatio) : cloud
-        case .multitemporalScore(let set): return scores(reflectance, backgrounds[set]!).mt
-        case .reflectanceScore(let set): return scores(reflectance, backgrounds[set]!).refl
+        case .multitemporalScore(let set): return tested(set, perPixel: false).mt
+        case .reflectanceScore(let set): return tested(set, perPixel: false).refl
         }
+    }
+
+    /// §3 steps 4–6 per cluster: the differences standardised by their mean and standard
+    /// deviation over the footprint (at the sampling scale), `num_pixels` of them sampled to
+    /// train k-means with `n_clusters`, every pixel assigned its cluster; then each cluster's
+    /// mean of the score terms over its pixels gives its two scores, which its pixels take.
+    public func clustered(_ image: EEImage, _ background: EEImage, region: ExpressionNode) -> (mt: EEImage, refl: EEImage) {
+        let p = model.percentile
+        let bands = Sentinel2.bands
+        let d = image.subtract(background)
+        let mean = d.regionStatistic("Reducer.mean", region: region, scale: samplingScale, names: bands)
+        let deviation = d.regionStatistic("Reducer.stdDev", region: region, scale: samplingScale, names: bands)
+        let z = d.subtract(mean).divide(deviation)
+        let seed = JSONValue.number(Double(p.seed % (1 << 31)))
+        let sample = ExpressionNode.call("Image.sample", [
+            "image": z.node, "region": region, "scale": .constant(.number(samplingScale)),
+            "numPixels": .constant(.number(Double(p.numPixels))), "seed": .constant(seed), "dropNulls": .constant(true),
+        ])
+        let clusterer = ExpressionNode.call("Clusterer.train", [
+            "clusterer": .call("Clusterer.wekaKMeans", ["nClusters": .constant(.number(Double(p.nClusters))), "seed": .constant(seed)]),
+            "features": sample,
+        ])
+        let cluster = EEImage(.call("Image.cluster", ["image": z.node, "clusterer": clusterer, "outputName": .constant(.string("cluster"))]))
+        // Per pixel the three means over the score bands; a cluster's mean of them is the mean
+        // over its pixels and bands the original takes.
+        let names = p.scoreBands.map { Sentinel2.bands[$0] }
+        func average(_ terms: [EEImage]) -> EEImage { terms.dropFirst().reduce(terms[0]) { $0.add($1) }.divide(Double(terms.count)) }
+        let differences = names.map { image.select($0).subtract(background.select($0)) }
+        let terms = EEImage.cat([average(differences), average(differences.map { $0.multiply($0) }),
+                                 average(names.map { image.select($0).multiply(image.select($0)) })]).rename(["s", "q", "r"])
+        var mt = EEImage.constant(0), refl = EEImage.constant(0)
+        for c in 0..<p.nClusters {
+            let member = cluster.eq(Double(c))
+            let stats = terms.updateMask(member).regionStatistic("Reducer.mean", region: region, scale: scale, names: ["s", "q", "r"])
+            mt = mt.add(stats.select("s").signum().multiply(stats.select("q").sqrt()).multiply(member).unmask(0))
+            refl = refl.add(stats.select("r").sqrt().multiply(member).unmask(0))
+        }
+        return (mt, refl)
     }
 
     func ndsi(_ r: EEImage) -> EEImage { r.select("B3").subtract(r.select("B11")).divide(r.select("B3").add(r.select("B11"))) }

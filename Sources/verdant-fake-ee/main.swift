@@ -18,6 +18,7 @@ struct FakeEarthEngineCommand: AsyncParsableCommand {
     @Option(help: "Share of requests answered 500.") var internalError = 0.0
     @Option(help: "Share of created exports whose answer is lost (503).") var lostAnswer = 0.0
     @Option(help: "Share of requests answered after --slow-seconds.") var slow = 0.0
+    @Option(help: "Share of requests whose connection drops midway through the answer (after the server acted).") var dropped = 0.0
     @Option(help: "Seconds a slow answer takes.") var slowSeconds = 2.0
     @Option(help: "Seed of the injected faults.") var seed: UInt64 = 1
     @Option(help: "Seconds every answer waits (a distant server's latency).") var latency = 0.0
@@ -41,6 +42,7 @@ struct FakeEarthEngineCommand: AsyncParsableCommand {
         configuration.faults.internalError = internalError
         configuration.faults.lostAnswer = lostAnswer
         configuration.faults.slow = slow
+        configuration.faults.dropped = dropped
         configuration.faults.slowSeconds = slowSeconds
         configuration.faults.seed = seed
         configuration.latency = latency

@@ -30,10 +30,11 @@ struct EarthEngineEngineTests {
         return (server, EarthEngineEngine(api: api, settings: settings))
     }
 
-    @Test("a run with injected 429/500/503 and lost export answers completes every image once, each asset written once")
+    @Test("a run with injected 429/500/503, dropped connections and lost export answers completes every image once, each asset written once")
     func runWithFaults() async throws {
         let (server, engine) = try await setUp {
             $0.faults.unavailable = 0.05; $0.faults.internalError = 0.05; $0.faults.tooManyRequests = 0.05
+            $0.faults.dropped = 0.05
             $0.faults.seed = 11
             // Whatever order the requests come in, these exports' answers are lost.
             $0.faults.lostExports = [2, 9, 23]
@@ -45,7 +46,7 @@ struct EarthEngineEngineTests {
         let writes = await server.assetWrites()
         #expect(writes.count == 40 && writes.values.allSatisfy { $0 == 1 }, "\(writes.values.filter { $0 != 1 })")
         let counts = await server.counts()
-        #expect(counts["lost-answer"] == 3 && (counts["duplicate-request"] ?? 0) >= 3, "\(counts)")
+        #expect(counts["lost-answer"] == 3 && (counts["duplicate-request"] ?? 0) >= 3 && (counts["dropped"] ?? 0) > 0, "\(counts)")
         #expect(counts["invalid-expression"] == nil)
         #expect(await server.taskStates().count == 40, "a lost answer made a second task")
         await server.stop()

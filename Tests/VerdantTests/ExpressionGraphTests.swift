@@ -125,9 +125,11 @@ struct ExpressionGraphTests {
         let file = try CloudModelFile.load(path: Fixtures.repositoryRoot.appendingPathComponent("models/cloud-forest.json").path)
         let model = try CloudModel(file: file, cutoff: 0.29, percentile: percentile)
         #expect(SeedGraph.problem(model) == nil)
-        var clustered = percentile
-        clustered.clustering = true
-        #expect(SeedGraph.problem(try CloudModel(file: file, cutoff: 0.29, percentile: clustered))?.contains("do_clustering = false") == true)
+        // The original's default: the tests per cluster, k-means in the graph.
+        var clusteredSettings = percentile
+        clusteredSettings.clustering = true
+        let clustered = SeedGraph(model: try CloudModel(file: file, cutoff: 0.29, percentile: clusteredSettings), coefficient: 10_000)
+        #expect(SeedGraph.problem(clustered.model) == nil)
 
         let graph = SeedGraph(model: model, coefficient: 10_000)
         let ref = { (n: Int) in NeighbourRef(id: "n\(n)", source: "COPERNICUS/S2_HARMONIZED/n\(n)", acquired: Date(), cloudCover: 1) }
@@ -137,6 +139,17 @@ struct ExpressionGraphTests {
         for catalog in try catalogs() { #expect(catalog.problems(in: decoded) == []) }
         let names = Set(image.node.calls.map(\.name))
         #expect(names.isSuperset(of: ["reduce.median", "ImageCollection.fromImages", "Classifier.decisionTreeEnsemble", "Image.classify", "Image.signum"]))
+        let perCluster = clustered.image(source: "projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED/x", neighbours: neighbours)
+        let perClusterJSON = try JSONSerialization.data(withJSONObject: perCluster.node.expression())
+        let perClusterDecoded = try JSONSerialization.jsonObject(with: perClusterJSON) as! [String: Any]
+        for catalog in try catalogs() { #expect(catalog.problems(in: perClusterDecoded) == []) }
+        #expect(Set(perCluster.node.calls.map(\.name)).isSuperset(of: ["Image.sample", "Clusterer.wekaKMeans", "Clusterer.train", "Image.cluster",
+                                                                    "Image.reduceRegion", "Dictionary.toImage"]))
+        // Repeated subtrees (the background, the clusters) are written once and referenced: the
+        // request stays small, and no REST name reaches Image.load.
+        let text = String(decoding: perClusterJSON, as: UTF8.self)
+        #expect(perClusterJSON.count < 200_000 && text.contains("valueReference"), "\(perClusterJSON.count) bytes")
+        #expect(!text.contains("earthengine-public"))
         // Without a neighbour the run falls back to tree2 ∨ tree3, as the local job does.
         let fallback = graph.image(source: "COPERNICUS/S2_HARMONIZED/x", neighbours: nil)
         #expect(!fallback.node.calls.contains { $0.name == "Image.classify" })

@@ -135,7 +135,8 @@ extension Workspace {
         let path = try modelContent().path
         let model = try JobModel.load(CloudMaskSettings(parameters: parameters, modelPath: path))
         if let problem = SeedGraph.problem(model) { throw BadInput("\(parametersPath): mask.model \(path): \(problem)") }
-        return SeedGraph(model: model, coefficient: parameters.mask.coefNormalisation)
+        return SeedGraph(model: model, coefficient: parameters.mask.coefNormalisation, scale: parameters.area.scale,
+                         samplingScale: parameters.mask.clustering.samplingScale)
     }
 
     /// The API refuses requests over 10 MiB: the export of the first wanted image, with as many
