@@ -6,6 +6,8 @@ import Foundation
 public struct EEImage: Sendable, Equatable {
     public let node: ExpressionNode
     public init(_ node: ExpressionNode) { self.node = node }
+    /// This image computed once wherever it is used (see `ExpressionNode.shared`).
+    public var shared: EEImage { if case .shared = node { return self }; return EEImage(.shared(SharedNode(node))) }
 
     /// `id` as expressions name assets (earth-engine-rest.md §0): a REST name of a public or
     /// legacy asset (`projects/earthengine-public/assets/COPERNICUS/…`) becomes its id.
@@ -36,6 +38,9 @@ public struct EEImage: Sendable, Equatable {
     public func gt(_ other: EEImage) -> EEImage { binary("Image.gt", other) }
     public func eq(_ value: Double) -> EEImage { binary("Image.eq", .constant(value)) }
     public func add(_ other: EEImage) -> EEImage { binary("Image.add", other) }
+    public func max(_ value: Double) -> EEImage { binary("Image.max", .constant(value)) }
+    /// 1 where the image has data, 0 or masked elsewhere (`Image.mask`).
+    public var dataMask: EEImage { EEImage(.call("Image.mask", ["image": node])) }
     public func multiply(_ other: EEImage) -> EEImage { binary("Image.multiply", other) }
     private func unary(_ name: String) -> EEImage { EEImage(.call(name, ["value": node])) }
     public func sqrt() -> EEImage { unary("Image.sqrt") }
@@ -73,7 +78,7 @@ public struct EEImage: Sendable, Equatable {
     }
     /// Masked pixels take `value`.
     public func unmask(_ value: Double) -> EEImage {
-        EEImage(.call("Image.unmask", ["input": node, "value": .constant(.number(value))]))
+        EEImage(.call("Image.unmask", ["input": node, "value": EEImage.constant(value).node]))
     }
     /// The image's footprint, as a geometry.
     public var footprint: ExpressionNode { .call("Image.geometry", ["feature": node]) }

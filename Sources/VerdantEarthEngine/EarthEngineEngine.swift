@@ -80,8 +80,14 @@ public final class EarthEngineEngine: Engine {
     /// The image id a description names, when it is one of ours for the masks.
     static func imageId(fromDescription description: String) -> String? {
         let prefix = Stage.cloudMask.rawValue + "_"
-        guard description.hasPrefix(prefix), let cut = description.lastIndex(of: "_"), cut > description.index(description.startIndex, offsetBy: prefix.count - 1) else { return nil }
-        return String(description[description.index(description.startIndex, offsetBy: prefix.count)..<cut])
+        guard description.hasPrefix(prefix) else { return nil }
+        let rest = description.dropFirst(prefix.count)
+        // The request id's end: "_" and 8 letters or digits (tasks of older verdants have none).
+        let tail = rest.suffix(9)
+        if tail.count == 9, tail.first == "_", tail.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber }), rest.count > 9 {
+            return String(rest.dropLast(9))
+        }
+        return String(rest)
     }
 
     /// The export request of a job: its graph, description, request id and destination.
@@ -89,13 +95,18 @@ public final class EarthEngineEngine: Engine {
         guard job.stage == .cloudMask else {
             throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine yet (masks only; run.until = \"cloudmask\")")
         }
-        var image = settings.mask.image(source: job.source, neighbours: job.neighbours)
+        var landNode: ExpressionNode?
+        switch settings.land {
+        case .table(let table)?:
+            landNode = .call("Collection.geometry", ["collection": .call("Collection.loadTable", ["tableId": .constant(.string(EEImage.assetID(table)))])])
+        case .geometry(let geoJSON)?:
+            do { landNode = try GeometryNode.from(geoJSON: geoJSON) } catch { throw EngineError.rejected("land_geometry: \(error)") }
+        case nil: break
+        }
+        var image = settings.mask.image(source: job.source, neighbours: job.neighbours, land: landNode)
         switch settings.land {
         case .table(let table)?: image = image.clip(toTable: table)
-        case .geometry(let geoJSON)?:
-            do { image = image.clip(try GeometryNode.from(geoJSON: geoJSON)) } catch {
-                throw EngineError.rejected("land_geometry: \(error)")
-            }
+        case .geometry?: image = image.clip(landNode!)
         case nil: break
         }
         let scaled = ExpressionNode.call("Image.clipToBoundsAndScale", ["input": image.node, "scale": .constant(.number(settings.scale))])

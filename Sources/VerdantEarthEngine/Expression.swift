@@ -37,6 +37,9 @@ public indirect enum ExpressionNode: Sendable, Equatable {
     case argument(String)
     /// An array whose elements are not all constants.
     case array([ExpressionNode])
+    /// A subtree used in several places (a background, the clusters), held once: the graph is
+    /// walked through it once, however often it is used.
+    case shared(SharedNode)
 
     /// The graph as the API takes it: `{"result": "0", "values": {...}}`. A call or array that
     /// occurs more than once (a background read by several features, a cluster image read per
@@ -45,79 +48,102 @@ public indirect enum ExpressionNode: Sendable, Equatable {
     /// arguments stay inline, in their lambda's scope. A lambda's body goes under a key of its
     /// own, as `functionDefinitionValue.body` must name one.
     public func expression() -> [String: Any] {
-        // Hash-consing: each distinct subtree gets an id; count its occurrences.
+        // One walk: each distinct subtree gets an id, with its shape in terms of its children's
+        // ids, the lambda arguments it reads, and how often it occurs.
+        enum Shape {
+            case constant(JSONValue), argument(String), array([Int]), call(String, [(String, Int)]), function([String], Int)
+        }
         var ids: [String: Int] = [:]
+        var shapes: [Shape] = []
+        var freeArguments: [Set<String>] = []
         var uses: [Int] = []
-        var free: [Bool] = []
-        func intern(_ node: ExpressionNode) -> (id: Int, free: Bool) {
+        var sharedIds: [ObjectIdentifier: Int] = [:]
+        func intern(_ node: ExpressionNode) -> Int {
+            if case .shared(let box) = node {
+                if let id = sharedIds[ObjectIdentifier(box)] {
+                    uses[id] += 1
+                    return id
+                }
+                let id = intern(box.node)
+                sharedIds[ObjectIdentifier(box)] = id
+                return id
+            }
             let key: String
-            var usesArgument = false
+            let shape: Shape
+            var free = Set<String>()
             switch node {
             case .constant(let value):
                 let data = (try? JSONSerialization.data(withJSONObject: [value.foundation], options: .sortedKeys)) ?? Data()
                 key = "c" + String(decoding: data, as: UTF8.self)
+                shape = .constant(value)
             case .argument(let name):
                 key = "a" + name
-                usesArgument = true
+                shape = .argument(name)
+                free = [name]
             case .array(let items):
-                let parts = items.map(intern)
-                usesArgument = parts.contains { $0.free }
-                key = "r" + parts.map { String($0.id) }.joined(separator: ",")
+                let children = items.map(intern)
+                for child in children { free.formUnion(freeArguments[child]) }
+                key = "r" + children.map(String.init).joined(separator: ",")
+                shape = .array(children)
             case .call(let name, let arguments):
-                let parts = arguments.keys.sorted().map { ($0, intern(arguments[$0]!)) }
-                usesArgument = parts.contains { $0.1.free }
-                key = "f" + name + "(" + parts.map { "\($0.0)=\($0.1.id)" }.joined(separator: ",") + ")"
+                let children = arguments.keys.sorted().map { ($0, intern(arguments[$0]!)) }
+                for (_, child) in children { free.formUnion(freeArguments[child]) }
+                key = "f" + name + "(" + children.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + ")"
+                shape = .call(name, children)
+            case .shared: preconditionFailure("handled above")
             case .function(let names, let body):
-                let inner = intern(body)
-                key = "l" + names.joined(separator: ",") + ">" + String(inner.id)
+                let child = intern(body)
+                // A lambda reads what its body reads, but its own arguments.
+                free = freeArguments[child].subtracting(names)
+                key = "l" + names.joined(separator: ",") + ">" + String(child)
+                shape = .function(names, child)
             }
             if let id = ids[key] {
                 uses[id] += 1
-                return (id, free[id])
+                return id
             }
-            let id = uses.count
-            ids[key] = id
+            ids[key] = shapes.count
+            shapes.append(shape)
+            freeArguments.append(free)
             uses.append(1)
-            free.append(usesArgument)
-            return (id, usesArgument)
+            return shapes.count - 1
         }
-        _ = intern(self)
-        // Occurrences in the inlined tree; the encoding pass below interns again (finding ids),
-        // which no longer changes these.
-        let counts = uses
+        let root = intern(self)
 
+        // Then each id is encoded once: calls and arrays occurring more than once, reading no
+        // lambda argument, under a key of their own.
         var values: [String: Any] = [:]
         var keys: [Int: String] = [:]
         var next = 1
-        func encode(_ node: ExpressionNode, root: Bool = false) -> [String: Any] {
-            let (id, usesArgument) = intern(node)
-            let shared = !root && !usesArgument && {
-                if case .call = node { return true }
-                if case .array = node { return true }
-                return false
-            }()
-            if shared, let key = keys[id] { return ["valueReference": key] }
+        func encode(_ id: Int, root: Bool = false) -> [String: Any] {
+            if let key = keys[id] { return ["valueReference": key] }
             let encoded: [String: Any]
-            switch node {
+            var shareable = false
+            switch shapes[id] {
             case .constant(let value): encoded = ["constantValue": value.foundation]
             case .argument(let name): encoded = ["argumentReference": name]
-            case .array(let items): encoded = ["arrayValue": ["values": items.map { encode($0) }]]
-            case .call(let name, let arguments):
-                encoded = ["functionInvocationValue": ["functionName": name, "arguments": arguments.mapValues { encode($0) }]]
+            case .array(let children):
+                encoded = ["arrayValue": ["values": children.map { encode($0) }]]
+                shareable = true
+            case .call(let name, let children):
+                var arguments: [String: Any] = [:]
+                for (argument, child) in children { arguments[argument] = encode(child) }
+                encoded = ["functionInvocationValue": ["functionName": name, "arguments": arguments]]
+                shareable = true
             case .function(let names, let body):
                 let key = String(next)
                 next += 1
                 values[key] = encode(body)
                 encoded = ["functionDefinitionValue": ["argumentNames": names, "body": key]]
             }
-            guard shared, counts[id] > 1 else { return encoded }
+            guard shareable, !root, uses[id] > 1, freeArguments[id].isEmpty else { return encoded }
             let key = String(next)
             next += 1
             keys[id] = key
             values[key] = encoded
             return ["valueReference": key]
         }
-        values["0"] = encode(self, root: true)
+        values["0"] = encode(root, root: true)
         return ["result": "0", "values": values]
     }
 
@@ -126,9 +152,17 @@ public indirect enum ExpressionNode: Sendable, Equatable {
         switch self {
         case .constant, .argument: return []
         case .array(let items): return items.flatMap(\.calls)
+        case .shared(let box): return box.node.calls
         case .function(_, let body): return body.calls
         case .call(let name, let arguments):
             return [(name, Set(arguments.keys))] + arguments.keys.sorted().flatMap { arguments[$0]!.calls }
         }
     }
+}
+
+/// The one copy of a shared subtree (`ExpressionNode.shared`); equal when their subtrees are.
+public final class SharedNode: Sendable, Equatable {
+    public let node: ExpressionNode
+    public init(_ node: ExpressionNode) { self.node = node }
+    public static func == (a: SharedNode, b: SharedNode) -> Bool { a === b || a.node == b.node }
 }

@@ -19,7 +19,8 @@ public enum MaskGraph: Sendable {
     public static let surfaceReflectanceCollection = "COPERNICUS/S2_SR_HARMONIZED"
 
     /// The graph for the L1C image `source` (its asset name or id).
-    public func image(source: String, neighbours: Neighbours? = nil) -> EEImage {
+    /// `land`: the geometry the masks are clipped to, which the seed model's clustering keeps to.
+    public func image(source: String, neighbours: Neighbours? = nil, land: ExpressionNode? = nil) -> EEImage {
         let index = String(source.split(separator: "/").last ?? Substring(source))
         switch self {
         case .hollstein(let coefficient):
@@ -30,7 +31,7 @@ public enum MaskGraph: Sendable {
             let scl = EEImage.load("\(Self.surfaceReflectanceCollection)/\(index)").select("SCL")
             return EEImage.any(classes.map { scl.eq(Double($0)) }).rename(["cloud"])
         case .seed(let graph):
-            return graph.image(source: source, neighbours: neighbours)
+            return graph.image(source: source, neighbours: neighbours, land: land)
         }
     }
 }

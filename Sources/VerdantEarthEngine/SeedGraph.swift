@@ -28,7 +28,9 @@ public struct SeedGraph: Sendable {
     }
 
     /// The mask of the image `source` against its recorded neighbours.
-    public func image(source: String, neighbours: Neighbours?) -> EEImage {
+    /// `land`: the land geometry, if any; the clustering samples and scores footprint ∩ land, as
+    /// the local engine tests only the pixels of that region.
+    public func image(source: String, neighbours: Neighbours?, land: ExpressionNode? = nil) -> EEImage {
         let reflectance = reflectance(source)
         let sets = Set(model.features.compactMap(\.background))
         var backgrounds: [NeighbourSet: EEImage] = [:]
@@ -36,11 +38,18 @@ public struct SeedGraph: Sendable {
             let refs = (set == .recent ? neighbours?.recent : neighbours?.leastCloudy) ?? []
             // A background without neighbours: the run masks with tree2 ∨ tree3 alone.
             guard !refs.isEmpty else { return HollsteinGraph.tree2(reflectance).or(HollsteinGraph.tree3(reflectance)).rename(["cloud"]) }
-            backgrounds[set] = EEImage.median(refs.map { self.reflectance($0.source) })
+            backgrounds[set] = EEImage.median(refs.map { self.reflectance($0.source) }).shared
         }
-        let region = EEImage.load(source).footprint
+        let footprint = EEImage.load(source).footprint
+        let region = ExpressionNode.shared(SharedNode(land.map { ExpressionNode.call("Geometry.intersection", ["left": footprint, "right": $0]) } ?? footprint))
+        // Each background's tests are built once, whichever features read them.
+        var tests: [String: (mt: EEImage, refl: EEImage)] = [:]
+        for set in sets {
+            tests["\(set.rawValue)/cluster"] = model.percentile.clustering ? clustered(reflectance, backgrounds[set]!, region: region) : nil
+            tests["\(set.rawValue)/pixel"] = scores(reflectance, backgrounds[set]!)
+        }
         let columns = model.features.enumerated().map { n, feature in
-            column(feature, reflectance: reflectance, backgrounds: backgrounds, region: region).rename(["f\(n)"])
+            column(feature, reflectance: reflectance, tests: tests).rename(["f\(n)"])
         }
         let forest = ExpressionNode.call("Classifier.setOutputMode", [
             "classifier": .call("Classifier.decisionTreeEnsemble", ["treeStrings": .constant(.array(
@@ -50,12 +59,12 @@ public struct SeedGraph: Sendable {
         return EEImage.cat(columns).classify(forest, outputName: "probability").gt(Double(model.cutoff)).rename(["cloud"])
     }
 
-    public func reflectance(_ source: String) -> EEImage { EEImage.load(source).select(Sentinel2.bands).divide(coefficient) }
+    public func reflectance(_ source: String) -> EEImage { EEImage.load(source).select(Sentinel2.bands).divide(coefficient).shared }
 
-    func column(_ feature: CloudFeature, reflectance: EEImage, backgrounds: [NeighbourSet: EEImage], region: ExpressionNode) -> EEImage {
+    func column(_ feature: CloudFeature, reflectance: EEImage, tests: [String: (mt: EEImage, refl: EEImage)]) -> EEImage {
         let p = model.percentile
         func tested(_ set: NeighbourSet, perPixel: Bool) -> (mt: EEImage, refl: EEImage) {
-            p.clustering && !perPixel ? clustered(reflectance, backgrounds[set]!, region: region) : scores(reflectance, backgrounds[set]!)
+            tests["\(set.rawValue)/\(p.clustering && !perPixel ? "cluster" : "pixel")"]!
         }
         func b(_ name: String) -> EEImage { reflectance.select(name) }
         switch feature {
@@ -66,7 +75,7 @@ public struct SeedGraph: Sendable {
         case .ndsi: return ndsi(reflectance)
         case .snow: return EEImage.all([ndsi(reflectance).gt(0.4), b("B8").gt(0.11), b("B3").gt(0.1)])
         case .above(let base, let threshold):
-            return column(base, reflectance: reflectance, backgrounds: backgrounds, region: region).gt(Double(threshold))
+            return column(base, reflectance: reflectance, tests: tests).gt(Double(threshold))
         case .percentile(let set, let perPixel):
             let (mt, refl) = tested(set, perPixel: perPixel)
             let cloud = mt.gt(Double(p.thresholdDifCloud)).and(refl.gt(Double(p.thresholdReflectance)))
@@ -83,10 +92,10 @@ public struct SeedGraph: Sendable {
     public func clustered(_ image: EEImage, _ background: EEImage, region: ExpressionNode) -> (mt: EEImage, refl: EEImage) {
         let p = model.percentile
         let bands = Sentinel2.bands
-        let d = image.subtract(background)
+        let d = image.subtract(background).shared
         let mean = d.regionStatistic("Reducer.mean", region: region, scale: samplingScale, names: bands)
         let deviation = d.regionStatistic("Reducer.stdDev", region: region, scale: samplingScale, names: bands)
-        let z = d.subtract(mean).divide(deviation)
+        let z = d.subtract(mean).divide(deviation).shared
         let seed = JSONValue.number(Double(p.seed % (1 << 31)))
         let sample = ExpressionNode.call("Image.sample", [
             "image": z.node, "region": region, "scale": .constant(.number(samplingScale)),
@@ -96,22 +105,35 @@ public struct SeedGraph: Sendable {
             "clusterer": .call("Clusterer.wekaKMeans", ["nClusters": .constant(.number(Double(p.nClusters))), "seed": .constant(seed)]),
             "features": sample,
         ])
-        let cluster = EEImage(.call("Image.cluster", ["image": z.node, "clusterer": clusterer, "outputName": .constant(.string("cluster"))]))
+        let cluster = EEImage(.call("Image.cluster", ["image": z.node, "clusterer": clusterer, "outputName": .constant(.string("cluster"))])).shared
         // Per pixel the three means over the score bands; a cluster's mean of them is the mean
         // over its pixels and bands the original takes.
         let names = p.scoreBands.map { Sentinel2.bands[$0] }
         func average(_ terms: [EEImage]) -> EEImage { terms.dropFirst().reduce(terms[0]) { $0.add($1) }.divide(Double(terms.count)) }
         let differences = names.map { image.select($0).subtract(background.select($0)) }
         let terms = EEImage.cat([average(differences), average(differences.map { $0.multiply($0) }),
-                                 average(names.map { image.select($0).multiply(image.select($0)) })]).rename(["s", "q", "r"])
-        var mt = EEImage.constant(0), refl = EEImage.constant(0)
+                                 average(names.map { image.select($0).multiply(image.select($0)) })]).rename(["s", "q", "r"]).shared
+        // One pass: per cluster the sums of the three terms over its pixels and their count
+        // (a sum over no pixel is 0, where a mean would be null), then the means.
+        let valid = terms.select("s").multiply(EEImage.constant(0)).add(EEImage.constant(1))
+        var perCluster: [EEImage] = [], sumNames: [String] = []
         for c in 0..<p.nClusters {
             let member = cluster.eq(Double(c))
-            let stats = terms.updateMask(member).regionStatistic("Reducer.mean", region: region, scale: scale, names: ["s", "q", "r"])
-            mt = mt.add(stats.select("s").signum().multiply(stats.select("q").sqrt()).multiply(member).unmask(0))
-            refl = refl.add(stats.select("r").sqrt().multiply(member).unmask(0))
+            perCluster += [terms.multiply(member).rename(["s\(c)", "q\(c)", "r\(c)"]), valid.multiply(member).rename(["n\(c)"])]
+            sumNames += ["s\(c)", "q\(c)", "r\(c)", "n\(c)"]
         }
-        return (mt, refl)
+        let sums = EEImage.cat(perCluster).regionStatistic("Reducer.sum", region: region, scale: scale, names: sumNames).shared
+        var mt = EEImage.constant(0), refl = EEImage.constant(0)
+        for c in 0..<p.nClusters {
+            let member = cluster.eq(Double(c)).shared
+            let count = sums.select("n\(c)").max(1)
+            let s = sums.select("s\(c)").divide(count), q = sums.select("q\(c)").divide(count), r = sums.select("r\(c)").divide(count)
+            mt = mt.add(s.signum().multiply(q.sqrt()).multiply(member).unmask(0))
+            refl = refl.add(r.sqrt().multiply(member).unmask(0))
+        }
+        // Pixels without a cluster (no data in the image or its background) stay untested.
+        let tested = cluster.dataMask
+        return (mt.updateMask(tested).shared, refl.updateMask(tested).shared)
     }
 
     func ndsi(_ r: EEImage) -> EEImage { r.select("B3").subtract(r.select("B11")).divide(r.select("B3").add(r.select("B11"))) }
@@ -125,7 +147,7 @@ public struct SeedGraph: Sendable {
         let n = Double(names.count)
         let mt = sum(d).signum().multiply(sum(d.map { $0.multiply($0) }).divide(n).sqrt())
         let refl = sum(i.map { $0.multiply($0) }).divide(n).sqrt()
-        return (mt, refl)
+        return (mt.shared, refl.shared)
     }
 
     static func depth(_ tree: DecisionTree) -> Int {

@@ -13,6 +13,7 @@ struct PixelInterpreter {
     var images: [String: [String: Float]] = [:]
 
     func evaluate(_ node: ExpressionNode) throws -> [String: Float] {
+        if case .shared(let box) = node { return try evaluate(box.node) }
         switch node {
         case .call(let name, let a):
             func image(_ key: String) throws -> [String: Float] { try evaluate(a[key]!) }
