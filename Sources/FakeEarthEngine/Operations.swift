@@ -119,14 +119,8 @@ extension ServerState {
     func listOperations(project: String, query: [String: String]) -> HTTPResponse {
         advance()
         count("list")
-        let size = min(500, max(1, Int(query["pageSize"] ?? "") ?? 500))
         let mine = order.reversed().filter { $0.hasPrefix("projects/\(project)/") } // newest first
-        let start = Int(query["pageToken"] ?? "") ?? 0
-        let page = mine.dropFirst(start).prefix(size)
-        var answer: [String: Any] = [:]
-        if !page.isEmpty { answer["operations"] = page.map { json(operations[$0]!) } }
-        if start + size < mine.count { answer["nextPageToken"] = String(start + size) }
-        return Reply.json(200, answer)
+        return Reply.page(mine, key: "operations", query: query, maxSize: 500) { json(operations[$0]!) }
     }
 
     func getOperation(_ name: String) -> HTTPResponse {

@@ -301,13 +301,7 @@ actor ServerState {
             return Reply.error(400, "INVALID_ARGUMENT", error.message)
         } catch { return Reply.error(400, "INVALID_ARGUMENT", "Invalid filter.") }
         let matching = (query["filter"] ?? "").isEmpty ? images : images.filter(filter.matches)
-        let size = min(1000, max(1, Int(query["pageSize"] ?? "") ?? 1000))
-        let start = Int(query["pageToken"] ?? "") ?? 0
-        var answer: [String: Any] = [:]
-        let page = matching.dropFirst(start).prefix(size)
-        if !page.isEmpty { answer["assets"] = page.map { $0.json(collection: name) } }
-        if start + size < matching.count { answer["nextPageToken"] = String(start + size) }
-        return Reply.json(200, answer)
+        return Reply.page(matching, key: "assets", query: query, maxSize: 1000) { $0.json(collection: name) }
     }
 
     /// Children of a folder or collection, paged.
@@ -316,13 +310,7 @@ actor ServerState {
         if let images = configuration.collections[parent] { return listCollection(parent, images: images, query: query) }
         guard assets[parent] != nil else { return Reply.error(404, "NOT_FOUND", "Asset '\(parent)' does not exist.") }
         let children = assets.keys.filter { $0.hasPrefix(parent + "/") && !$0.dropFirst(parent.count + 1).contains("/") }.sorted()
-        let size = min(1000, max(1, Int(query["pageSize"] ?? "") ?? 1000))
-        let start = Int(query["pageToken"] ?? "") ?? 0
-        var answer: [String: Any] = [:]
-        let page = children.dropFirst(start).prefix(size)
-        if !page.isEmpty { answer["assets"] = page.map { assetJSON($0, type: assets[$0]!) } }
-        if start + size < children.count { answer["nextPageToken"] = String(start + size) }
-        return Reply.json(200, answer)
+        return Reply.page(children, key: "assets", query: query, maxSize: 1000) { assetJSON($0, type: assets[$0]!) }
     }
 }
 
@@ -346,6 +334,19 @@ struct BrokenBody: AsyncBufferedSequence {
 }
 
 enum Reply {
+    /// One page of `items` under `key`: `pageSize` (at most `maxSize`) from the offset the
+    /// `pageToken` carries, `nextPageToken` while more remain; empty fields left out (proto3).
+    static func page<T>(_ items: [T], key: String, query: [String: String], maxSize: Int,
+                        _ encode: (T) -> [String: Any]) -> HTTPResponse {
+        let size = min(maxSize, max(1, Int(query["pageSize"] ?? "") ?? maxSize))
+        let start = Int(query["pageToken"] ?? "") ?? 0
+        let page = items.dropFirst(start).prefix(size)
+        var answer: [String: Any] = [:]
+        if !page.isEmpty { answer[key] = page.map(encode) }
+        if start + size < items.count { answer["nextPageToken"] = String(start + size) }
+        return json(200, answer)
+    }
+
     /// `response`'s status and headers, then a few bytes of its body, then the connection drops.
     static func dropped(_ response: HTTPResponse) -> HTTPResponse {
         let whole = Array((try? JSONSerialization.data(withJSONObject: ["truncated": String(repeating: "x", count: 64)])) ?? Data())

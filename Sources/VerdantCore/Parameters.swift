@@ -256,6 +256,11 @@ public struct EarthEngineSettings: Sendable, Equatable {
             guard parts.count == 4, !parts[1].isEmpty, parts[2] == "assets" else { return "a full name must read projects/PROJECT/assets/PATH" }
             path = parts[3]
         }
+        return Self.assetPathProblem(path)
+    }
+
+    /// What is wrong with an asset path below a project's root (`a/b/c`), or nil.
+    public static func assetPathProblem(_ path: Substring) -> String? {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         guard !path.isEmpty, segments.allSatisfy({ !$0.isEmpty && $0.count <= 100 && $0.allSatisfy(allowed.contains) }) else {

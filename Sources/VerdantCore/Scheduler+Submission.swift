@@ -25,11 +25,9 @@ extension Scheduler {
             let inFlight = try inFlightCount()
             var free = settings.nbTaskMax - inFlight
             if let engineFree = lastQuota?.freeSlots { free = min(free, engineFree) }
-            // Each task in flight will write an asset, and those that left flight since the quota
-            // was read may have written one it does not count yet: no more than the quota leaves.
+            // Every task in flight at the quota's read or sent since writes an asset, whether it
+            // still runs or finished unseen by the quota: no more than the quota leaves.
             if let used = lastQuota?.assetsUsed, let limit = lastQuota?.assetsLimit {
-                // Every task in flight at the read or sent since writes an asset, whether it still
-                // runs or finished unseen by the quota.
                 free = min(free, limit - used - max(inFlight, (inFlightAtQuota ?? inFlight) + submittedSinceQuota))
             }
             var probing = false

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCore
 import VerdantHTTP
 
 /// Calls of the Earth Engine REST API (v1) with a bearer token: the token is fetched when
@@ -233,11 +234,11 @@ public struct AssetPath: Sendable, Equatable {
         guard name.hasPrefix(prefix) else {
             throw APIError(status: 400, message: "\(name): expected an asset of the project, \(prefix)NAME")
         }
-        segments = name.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-        guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty && $0.count <= 100 && $0.allSatisfy(allowed.contains) }) else {
-            throw APIError(status: 400, message: "\(name): expected path segments of letters, digits, _ and - after \(prefix)")
+        let path = name.dropFirst(prefix.count)
+        if let problem = EarthEngineSettings.assetPathProblem(path) {
+            throw APIError(status: 400, message: "\(name): expected \(problem) after \(prefix)")
         }
+        segments = path.split(separator: "/").map(String.init)
     }
 }
 

@@ -41,8 +41,8 @@ public struct ExportSettings: Sendable {
 /// `land_geometry` as the graph uses it: an Earth Engine table, or a local file's polygons.
 public enum LandClip: Sendable, Equatable {
     case table(String)
-    /// GeoJSON geometry text (Polygon or MultiPolygon, lon/lat).
-    case geometry(String)
+    /// A local file's polygons as the graph's geometry (`GeometryNode.from(geoJSON:)`), parsed once.
+    case geometry(ExpressionNode)
 }
 
 /// The `Engine` on Google Earth Engine: one `image:export` per job with its request id,
@@ -99,14 +99,13 @@ public final class EarthEngineEngine: Engine {
         switch settings.land {
         case .table(let table)?:
             landNode = .call("Collection.geometry", ["collection": .call("Collection.loadTable", ["tableId": .constant(.string(EEImage.assetID(table)))])])
-        case .geometry(let geoJSON)?:
-            do { landNode = try GeometryNode.from(geoJSON: geoJSON) } catch { throw EngineError.rejected("land_geometry: \(error)") }
+        case .geometry(let node)?: landNode = node
         case nil: break
         }
         var image = settings.mask.image(source: job.source, neighbours: job.neighbours, land: landNode)
         switch settings.land {
         case .table(let table)?: image = image.clip(toTable: table)
-        case .geometry?: image = image.clip(landNode!)
+        case .geometry(let node)?: image = image.clip(node)
         case nil: break
         }
         let scaled = ExpressionNode.call("Image.clipToBoundsAndScale", ["input": image.node, "scale": .constant(.number(settings.scale))])

@@ -31,12 +31,18 @@ public struct ExportMetadata {
     public func published(in destination: ExportDestination) -> [String: String] {
         var found: [String: String] = [:]
         for (key, value) in entries {
-            let name = (key as NSString).lastPathComponent
-            let id = name.hasSuffix(".tif") ? String(name.dropLast(4)) : name
+            let id = Self.imageId(key)
             guard destination.output(of: id) == key else { continue }
             found[id] = (value as? [String: Any])?["verdant_fingerprint"] as? String ?? ""
         }
         return found
+    }
+
+    /// The image id a key names: its last path segment, without `.tif` (the original's keys are
+    /// asset paths, ours file URIs).
+    public static func imageId(_ key: String) -> String {
+        let last = String(key.split(separator: "/").last ?? Substring(key))
+        return last.hasSuffix(".tif") ? String(last.dropLast(4)) : last
     }
 
     /// Written whole to a temporary file, then renamed: a crash leaves the old or the new file.

@@ -5,8 +5,12 @@ import Foundation
 public enum HollsteinGraph {
     /// `imageId` as used inside expressions (`COPERNICUS/S2_HARMONIZED/<system:index>`).
     public static func cloudMask(imageId: String, coefficient: Double = 10_000) -> EEImage {
-        let reflectance = EEImage.load(imageId).divide(coefficient)
-        return tree2(reflectance).or(tree3(reflectance)).rename(["cloud"])
+        mask(EEImage.load(imageId).divide(coefficient))
+    }
+
+    /// tree2 ∨ tree3 of an image of reflectances, as the band `cloud`.
+    public static func mask(_ reflectance: EEImage) -> EEImage {
+        tree2(reflectance).or(tree3(reflectance)).rename(["cloud"])
     }
 
     /// tree1 of an image of reflectances (not in the original's model; a feature a model may use).

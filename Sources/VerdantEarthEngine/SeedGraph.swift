@@ -37,7 +37,7 @@ public struct SeedGraph: Sendable {
         for set in sets {
             let refs = (set == .recent ? neighbours?.recent : neighbours?.leastCloudy) ?? []
             // A background without neighbours: the run masks with tree2 ∨ tree3 alone.
-            guard !refs.isEmpty else { return HollsteinGraph.tree2(reflectance).or(HollsteinGraph.tree3(reflectance)).rename(["cloud"]) }
+            guard !refs.isEmpty else { return HollsteinGraph.mask(reflectance) }
             backgrounds[set] = EEImage.median(refs.map { self.reflectance($0.source) }).shared
         }
         let footprint = EEImage.load(source).footprint

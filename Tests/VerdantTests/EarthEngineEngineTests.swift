@@ -131,7 +131,7 @@ struct EarthEngineEngineTests {
         #expect(snapshot.count(.failed) == 0 && snapshot.count(.queued) == 20)
         #expect(await server.assetWrites().count == 10)
         await scheduler.stop()
-        _ = try? await run.value
+        _ = try? await withDeadline(30) { try await run.value }
         await server.stop()
     }
 

@@ -35,12 +35,12 @@ extension Workspace {
     /// The connection (credentials read once per command); a bad credentials file is the
     /// user's input: exit 2, naming the file and field.
     func earthEngine() throws -> EarthEngineConnection {
-        if let connection = landMemo.connection { return connection }
+        if let connection = memo.connection { return connection }
         let ee = parameters.earthEngine
         let path = EarthEngineConnection.credentialsPath(configured: ee.credentials.isEmpty ? "" : parameters.resolve(ee.credentials))
         do {
             let connection = try EarthEngineConnection(credentialsPath: path, apiURL: ee.apiURL, project: ee.project)
-            landMemo.connection = connection
+            memo.connection = connection
             return connection
         } catch let error as CredentialsError {
             throw BadInput("\(parametersPath): earthengine.credentials: \(error)")
@@ -72,14 +72,14 @@ extension Workspace {
     /// What the destination holds (image id → fingerprint, "" when verdant did not make it),
     /// read once per command: the collection's listing, or for files the metadata file.
     func publishedOnEarthEngine() async throws -> [String: String] {
-        if let published = landMemo.published { return published }
+        if let published = memo.published { return published }
         let published: [String: String]
         if parameters.earthEngine.exportTo == .asset {
             published = try await Self.reaching { try await EarthEngineCatalog.published(in: destinationName, api: try earthEngine().api) }
         } else {
             published = try Self.readable { try ExportMetadata.read(metadataPath) }.published(in: exportDestination)
         }
-        landMemo.published = published
+        memo.published = published
         return published
     }
 
@@ -113,11 +113,9 @@ extension Workspace {
         if let table = landTable {
             settings.land = .table(table)
         } else {
-            let geoJSON = try landContent().geoJSON
-            do { _ = try GeometryNode.from(geoJSON: geoJSON) } catch {
+            do { settings.land = .geometry(try GeometryNode.from(geoJSON: try landContent().geoJSON)) } catch let error as GeometryNode.Unsupported {
                 throw BadInput("\(parametersPath): area.land_geometry \(parameters.resolve(parameters.area.landGeometry)): \(error)")
             }
-            settings.land = .geometry(geoJSON)
         }
         if case .collection(let name) = settings.destination, !name.hasPrefix("projects/\(connection.api.project)/assets/") {
             throw BadInput("\(parametersPath): earthengine.destination_folder: \(name) is not in the project the requests go to (\(connection.api.project)); exports write into their own project")

@@ -15,11 +15,12 @@ struct Workspace {
     let parametersPath: String
     /// The stages this verdant runs (masks, then NDVI).
     var graph: StageGraph { .pipeline(until: parameters.run.until) }
-    /// The land area, read once: discovery, the fingerprints and the run's copy then agree
-    /// (and a large vector's union is computed once, not three times).
-    let landMemo = LandMemo()
+    /// What a command reads once: the land area (discovery, the fingerprints and the run's copy
+    /// then agree, and a large vector's union is computed once, not three times), the Earth
+    /// Engine connection and what its destination holds.
+    let memo = Memo()
 
-    final class LandMemo {
+    final class Memo {
         var path: String?
         var land: LandArea?
         var geoJSON = ""
@@ -52,11 +53,11 @@ struct Workspace {
 
     func landArea() throws -> LandArea {
         let path = parameters.resolve(parameters.area.landGeometry)
-        if landMemo.path != path || landMemo.land == nil {
+        if memo.path != path || memo.land == nil {
             let land = try LandArea.load(path: path)
-            (landMemo.path, landMemo.land, landMemo.geoJSON) = (path, land, land.geoJSON)
+            (memo.path, memo.land, memo.geoJSON) = (path, land, land.geoJSON)
         }
-        return landMemo.land!
+        return memo.land!
     }
 
     /// The land area as jobs use it (the union of its polygons in lon/lat, as GeoJSON), and its
@@ -65,7 +66,7 @@ struct Workspace {
     func landContent() throws -> (geoJSON: String, digest: String) {
         if let table = landTable { return ("", Fingerprint.digest("earthengine table " + table)) }
         _ = try landArea()
-        return (landMemo.geoJSON, Fingerprint.digest(landMemo.geoJSON))
+        return (memo.geoJSON, Fingerprint.digest(memo.geoJSON))
     }
 
     /// A copy of the land area fixed for this run, named by its digest, which the jobs read: a
@@ -97,10 +98,7 @@ struct Workspace {
             throw BadInput("\(path): expected a JSON object keyed by image path (run.exported_json)")
         }
         // Keys end in the image id, or in the id and .tif (the metadata of file exports).
-        return Set(object.keys.map { key in
-            let last = String(key.split(separator: "/").last ?? Substring(key))
-            return last.hasSuffix(".tif") ? String(last.dropLast(4)) : last
-        })
+        return Set(object.keys.map(ExportMetadata.imageId))
     }
 
     func discovery() async throws -> Discovery {
@@ -131,7 +129,7 @@ struct Workspace {
         let layout = self.layout
         // On Earth Engine a mask is published in the destination, with its fingerprint as a
         // property (those without one are excluded by discovery).
-        let remote = usesEarthEngine ? (landMemo.published ?? [:]).filter { !$0.value.isEmpty } : nil
+        let remote = usesEarthEngine ? (memo.published ?? [:]).filter { !$0.value.isEmpty } : nil
         let destination: ExportDestination? = usesEarthEngine ? exportDestination : nil
         let context = ReconciliationPlan.Context(
             graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
