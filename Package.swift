@@ -40,7 +40,7 @@ let package = Package(
         // The Earth Engine REST client: credentials and tokens (RS256 JWT with swift-crypto),
         // assets, exports, operations, expression graphs; the Earth Engine `Engine`.
         .target(name: "VerdantEarthEngine", dependencies: [
-            "VerdantCore", "VerdantHTTP", "VerdantMask", .product(name: "Logging", package: "swift-log"),
+            "VerdantCore", "VerdantHTTP", "VerdantMask", "VerdantFill", .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // A fake Earth Engine speaking the documented REST API on loopback, for tests and

@@ -12,6 +12,9 @@ struct FakeOperation {
     var file: String?
     /// Properties the graph sets at its top (`Element.set`), given to the written asset.
     var properties: [String: String] = [:]
+    /// The project's assets and Cloud Storage files the graph reads (`Image.load`,
+    /// `Image.loadGeoTIFF`): the task fails when one is missing as it ends.
+    var reads: [String] = []
     var state = "PENDING"
     var created: Date
     var started: Date?
@@ -83,7 +86,7 @@ extension ServerState {
         let name = "projects/\(project)/operations/\(id)"
         operations[name] = FakeOperation(name: name, description: request["description"] as? String ?? "", requestId: requestId,
                                          destination: destination, overwrite: target?["overwrite"] as? Bool ?? false, file: file,
-                                         properties: Self.topProperties(expression), created: Date())
+                                         properties: Self.topProperties(expression), reads: Self.privateReads(expression), created: Date())
         order.append(name)
         if let requestId, !requestId.isEmpty { requestIds[requestId] = name }
         count("export")
@@ -112,6 +115,32 @@ extension ServerState {
             node = args["object"] as? [String: Any]
         }
         return found
+    }
+
+    /// The ids of `Image.load` that name a project's asset and the URIs of `Image.loadGeoTIFF`.
+    static func privateReads(_ expression: [String: Any]) -> [String] {
+        guard let values = expression["values"] as? [String: Any] else { return [] }
+        func constant(_ n: Any?) -> String? {
+            guard let n = n as? [String: Any] else { return nil }
+            if let ref = n["valueReference"] as? String { return constant(values[ref]) }
+            return n["constantValue"] as? String
+        }
+        var found: Set<String> = []
+        func walk(_ n: Any?) {
+            if let list = n as? [Any] { list.forEach(walk); return }
+            guard let n = n as? [String: Any] else { return }
+            if let call = n["functionInvocationValue"] as? [String: Any] {
+                let args = call["arguments"] as? [String: Any] ?? [:]
+                switch call["functionName"] as? String {
+                case "Image.load": if let id = constant(args["id"]), id.hasPrefix("projects/") || id.hasPrefix("users/") { found.insert(id) }
+                case "Image.loadGeoTIFF": if let uri = constant(args["uri"]) { found.insert(uri) }
+                default: break
+                }
+            }
+            n.values.forEach(walk)
+        }
+        values.values.forEach(walk)
+        return found.sorted()
     }
 
     // MARK: operations
@@ -155,7 +184,10 @@ extension ServerState {
                 op.state = "CANCELLED"; op.ended = now; op.error = "Cancelled."
             case "RUNNING" where now.timeIntervalSince(op.started!) >= configuration.taskDuration:
                 op.ended = now
-                if let destination = op.destination {
+                if let missing = op.reads.first(where: { assets[$0] == nil && files[$0] == nil }) {
+                    op.state = "FAILED"
+                    op.error = "Image.load: Image asset '\(missing)' not found (does not exist or caller does not have access)."
+                } else if let destination = op.destination {
                     let parent = destination.split(separator: "/").dropLast().joined(separator: "/")
                     if assets[destination] == nil && imageCount >= configuration.maxAssets {
                         op.state = "FAILED"; op.error = "Asset quota exceeded: \(configuration.maxAssets) assets."

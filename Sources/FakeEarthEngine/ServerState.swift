@@ -288,7 +288,10 @@ actor ServerState {
         let exportsPerRequest = Dictionary(grouping: order.compactMap { operations[$0]?.requestId }, by: { $0 }).mapValues(\.count)
         return ["counts": counts, "writes": writes, "files": files, "states": operations.mapValues(\.state),
                 "descriptions": operations.mapValues(\.description),
-                "tasksPerRequestId": exportsPerRequest.filter { $0.value > 1 }, "tasks": operations.count]
+                "tasksPerRequestId": exportsPerRequest.filter { $0.value > 1 }, "tasks": operations.count,
+                // What each export read of the project's assets and files, by description.
+                "reads": Dictionary(operations.values.filter { !$0.reads.isEmpty }.map { ($0.description, $0.reads) }) { a, _ in a },
+                "properties": properties]
     }
 
     func booksJSON() -> Data { (try? JSONSerialization.data(withJSONObject: books(), options: .sortedKeys)) ?? Data() }

@@ -28,7 +28,13 @@ public struct Job: Codable, Sendable, Equatable {
 public struct JobInput: Codable, Sendable, Equatable {
     public var key: TaskKey
     public var output: String
-    public init(key: TaskKey, output: String) { self.key = key; self.output = output }
+    /// The input's image (catalog source) and acquisition, for an engine that reads the image
+    /// itself besides the input's output (Earth Engine computes NDVI inside its gap filling).
+    public var source: String?
+    public var acquired: Date?
+    public init(key: TaskKey, output: String, source: String? = nil, acquired: Date? = nil) {
+        self.key = key; self.output = output; self.source = source; self.acquired = acquired
+    }
 }
 
 /// An engine's own name for a task (Earth Engine: `projects/p/operations/ID`).

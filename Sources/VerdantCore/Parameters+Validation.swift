@@ -87,7 +87,19 @@ extension Parameters {
             require([.seed, .hollstein, .probability, .scl].contains(mask.method), "mask.method",
                     "\"seed\", \"hollstein\", \"probability\" or \"scl\" when engine = \"earthengine\" (\"mask\" reads a local asset)",
                     "\"\(mask.method.rawValue)\"")
-            require(run.until == .cloudmask, "run.until", "\"cloudmask\" when engine = \"earthengine\" (NDVI, gap filling and productivity run on the local engine only, for now)", "\"\(run.until.rawValue)\"")
+            require(run.until == .cloudmask || run.until == .gapfill, "run.until",
+                    "\"cloudmask\" or \"gapfill\" when engine = \"earthengine\" (NDVI is computed inside the gap-filling export there; productivity runs on the local engine only)",
+                    "\"\(run.until.rawValue)\"")
+            if run.until == .gapfill {
+                // The harmonic cascade is what Earth Engine's linearRegression computes; the
+                // other methods interpolate along each pixel's series, which it cannot.
+                require(gapFill.method == .seed, "gapfill.method", "\"seed\" (the harmonic cascade) when engine = \"earthengine\" and run.until = \"gapfill\"",
+                        "\"\(gapFill.method.rawValue)\"")
+                // The gap filling reads the masks back: Earth Engine reads assets and Cloud
+                // Storage GeoTIFFs, not Drive files.
+                require(ee.exportTo != .drive, "earthengine.export_to",
+                        "\"asset\" or \"cloud-storage\" when run.until = \"gapfill\" (Earth Engine cannot read the masks back from Google Drive)", "\"drive\"")
+            }
         }
         return issues
     }

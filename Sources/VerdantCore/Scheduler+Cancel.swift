@@ -114,7 +114,7 @@ extension Scheduler {
             // The same job as first sent (its inputs included), should the engine start it now.
             let inputs = try store.inputs(of: [ref.key])[ref.key] ?? []
             let given = inputs.filter { !$0.waived && TaskState.delivered.contains($0.state) }
-                .map { JobInput(key: $0.key, output: $0.output ?? "") }
+                .map(\.jobInput)
             let neighbours = record.stage == .cloudMask && settings.neighbours ? try store.neighbours(of: [record.id])[record.id] : nil
             let job = Job(id: record.id, stage: record.stage, source: record.source, inputs: given,
                           paramsHash: record.paramsHash ?? "", neighbours: neighbours)

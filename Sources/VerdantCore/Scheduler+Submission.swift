@@ -281,7 +281,7 @@ extension Scheduler {
                 continue
             }
             let given = list.filter { !$0.waived && TaskState.delivered.contains($0.state) }
-                .map { JobInput(key: $0.key, output: $0.output ?? "") }
+                .map(\.jobInput)
             ready.append((record, given))
         }
         try commit(back)

@@ -78,6 +78,18 @@ public struct StageGraph: Sendable, Equatable {
         return StageGraph(Array(all[...last]))
     }
 
+    /// What a run on Earth Engine executes: masks, then per block the gap-filled series,
+    /// which computes each image's NDVI from the image and its mask inside the same export
+    /// (an NDVI asset per image would spend the asset quota for nothing), cut after `until`.
+    /// `run.until` = "ndvi" or "productivity" is refused by the parameters' validation.
+    public static func earthEngine(until: LastStage) -> StageGraph {
+        let all = [
+            StageSpec(.cloudMask, unit: .image),
+            StageSpec(.gapFill, unit: .block, inputs: [.cloudMask]),
+        ]
+        return StageGraph(until == .cloudmask ? Array(all.prefix(1)) : all)
+    }
+
     public var stages: [Stage] { specs.map(\.stage) }
     public func spec(_ stage: Stage) -> StageSpec? { specs.first { $0.stage == stage } }
     public func contains(_ stage: Stage) -> Bool { spec(stage) != nil }

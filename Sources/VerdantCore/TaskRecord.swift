@@ -95,9 +95,18 @@ public struct TaskInput: Sendable, Equatable {
     public var error: String?
     /// A person let the task go on without this input.
     public var waived: Bool
-    public init(key: TaskKey, state: TaskState, output: String?, error: String?, waived: Bool) {
+    /// The input task's image (its catalog source) and acquisition, when the store knows them:
+    /// an engine that computes from the images themselves (Earth Engine's gap filling) reads them.
+    public var source: String?
+    public var acquired: Date?
+    public init(key: TaskKey, state: TaskState, output: String?, error: String?, waived: Bool,
+                source: String? = nil, acquired: Date? = nil) {
         self.key = key; self.state = state; self.output = output; self.error = error; self.waived = waived
+        self.source = source; self.acquired = acquired
     }
+
+    /// What a job is given of this input.
+    public var jobInput: JobInput { JobInput(key: key, output: output ?? "", source: source, acquired: acquired) }
 }
 
 /// One line of the append-only journal: every transition ever made, in order.

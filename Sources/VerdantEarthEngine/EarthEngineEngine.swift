@@ -2,21 +2,30 @@ import Foundation
 import VerdantCore
 import VerdantHTTP
 
-/// Where the masks go.
+/// Where the outputs go: the masks, and beside them the gap-filled blocks.
 public enum ExportDestination: Sendable, Equatable {
-    /// An ImageCollection (`projects/p/assets/...`), created with its parents.
+    /// An ImageCollection (`projects/p/assets/...`), created with its parents; the gap-filled
+    /// blocks go to the collection of the same name with `_gapfill` after it.
     case collection(String)
-    /// GeoTIFFs in a Google Drive folder.
+    /// GeoTIFFs in a Google Drive folder (masks only: Earth Engine cannot read them back).
     case drive(folder: String)
-    /// GeoTIFFs in a Cloud Storage bucket, under a prefix ("" or ending in "/").
+    /// GeoTIFFs in a Cloud Storage bucket, under a prefix ("" or ending in "/"); the gap-filled
+    /// blocks under `<prefix>gapfill/`.
     case cloudStorage(bucket: String, prefix: String)
 
-    /// Where the mask of image `id` is: an asset name or a file's URI.
-    public func output(of id: String) -> String {
+    /// The ImageCollection a stage's outputs go to, for asset exports.
+    public func collection(of stage: Stage) -> String? {
+        guard case .collection(let name) = self else { return nil }
+        return stage == .cloudMask ? name : "\(name)_\(stage.rawValue)"
+    }
+
+    /// Where the output of task `id` of `stage` is: an asset name or a file's URI.
+    public func output(of id: String, stage: Stage = .cloudMask) -> String {
+        let masks = stage == .cloudMask
         switch self {
-        case .collection(let name): return "\(name)/\(id)"
-        case .drive(let folder): return "drive:\(folder)/\(id).tif"
-        case .cloudStorage(let bucket, let prefix): return "gs://\(bucket)/\(prefix)\(id).tif"
+        case .collection: return "\(collection(of: stage)!)/\(id)"
+        case .drive(let folder): return "drive:\(folder)/\(masks ? "" : "\(stage.rawValue)_")\(id).tif"
+        case .cloudStorage(let bucket, let prefix): return "gs://\(bucket)/\(prefix)\(masks ? "" : "\(stage.rawValue)/")\(id).tif"
         }
     }
 }
@@ -33,6 +42,8 @@ public struct ExportSettings: Sendable {
     public var mask = MaskGraph.hollstein(coefficient: 10_000)
     /// Submissions stop this many assets before the project's asset quota.
     public var assetMargin = 100
+    /// The gap filling of blocks (run.until = "gapfill"); nil when the run stops at the masks.
+    public var gapFill: GapFillGraph?
     public init(project: String, destination: ExportDestination) { self.project = project; self.destination = destination }
     /// Into an ImageCollection.
     public init(project: String, destination: String) { self.init(project: project, destination: .collection(destination)) }
@@ -62,14 +73,18 @@ public final class EarthEngineEngine: Engine {
     let api: EarthEngineAPI
     let settings: ExportSettings
     private let listing = ListingCache()
-    private let destinationReady = DestinationFlag()
+    private let masksReady = DestinationFlag()
+    private let blocksReady = DestinationFlag()
 
     public init(api: EarthEngineAPI, settings: ExportSettings) {
         self.api = api; self.settings = settings
     }
 
-    /// The asset or file a job's mask is written to.
-    public func assetName(of id: String) -> String { settings.destination.output(of: id) }
+    /// The asset or file a job's output is written to.
+    public func assetName(of id: String, stage: Stage = .cloudMask) -> String { settings.destination.output(of: id, stage: stage) }
+
+    /// The stages this engine exports.
+    static let stages: [Stage] = [.cloudMask, .gapFill]
 
     /// The task's description: the job's, and the end of its request id, so each submission's
     /// task has a name of its own (the API lists no request ids; a 409 is resolved by it).
@@ -77,24 +92,20 @@ public final class EarthEngineEngine: Engine {
         "\(job.description)_\(requestId.filter { $0.isLetter || $0.isNumber }.suffix(8))"
     }
 
-    /// The image id a description names, when it is one of ours for the masks.
-    static func imageId(fromDescription description: String) -> String? {
-        let prefix = Stage.cloudMask.rawValue + "_"
-        guard description.hasPrefix(prefix) else { return nil }
-        let rest = description.dropFirst(prefix.count)
+    /// The task a description names, when it is one of ours.
+    static func key(fromDescription description: String) -> TaskKey? {
+        guard let stage = stages.first(where: { description.hasPrefix($0.rawValue + "_") }) else { return nil }
+        let rest = description.dropFirst(stage.rawValue.count + 1)
         // The request id's end: "_" and 8 letters or digits (tasks of older verdants have none).
         let tail = rest.suffix(9)
         if tail.count == 9, tail.first == "_", tail.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber }), rest.count > 9 {
-            return String(rest.dropLast(9))
+            return TaskKey(stage, String(rest.dropLast(9)))
         }
-        return String(rest)
+        return TaskKey(stage, String(rest))
     }
 
     /// The export request of a job: its graph, description, request id and destination.
     public func exportBody(_ job: Job, requestId: String) throws -> [String: Any] {
-        guard job.stage == .cloudMask else {
-            throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine yet (masks only; run.until = \"cloudmask\")")
-        }
         var landNode: ExpressionNode?
         switch settings.land {
         case .table(let table)?:
@@ -102,7 +113,15 @@ public final class EarthEngineEngine: Engine {
         case .geometry(let node)?: landNode = node
         case nil: break
         }
-        var image = settings.mask.image(source: job.source, neighbours: job.neighbours, land: landNode)
+        var image: EEImage
+        switch job.stage {
+        case .cloudMask:
+            image = settings.mask.image(source: job.source, neighbours: job.neighbours, land: landNode)
+        case .gapFill where settings.gapFill != nil:
+            image = settings.gapFill!.image(members: try Self.members(job))
+        default:
+            throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine (cloudmask and gapfill do)")
+        }
         switch settings.land {
         case .table(let table)?: image = image.clip(toTable: table)
         case .geometry(let node)?: image = image.clip(node)
@@ -117,27 +136,44 @@ public final class EarthEngineEngine: Engine {
             "requestId": requestId,
             "maxPixels": "10000000000000",
         ]
+        let prefix = job.stage == .cloudMask ? job.id : "\(job.stage.rawValue)_\(job.id)"
         switch settings.destination {
         case .collection:
             body["assetExportOptions"] = [
                 // Overwritten: an asset there was made under other parameters (discovery skips
                 // those made under these); the request id keeps one task per job and attempt.
-                "earthEngineDestination": ["name": assetName(of: job.id), "overwrite": true],
-                "pyramidingPolicy": "MODE",
+                "earthEngineDestination": ["name": assetName(of: job.id, stage: job.stage), "overwrite": true],
+                // Masks are classes; the series' values are sampled, not averaged with their
+                // quality codes.
+                "pyramidingPolicy": job.stage == .cloudMask ? "MODE" : "SAMPLE",
             ]
         case .drive(let folder):
             body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": ["cloudOptimized": true],
-                                         "driveDestination": ["folder": folder, "filenamePrefix": job.id]]
-        case .cloudStorage(let bucket, let prefix):
+                                         "driveDestination": ["folder": folder, "filenamePrefix": prefix]]
+        case .cloudStorage(let bucket, let filePrefix):
+            let name = job.stage == .cloudMask ? job.id : "\(job.stage.rawValue)/\(job.id)"
             body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": ["cloudOptimized": true],
-                                         "cloudStorageDestination": ["bucket": bucket, "filenamePrefix": prefix + job.id]]
+                                         "cloudStorageDestination": ["bucket": bucket, "filenamePrefix": filePrefix + name]]
         }
         return body
     }
 
+    /// The images of a block's job: each mask it reads, with the image and date the store
+    /// recorded for it.
+    static func members(_ job: Job) throws -> [GapFillGraph.Member] {
+        let masks = job.inputs.filter { $0.key.stage == .cloudMask }
+        guard !masks.isEmpty else { throw EngineError.rejected("block \(job.id) has no mask to read") }
+        return try masks.map { input in
+            guard let source = input.source, let acquired = input.acquired, !input.output.isEmpty else {
+                throw EngineError.rejected("block \(job.id): the store has no image, date or output for its input \(input.key)")
+            }
+            return GapFillGraph.Member(source: source, mask: input.output, acquired: acquired)
+        }
+    }
+
     public func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
         let body = try exportBody(job, requestId: requestId)
-        try await prepareDestination()
+        try await prepareDestination(job.stage)
         do {
             return try await api.export(body).name
         } catch let error as APIError where error.httpStatus == 409 {
@@ -152,14 +188,16 @@ public final class EarthEngineEngine: Engine {
         }
     }
 
-    /// Creates the destination collection (and its parents) once per run. A problem there
-    /// holds every submission, it is not the image's fault.
-    private func prepareDestination() async throws {
-        guard case .collection(let collection) = settings.destination else { return }
+    /// Creates the stage's destination collection (and its parents) once per run. A problem
+    /// there holds every submission, it is not the image's fault.
+    private func prepareDestination(_ stage: Stage) async throws {
+        guard let collection = settings.destination.collection(of: stage) else { return }
         do {
-            try await destinationReady.ensure { try await self.api.createAsset(collection, type: "IMAGE_COLLECTION") }
+            try await (stage == .cloudMask ? masksReady : blocksReady).ensure {
+                try await self.api.createAsset(collection, type: "IMAGE_COLLECTION")
+            }
         } catch let error as APIError where error.httpStatus != 401 && error.httpStatus != 403 && !RetryPolicy.isRetryable(status: error.httpStatus) {
-            throw EngineError.unavailable(.unreachable, "destination_folder \(collection) cannot be created: \(error)")
+            throw EngineError.unavailable(.unreachable, "destination \(collection) cannot be created: \(error)")
         } catch {
             throw Self.engineError(error)
         }
@@ -249,7 +287,7 @@ public final class EarthEngineEngine: Engine {
     /// The asset is the output (not the Code Editor link the metadata carries).
     func status(_ op: Operation) -> EngineTaskStatus {
         let state = EngineTaskState(rawValue: op.state) ?? .pending
-        let output = Self.imageId(fromDescription: op.description).map(assetName) ?? op.destinationUris.first
+        let output = Self.key(fromDescription: op.description).map { assetName(of: $0.id, stage: $0.stage) } ?? op.destinationUris.first
         return EngineTaskStatus(id: op.name, state: state, requestId: nil, description: op.description,
                                 error: state == .failed ? op.errorMessage : nil,
                                 failureKind: state == .failed ? Self.failureKind(op.errorMessage ?? "") : nil,

@@ -157,7 +157,7 @@ extension SQLiteStatusStore {
         guard !keys.isEmpty else { return [:] }
         return try read { db in
             let statement = try db.cachedStatement(sql: """
-                SELECT i.input_stage, i.input_id, u.state, u.output, u.error, i.waived_at IS NOT NULL
+                SELECT i.input_stage, i.input_id, u.state, u.output, u.error, i.waived_at IS NOT NULL, u.source, u.acquired
                 FROM task_inputs i LEFT JOIN tasks u ON u.stage = i.input_stage AND u.id = i.input_id
                 WHERE i.stage = ? AND i.id = ?
                 """)
@@ -171,7 +171,8 @@ extension SQLiteStatusStore {
                     // reads as not an input.
                     let stateText: String? = row[2]
                     let state = try stateText.map { try TaskRow.state($0, id: input.id) } ?? .excluded
-                    list.append(TaskInput(key: input, state: state, output: row[3], error: row[4], waived: row[5]))
+                    list.append(TaskInput(key: input, state: state, output: row[3], error: row[4], waived: row[5],
+                                          source: row[6], acquired: row[7]))
                 }
                 result[key] = list
             }

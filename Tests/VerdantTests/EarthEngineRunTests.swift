@@ -135,6 +135,50 @@ struct EarthEngineRunTests {
         }
     }
 
+    @Test("run.until = \"gapfill\": each tile's block exported once after all its masks, reading every mask and nothing else, to the collection beside the masks or to Cloud Storage; with faults on the way")
+    func gapFill() async throws {
+        for (edits, output, mask) in [
+            ([String: String](), "projects/verdant-test/assets/verdant/masks_gapfill/", "projects/verdant-test/assets/verdant/masks/"),
+            (["export_to": "\"cloud-storage\"", "bucket": "\"verdant-bucket/s2\""], "gs://verdant-bucket/s2/gapfill/", "gs://verdant-bucket/s2/"),
+        ] {
+            let setup = try await Self.setUp(images: 60, name: "ee-gapfill", edits: edits.merging(["until": "\"gapfill\"", "gapfill.method": "\"seed\""]) { $1 }) {
+                $0.faults.unavailable = 0.05; $0.faults.lostAnswer = 0.1; $0.faults.seed = 9
+            }
+            defer { try? FileManager.default.removeItem(at: setup.dir) }
+            let run = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+            #expect(run.status == 0, "\(run.stderr)")
+            let store = try SQLiteStatusStore(path: setup.store, readOnly: true)
+            let masks = try store.records(in: [.completed], stage: .cloudMask, limit: nil)
+            let blocks = try store.records(in: Set(TaskState.allCases), stage: .gapFill, limit: nil)
+            #expect(masks.count == 20)
+            #expect(try store.records(in: Set(TaskState.allCases), stage: .ndvi, limit: nil).isEmpty, "NDVI is computed inside the gap filling")
+            #expect(Set(blocks.map(\.key.id)) == Set(masks.map { "T\($0.tile)" }) && blocks.allSatisfy { $0.state == .completed },
+                    "\(blocks.map { "\($0.key) \($0.state) \($0.error ?? "")" })")
+            let books = try await Self.books(setup.server)
+            let reads = try #require(books["reads"] as? [String: [String]])
+            for block in blocks {
+                #expect(block.output == "\(output)\(block.key.id)\(mask.hasPrefix("gs://") ? ".tif" : "")")
+                // The fake fails an export whose inputs are missing when it runs: completed
+                // means every mask was there.
+                let read = try #require(reads.first { $0.key.hasPrefix("gapfill_\(block.key.id)_") }?.value)
+                let expected = masks.filter { "T\($0.tile)" == block.key.id }.map { $0.output ?? "" }
+                #expect(Set(read) == Set(expected) && expected.allSatisfy { $0.hasPrefix(mask) }, "\(read)")
+            }
+            if mask.hasPrefix("gs://") {
+                let files = try #require(books["files"] as? [String: Int])
+                #expect(blocks.allSatisfy { files[$0.output ?? ""] == 1 }, "\(files)")
+            } else {
+                let writes = try #require(books["writes"] as? [String: Int])
+                let properties = try #require(books["properties"] as? [String: [String: String]])
+                for block in blocks {
+                    #expect(writes[block.output ?? ""] == 1, "\(writes)")
+                    #expect(properties[block.output ?? ""]?["verdant_fingerprint"] == block.paramsHash)
+                }
+            }
+            #expect(try #require(books["tasksPerRequestId"] as? [String: Int]).isEmpty)
+        }
+    }
+
     @Test("land_geometry as an Earth Engine table: its geometry computed on Earth Engine rules images out of area; the masks are clipped to the table")
     func landTable() async throws {
         let land = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("samples/land.geojson"))) as? [String: Any])
@@ -185,6 +229,9 @@ struct EarthEngineRunTests {
             (["destination_folder": "\"\""], "earthengine.destination_folder"),
             (["mask.method": "\"mask\""], "mask.method"),
             (["until": "\"ndvi\""], "run.until"),
+            (["until": "\"productivity\""], "run.until"),
+            (["until": "\"gapfill\"", "gapfill.method": "\"linear\""], "gapfill.method"),
+            (["until": "\"gapfill\"", "gapfill.method": "\"seed\"", "export_to": "\"drive\"", "drive_folder": "\"masks\""], "earthengine.export_to"),
             (["api_url": "\"ftp://x\""], "earthengine.api_url"),
             (["credentials": "\"\(setup.dir.path)/missing.json\""], "missing.json"),
             (["credentials": "\"\(setup.parameters.path)\""], "earthengine.credentials"),

@@ -110,6 +110,11 @@ extension Workspace {
         default: settings.mask = .hollstein(coefficient: m.coefNormalisation)
         }
         settings.assetMargin = parameters.earthEngine.assetMargin
+        if graph.contains(.gapFill) {
+            let dates = parameters.dates
+            settings.gapFill = GapFillGraph(firstDay: Self.day(dates.start.start), lastDay: Self.day(dates.end.start),
+                                            literal: parameters.gapFill.seedLiteral)
+        }
         if let table = landTable {
             settings.land = .table(table)
         } else {
@@ -122,6 +127,9 @@ extension Workspace {
         }
         return EarthEngineEngine(api: connection.api, settings: settings)
     }
+
+    /// Whole days since 1970 of a day's start.
+    static func day(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
 
     static func readable<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as ExportMetadata.Unreadable { throw BadInput(error.description) }

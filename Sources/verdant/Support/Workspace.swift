@@ -13,8 +13,11 @@ struct Workspace {
     var parameters: Parameters
     /// Absolute path of the parameters file.
     let parametersPath: String
-    /// The stages this verdant runs (masks, then NDVI).
-    var graph: StageGraph { .pipeline(until: parameters.run.until) }
+    /// The stages a run executes: on Earth Engine the masks and the gap filling (NDVI is
+    /// computed inside the latter), locally the whole pipeline; cut after `run.until`.
+    var graph: StageGraph {
+        parameters.run.engine == .earthEngine ? .earthEngine(until: parameters.run.until) : .pipeline(until: parameters.run.until)
+    }
     /// What a command reads once: the land area (discovery, the fingerprints and the run's copy
     /// then agree, and a large vector's union is computed once, not three times), the Earth
     /// Engine connection and what its destination holds.
