@@ -58,7 +58,8 @@ public enum DefaultParameters {
     # one hour). Default 60.
     retry_backoff = 60
     # The last stage to run: "cloudmask", "ndvi", "gapfill" (the filled NDVI series) or
-    # "productivity" (the season maps, after all the others). Default "productivity".
+    # "productivity" (the season maps, after all the others); on Earth Engine "cloudmask" or
+    # "gapfill". Default "productivity".
     until = "productivity"
 
     [dates]
@@ -212,9 +213,11 @@ public enum DefaultParameters {
 
     [earthengine]
     # Used only with engine = "earthengine" (README "Running on Earth Engine"). Earth Engine
-    # runs the masks only, for now: it needs run.until = "cloudmask" and mask.method "seed",
-    # "hollstein", "probability" (COPERNICUS/S2_CLOUD_PROBABILITY / 100 > probability_threshold)
-    # or "scl" (the SCL band of COPERNICUS/S2_SR_HARMONIZED in scl_classes).
+    # runs the masks with mask.method "seed", "hollstein", "probability"
+    # (COPERNICUS/S2_CLOUD_PROBABILITY / 100 > probability_threshold) or "scl" (the SCL band of
+    # COPERNICUS/S2_SR_HARMONIZED in scl_classes), and with run.until = "gapfill" the harmonic
+    # cascade of each tile (gapfill.method "seed"; NDVI is computed inside it), written beside
+    # the masks: <destination_folder>_gapfill or <bucket>/gapfill/, not to Drive.
     # Google Cloud project the requests are billed to. Default "" (the project the credentials
     # file names).
     project = ""

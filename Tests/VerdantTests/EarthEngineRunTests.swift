@@ -246,9 +246,10 @@ struct EarthEngineRunTests {
         }
     }
 
-    @Test("kill -9 at random moments of a 500-image run with 12 % injected faults (429, 500, 503, slow, dropped connections, lost answers), run again until done: every image masked once, no duplicate export, no asset written twice")
+    @Test("kill -9 at random moments of a 500-image run with 12 % injected faults (429, 500, 503, slow, dropped connections, lost answers), run again until done: every image masked once, the block gap-filled once, no duplicate export, no asset written twice")
     func killNineUntilDone() async throws {
-        let setup = try await Self.setUp(images: 500, name: "ee-crash", edits: ["nb_task_max": "200"], tiles: [("33TVM", 14.3, 45.6)]) {
+        let setup = try await Self.setUp(images: 500, name: "ee-crash", edits: ["nb_task_max": "200", "until": "\"gapfill\"", "gapfill.method": "\"seed\""],
+                                         tiles: [("33TVM", 14.3, 45.6)]) {
             $0.faults.unavailable = 0.03; $0.faults.internalError = 0.03; $0.faults.tooManyRequests = 0.02
             $0.faults.slow = 0.02; $0.faults.slowSeconds = 1.5; $0.faults.dropped = 0.02
             $0.faults.lostAnswer = 0.1; $0.faults.seed = 9
@@ -278,13 +279,17 @@ struct EarthEngineRunTests {
         #expect(records.count == 500)
         let journal = try store.journal(after: 0, limit: 1_000_000)
         var endings: [String: Int] = [:]
-        for entry in journal where entry.to == .completed { endings[entry.imageId, default: 0] += 1 }
+        for entry in journal where entry.to == .completed && entry.stage == .cloudMask { endings[entry.imageId, default: 0] += 1 }
         #expect(records.allSatisfy { $0.state == .completed }, "\(records.filter { $0.state != .completed }.map { "\($0.key.id) \($0.state)" })")
         #expect(endings.count == 500 && endings.values.allSatisfy { $0 == 1 })
+        // The tile's block, gap-filled once after its 500 masks.
+        let blocks = try store.records(in: Set(TaskState.allCases), stage: .gapFill, limit: nil)
+        #expect(blocks.map(\.key.id) == ["T33TVM"] && blocks.allSatisfy { $0.state == .completed }, "\(blocks.map { "\($0.key) \($0.state) \($0.error ?? "")" })")
+        #expect(journal.filter { $0.stage == .gapFill && $0.to == .completed }.count == 1)
 
         let books = try await Self.books(setup.server)
         let writes = try #require(books["writes"] as? [String: Int])
-        #expect(writes.count == 500 && writes.values.allSatisfy { $0 == 1 }, "assets written more than once: \(writes.filter { $0.value > 1 })")
+        #expect(writes.count == 501 && writes.values.allSatisfy { $0 == 1 }, "assets written more than once: \(writes.filter { $0.value > 1 })")
         let states = try #require(books["states"] as? [String: String]), descriptions = try #require(books["descriptions"] as? [String: String])
         var succeeded: [String: Int] = [:]
         // Descriptions end in their request id's last characters: the image is what precedes.
@@ -292,7 +297,7 @@ struct EarthEngineRunTests {
             let description = descriptions[name] ?? ""
             succeeded[String(description[..<(description.lastIndex(of: "_") ?? description.endIndex)]), default: 0] += 1
         }
-        #expect(succeeded.count == 500 && succeeded.values.allSatisfy { $0 == 1 }, "duplicate exports: \(succeeded.filter { $0.value > 1 })")
+        #expect(succeeded.count == 501 && succeeded.values.allSatisfy { $0 == 1 }, "duplicate exports: \(succeeded.filter { $0.value > 1 })")
         let counts = try #require(books["counts"] as? [String: Int])
         #expect((counts["lost-answer"] ?? 0) > 0 && (counts["503"] ?? 0) > 0 && (counts["429"] ?? 0) > 0 && (counts["dropped"] ?? 0) > 0, "\(counts)")
         print("Earth Engine crash test: \(kills) kill -9; fake: \(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")

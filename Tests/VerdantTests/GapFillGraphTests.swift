@@ -225,3 +225,20 @@ struct GapFillGraphTests {
         #expect(GapFillGraph.tags(members) == ["20170101T102401", "20170101T102401_2", "20170102T102401"])
     }
 }
+
+extension GapFillGraphTests {
+    @Test("a block of two years of daily images fits the API's 10 MiB request limit")
+    func largeBlockFits() throws {
+        let start = Date(timeIntervalSince1970: 1_483_228_800)
+        let members = (0..<730).map { d in
+            GapFillGraph.Member(source: "projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED/20170101T102401_20170101T102401_T33TVM_\(d)",
+                                mask: "projects/verdant-test/assets/verdant/masks/20170101T102401_20170101T102401_T33TVM_\(d)",
+                                acquired: start.addingTimeInterval(Double(d) * 86_400))
+        }
+        let graph = GapFillGraph(firstDay: 17_167, lastDay: 17_167 + 729)
+        let clock = ContinuousClock.now
+        let size = try JSONSerialization.data(withJSONObject: graph.image(members: members).node.expression()).count
+        print("gap-filling graph of 730 dates: \(size) bytes, built and encoded in \(ContinuousClock.now - clock)")
+        #expect(size < 10_485_760)
+    }
+}

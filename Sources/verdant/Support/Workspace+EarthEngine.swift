@@ -156,10 +156,26 @@ extension Workspace {
                       neighbours: m.method.usesNeighbours ? Neighbours(recent: refs, leastCloudy: refs, selection: "") : nil)
         let body = try engine.exportBody(job, requestId: RequestID.make(job.key, submission: 1, salt: ""))
         let size = try JSONSerialization.data(withJSONObject: body).count
-        if size > 10_485_760 {
+        if size > Self.requestLimit {
             throw BadInput("\(parametersPath): an export request would be \(size) bytes, over the API's 10 MiB: simplify area.land_geometry or use an Earth Engine table, or use a smaller mask.model")
         }
+        // The gap filling of the block with the most images: its graph grows with them.
+        guard graph.contains(.gapFill) else { return }
+        let wanted = found.images.filter { $0.verdict.isWanted }.map(\.image)
+        let byId = Dictionary(wanted.map { ($0.id, $0) }) { a, _ in a }
+        guard let block = TileBlockPlanner().blocks(of: wanted).max(by: { $0.imageIds.count < $1.imageIds.count }) else { return }
+        let inputs = block.imageIds.compactMap { byId[$0] }.map {
+            JobInput(key: TaskKey(.cloudMask, $0.id), output: engine.assetName(of: $0.id), source: $0.source, acquired: $0.acquired)
+        }
+        let blockJob = Job(id: block.id, stage: .gapFill, source: block.tile, inputs: inputs, paramsHash: String(repeating: "0", count: 32))
+        let blockSize = try JSONSerialization.data(withJSONObject: engine.exportBody(blockJob, requestId: RequestID.make(blockJob.key, submission: 1, salt: ""))).count
+        if blockSize > Self.requestLimit {
+            throw BadInput("\(parametersPath): the gap-filling export of block \(block.id) (\(inputs.count) images) would be \(blockSize) bytes, over the API's 10 MiB: shorten the date range or nb_days_before/nb_days_after")
+        }
     }
+
+    /// The API's limit on a request's size.
+    static let requestLimit = 10_485_760
 
     /// Errors of a call made before the scheduler runs (discovery): refused credentials are
     /// the user's to fix (exit 2), an API that cannot be reached the machine's (exit 3).
