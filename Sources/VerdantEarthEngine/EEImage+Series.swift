@@ -11,6 +11,11 @@ extension EEImage {
         EEImage(.call("Image.loadGeoTIFF", ["uri": .constant(.string(uri))]))
     }
     public func toFloat() -> EEImage { EEImage(.call("Image.toFloat", ["value": node])) }
+    public func toDouble() -> EEImage { EEImage(.call("Image.toDouble", ["value": node])) }
+    /// Computed in `projection` (an `Image.projection` node) at `scale` metres.
+    public func reproject(_ projection: ExpressionNode, scale: Double) -> EEImage {
+        EEImage(.call("Image.reproject", ["image": node, "crs": projection, "scale": .constant(.number(scale))]))
+    }
     /// (first − second) / (first + second) of two bands, as one band `nd`.
     public func normalizedDifference(_ first: String, _ second: String) -> EEImage {
         EEImage(.call("Image.normalizedDifference", ["input": node, "bandNames": .constant(.array([.string(first), .string(second)]))]))

@@ -134,6 +134,11 @@ public extension EarthEngineAPI {
         do { _ = try await call(.post, name + ":cancel", body: [:]) } catch let error as APIError where [400, 404, 409].contains(error.httpStatus) {}
     }
 
+    /// An asset with its properties, or nil when there is none (404).
+    func asset(_ name: String) async throws -> Asset? {
+        do { return Asset(try await call(.get, name)) } catch let error as APIError where error.httpStatus == 404 { return nil }
+    }
+
     /// Whether an asset exists.
     func assetExists(_ name: String) async throws -> Bool {
         do { _ = try await call(.get, name); return true } catch let error as APIError where error.httpStatus == 404 { return false }

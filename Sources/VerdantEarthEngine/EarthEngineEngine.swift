@@ -118,7 +118,7 @@ public final class EarthEngineEngine: Engine {
         case .cloudMask:
             image = settings.mask.image(source: job.source, neighbours: job.neighbours, land: landNode)
         case .gapFill where settings.gapFill != nil:
-            image = settings.gapFill!.image(members: try Self.members(job))
+            image = settings.gapFill!.image(members: try Self.members(job), scale: settings.scale)
         default:
             throw EngineError.rejected("stage \(job.stage.rawValue) does not run on Earth Engine (cloudmask and gapfill do)")
         }
@@ -148,14 +148,22 @@ public final class EarthEngineEngine: Engine {
                 "pyramidingPolicy": job.stage == .cloudMask ? "MODE" : "SAMPLE",
             ]
         case .drive(let folder):
-            body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": ["cloudOptimized": true],
+            body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": Self.geoTiffOptions(job.stage),
                                          "driveDestination": ["folder": folder, "filenamePrefix": prefix]]
         case .cloudStorage(let bucket, let filePrefix):
             let name = job.stage == .cloudMask ? job.id : "\(job.stage.rawValue)/\(job.id)"
-            body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": ["cloudOptimized": true],
+            body["fileExportOptions"] = ["fileFormat": "GEO_TIFF", "geoTiffOptions": Self.geoTiffOptions(job.stage),
                                          "cloudStorageDestination": ["bucket": bucket, "filenamePrefix": filePrefix + name]]
         }
         return body
+    }
+
+    /// A file has no mask: masked pixels are written as `noData` (else 0, which reads as clear
+    /// in a mask and as NDVI 0 in a series).
+    public static let maskNoDataValue = 255.0
+    public static let seriesNoDataValue = -9999.0
+    static func geoTiffOptions(_ stage: Stage) -> [String: Any] {
+        ["cloudOptimized": true, "noData": ["floatValue": stage == .cloudMask ? maskNoDataValue : seriesNoDataValue]]
     }
 
     /// The images of a block's job: each mask it reads, with the image and date the store
@@ -171,9 +179,21 @@ public final class EarthEngineEngine: Engine {
         }
     }
 
+    /// The task id of an output found made already under the job's fingerprint (a block
+    /// exported before its store was lost): it reads SUCCEEDED with no task on Earth Engine.
+    static let adoptedPrefix = "adopted:"
+
     public func submit(_ job: Job, requestId: String) async throws -> EngineTaskID {
         let body = try exportBody(job, requestId: requestId)
         try await prepareDestination(job.stage)
+        // A block's export is dear (its whole series): one already in the destination under the
+        // same fingerprint is taken, as the local engine takes a published file. (Masks are
+        // adopted at discovery, from one listing of the collection.)
+        if job.stage != .cloudMask, case .collection = settings.destination {
+            let name = assetName(of: job.id, stage: job.stage)
+            let made = try await Self.mapped { try await self.api.asset(name) }
+            if let made, made.properties[Self.fingerprintProperty] as? String == job.paramsHash { return Self.adoptedPrefix + name }
+        }
         do {
             return try await api.export(body).name
         } catch let error as APIError where error.httpStatus == 409 {
@@ -214,7 +234,13 @@ public final class EarthEngineEngine: Engine {
     /// cycle share it). Tasks submitted after that listing make it fresh once; only ids a fresh
     /// listing lacks are asked for one by one.
     public func poll(_ ids: [EngineTaskID]) async throws -> [EngineTaskStatus] {
-        try await Self.mapped {
+        let adopted = ids.filter { $0.hasPrefix(Self.adoptedPrefix) }.map { id in
+            EngineTaskStatus(id: id, state: .succeeded, requestId: nil, description: "adopted",
+                             output: String(id.dropFirst(Self.adoptedPrefix.count)), progress: 1)
+        }
+        let ids = ids.filter { !$0.hasPrefix(Self.adoptedPrefix) }
+        guard !ids.isEmpty else { return adopted }
+        return adopted + (try await Self.mapped {
             var all = try await self.allOperations(fresh: false)
             var byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             if ids.contains(where: { byID[$0] == nil }) {
@@ -228,12 +254,13 @@ public final class EarthEngineEngine: Engine {
                 }
             }
             return found
-        }
+        })
     }
 
     /// Eight calls at a time; a task that cannot be cancelled any more is no error (the API
     /// module ignores those answers), and the next listing is fresh whatever happened.
     public func cancel(_ ids: [EngineTaskID]) async throws {
+        let ids = ids.filter { !$0.hasPrefix(Self.adoptedPrefix) }
         do {
             try await Self.mapped {
                 try await withThrowingTaskGroup(of: Void.self) { group in

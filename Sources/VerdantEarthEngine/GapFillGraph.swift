@@ -72,9 +72,10 @@ public struct GapFillGraph: Sendable, Equatable {
         }
     }
 
-    /// The block's image, its bands as described above, clipped to the union of its images'
-    /// footprints (collection reductions are unbounded). Members in time order.
-    public func image(members unsorted: [Member]) -> EEImage {
+    /// The block's image, its bands as described above, on the first image's grid at `scale`
+    /// metres, clipped to the union of its images' footprints (collection reductions are
+    /// unbounded). A mask read from a GeoTIFF has 255 where it had no data: not clear.
+    public func image(members unsorted: [Member], scale: Double) -> EEImage {
         let members = unsorted.sorted { ($0.acquired, $0.source) < ($1.acquired, $1.source) }
         let tags = Self.tags(members)
         let x = Self.design(members.map(\.acquired))
@@ -86,8 +87,10 @@ public struct GapFillGraph: Sendable, Equatable {
         }
         // Each date's regressors and NDVI, masked together (a pixel's row enters the fit only
         // where its NDVI is clear).
+        // Doubles throughout: a constant 1 or 0 is an integer band otherwise, and the
+        // collection a reducer reads must have the same band types in every image.
         let rows: [EEImage] = ndvi.indices.map { i in
-            EEImage.cat([EEImage.constant(x[i]).rename(Self.regressors), ndvi[i]]).updateMask(ndvi[i].dataMask).shared
+            EEImage.cat([EEImage.constant(x[i]).rename(Self.regressors), ndvi[i]]).toDouble().updateMask(ndvi[i].dataMask).shared
         }
         let clear = EEImage.count(ndvi).rename(["clear_count"]).toFloat().shared
         // Coefficients of each order, where the pixel has more clear values than regressors.
@@ -112,8 +115,12 @@ public struct GapFillGraph: Sendable, Equatable {
             let final = literal ? EEImage.mosaic([observed] + fills) : EEImage.mosaic(fills + [observed])
             let quality = EEImage.mosaic(fitted.reversed().map { EEImage.constant(Double($0.harmonics)).updateMask($0.value.dataMask) }
                                          + [EEImage.constant(-1).updateMask(ndvi[i].dataMask)])
-            bands += [ndvi[i].rename(["NDVI_\(tag)"]), final, quality.rename(["quality_\(tag)"]).toFloat()]
+            // Float32 every band: a GeoTIFF's bands share one type (the fits are doubles).
+            bands += [ndvi[i].rename(["NDVI_\(tag)"]), final.toFloat(), quality.rename(["quality_\(tag)"]).toFloat()]
         }
-        return EEImage.cat(bands + [clear]).clip(EEImage.footprints(sources))
+        // Collection reductions and constants have no projection of their own (WGS84 at 1°):
+        // the whole block is computed on the images' grid (the first one's B8, at `scale`).
+        let grid = ExpressionNode.call("Image.projection", ["image": sources[0].select("B8").node])
+        return EEImage.cat(bands + [clear]).reproject(grid, scale: scale).clip(EEImage.footprints(sources))
     }
 }

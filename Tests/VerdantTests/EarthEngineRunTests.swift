@@ -174,6 +174,17 @@ struct EarthEngineRunTests {
                     #expect(writes[block.output ?? ""] == 1, "\(writes)")
                     #expect(properties[block.output ?? ""]?["verdant_fingerprint"] == block.paramsHash)
                 }
+                // A new store takes the masks at discovery and the blocks from the destination
+                // when their turn comes: nothing is exported again.
+                try FileManager.default.removeItem(at: setup.dir.appendingPathComponent("output"))
+                let again = try await VerdantProcess.run(["run", "-p", setup.parameters.path], in: setup.dir)
+                #expect(again.status == 0, "\(again.stderr)")
+                let second = try SQLiteStatusStore(path: setup.store, readOnly: true)
+                #expect(try second.records(in: [.skipped], stage: .cloudMask, limit: nil).count == 20)
+                let adopted = try second.records(in: Set(TaskState.allCases), stage: .gapFill, limit: nil)
+                #expect(adopted.map(\.key) == blocks.map(\.key) && adopted.allSatisfy { $0.state == .completed && $0.output == blocks[0].output },
+                        "\(adopted.map { "\($0.key) \($0.state) \($0.output ?? "")" })")
+                #expect(try #require(try await Self.books(setup.server)["writes"] as? [String: Int]) == writes)
             }
             #expect(try #require(books["tasksPerRequestId"] as? [String: Int]).isEmpty)
         }

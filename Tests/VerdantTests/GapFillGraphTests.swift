@@ -11,11 +11,11 @@ import VerdantFill
 /// where every band is unmasked and is null when underdetermined).
 struct SeriesPixelInterpreter {
     typealias Pixel = [(name: String, value: Double?)]
-    /// Bands of each loaded image by its id (L1C: B4, B8; masks: cloud).
-    let images: [String: [String: Double]]
+    /// Bands of each loaded image by its id (L1C: B4, B8; masks: cloud), nil where masked.
+    let images: [String: [String: Double?]]
     private var memo: [ObjectIdentifier: Pixel] = [:]
 
-    init(images: [String: [String: Double]]) { self.images = images }
+    init(images: [String: [String: Double?]]) { self.images = images }
 
     mutating func evaluate(_ node: ExpressionNode) throws -> Pixel {
         if case .shared(let box) = node {
@@ -47,7 +47,7 @@ struct SeriesPixelInterpreter {
         switch name {
         case "Image.load", "Image.loadGeoTIFF":
             guard case .constant(.string(let id))? = a["id"] ?? a["uri"], let bands = images[id] else { throw Failure("\(name): unknown image") }
-            return bands.keys.sorted().map { ($0, bands[$0]) }
+            return bands.keys.sorted().map { ($0, bands[$0]!) }
         case "Image.normalizedDifference":
             let input = try evaluate(a["input"]!), names = try strings("bandNames")
             let first = input.first { $0.name == names[0] }?.value, second = input.first { $0.name == names[1] }?.value
@@ -75,6 +75,10 @@ struct SeriesPixelInterpreter {
                 guard let band = input.first(where: { $0.name == s }) else { throw Failure("select: no band \(s) in \(input.map(\.name))") }
                 return band
             }
+        case "Image.toDouble": return try evaluate(a["value"]!)
+        case "Image.reproject":
+            guard case .call("Image.projection", _)? = a["crs"], case .constant(.number)? = a["scale"] else { throw Failure("reproject: crs and scale expected") }
+            return try evaluate(a["image"]!)
         case "Image.toFloat": return try evaluate(a["value"]!).map { ($0.name, $0.value.map { Double(Float($0)) }) }
         case "Image.cat": return try collection(.call("ImageCollection.fromImages", ["images": a["images"]!])).flatMap { try evaluate($0) }
         case "Image.constant":
@@ -100,6 +104,8 @@ struct SeriesPixelInterpreter {
             guard case .call("Image.arrayProject", let project)? = a["image"], case .call("Image.select", let select)? = project["input"],
                   case .call("ImageCollection.reduce", let reduce)? = select["input"],
                   case .call("Reducer.linearRegression", let reducer)? = reduce["reducer"],
+                  case .constant(.array([.string("coefficients")]))? = select["bandSelectors"], case .constant(.array([.number(0)]))? = project["axes"],
+                  case .constant(.number(1))? = reducer["numY"],
                   case .constant(.number(let numX))? = reducer["numX"], case .constant(.array(let labels))? = a["coordinateLabels"],
                   case .array(let names)? = labels.first else { throw Failure("arrayFlatten of something else than a regression") }
             let n = Int(numX)
@@ -123,7 +129,7 @@ struct GapFillGraphTests {
     /// 40 dates over 2017 and its extra days, every 9 days; pixels with clear patterns that
     /// reach each order of the cascade.
     static let dates: [Date] = (0..<40).map { Date(timeIntervalSince1970: 1_480_000_000 + Double($0) * 9 * 86_400 + Double($0 % 3) * 3_600) }
-    static let pixels = 7
+    static let pixels = 8
 
     /// A smooth seasonal NDVI with some noise; clear where `clear(p, d)`.
     static func ndvi(_ p: Int, _ d: Int) -> Double {
@@ -138,22 +144,30 @@ struct GapFillGraphTests {
         case 3: return d % 7 == 0               // 6 clear: 1 harmonic only
         case 4: return d < 4                    // 4 clear: nothing fills
         case 5: return (20...33).contains(d)    // 14 clear in four months: 5-harmonic fits swing out of (−1, 1) outside them
-        default: return (3...36).contains(d) && d % 4 != 1   // 25 clear: 10-harmonic fits that swing out in the gaps
+        case 6: return (3...36).contains(d) && d % 4 != 1   // 25 clear: 10-harmonic fits that swing out in the gaps
+        default: return !noData(p, d)           // clear but where the mask has no data
         }
     }
 
-    static func members() -> [GapFillGraph.Member] {
+    /// Where the mask of pixel 7 has no data (masked in an asset, 255 in a GeoTIFF).
+    static func noData(_ p: Int, _ d: Int) -> Bool { p == 7 && d % 5 == 0 }
+
+    /// The masks as assets, or as GeoTIFFs in Cloud Storage.
+    static func mask(_ d: Int, files: Bool) -> String { files ? "gs://bucket/masks/img\(d).tif" : "projects/p/assets/masks/img\(d)" }
+
+    static func members(files: Bool = false) -> [GapFillGraph.Member] {
         dates.indices.map { GapFillGraph.Member(source: "projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED/img\($0)",
-                                                mask: "projects/p/assets/masks/img\($0)", acquired: dates[$0]) }
+                                                mask: mask($0, files: files), acquired: dates[$0]) }
     }
 
     /// Each image's bands at pixel `p`: B8 and B4 giving the NDVI, the mask's cloud value.
-    static func images(pixel p: Int) -> [String: [String: Double]] {
-        var images: [String: [String: Double]] = [:]
+    static func images(pixel p: Int, files: Bool) -> [String: [String: Double?]] {
+        var images: [String: [String: Double?]] = [:]
         for d in dates.indices {
             let v = ndvi(p, d)
             images["COPERNICUS/S2_HARMONIZED/img\(d)"] = ["B4": 1000, "B8": 1000 * (1 + v) / (1 - v)]
-            images["projects/p/assets/masks/img\(d)"] = ["cloud": clear(p, d) ? 0 : 1]
+            let cloud: Double? = noData(p, d) ? (files ? EarthEngineEngine.maskNoDataValue : nil) : clear(p, d) ? 0 : 1
+            images[mask(d, files: files)] = ["cloud": cloud]
         }
         return images
     }
@@ -165,8 +179,13 @@ struct GapFillGraphTests {
     }
 
     @Test("the block's graph names only algorithms and arguments the API has")
-    func validates() throws {
-        let image = Self.graph().image(members: Self.members())
+    func validates() async throws {
+        // Seconds of work: off the cooperative pool (see VerdantProcess.offload).
+        try await VerdantProcess.offload { try Self.validate() }
+    }
+
+    static func validate() throws {
+        let image = Self.graph().image(members: Self.members(), scale: 30)
         let decoded = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: image.node.expression())) as! [String: Any]
         var catalogs = [try AlgorithmCatalog(contentsOf: ExpressionGraphTests.signatures)]
         if FileManager.default.fileExists(atPath: ExpressionGraphTests.shared) { catalogs.append(try AlgorithmCatalog(contentsOf: ExpressionGraphTests.shared)) }
@@ -175,10 +194,15 @@ struct GapFillGraphTests {
         #expect(names.isSuperset(of: ["Reducer.linearRegression", "ImageCollection.mosaic", "Image.normalizedDifference", "Reducer.count"]))
     }
 
-    @Test("per pixel the graph computes the local seed cascade: NDVI, NDVI_final and quality at every date of the range", arguments: [false, true])
-    func matchesLocalCascade(literal: Bool) throws {
+    @Test("per pixel the graph computes the local seed cascade: NDVI, NDVI_final and quality at every date of the range (masks as assets or GeoTIFFs; literal too)",
+          arguments: [(false, false), (true, false), (false, true)])
+    func matchesLocalCascade(literal: Bool, files: Bool) async throws {
+        try await VerdantProcess.offload { try Self.compare(literal: literal, files: files) }
+    }
+
+    static func compare(literal: Bool, files: Bool) throws {
         let graph = Self.graph(literal: literal)
-        let node = graph.image(members: Self.members()).node
+        let node = graph.image(members: Self.members(files: files), scale: 30).node
         let tags = GapFillGraph.tags(Self.members())
         let D = Self.dates.count, P = Self.pixels
         var values = [Float](repeating: .nan, count: D * P)
@@ -189,7 +213,7 @@ struct GapFillGraphTests {
         let counts = (0..<P).map { p in (0..<D).filter { Self.clear(p, $0) }.count }
         var dropped = 0
         for p in 0..<P {
-            var interpreter = SeriesPixelInterpreter(images: Self.images(pixel: p))
+            var interpreter = SeriesPixelInterpreter(images: Self.images(pixel: p, files: files))
             let bands = Dictionary(uniqueKeysWithValues: try interpreter.evaluate(node).map { ($0.name, $0.value) })
             #expect(bands["clear_count"]! == Double(values.indices.filter { $0 % P == p && !values[$0].isNaN }.count))
             for d in 0..<D {
@@ -228,7 +252,11 @@ struct GapFillGraphTests {
 
 extension GapFillGraphTests {
     @Test("a block of two years of daily images fits the API's 10 MiB request limit")
-    func largeBlockFits() throws {
+    func largeBlockFits() async throws {
+        try await VerdantProcess.offload { try Self.measureLargeBlock() }
+    }
+
+    static func measureLargeBlock() throws {
         let start = Date(timeIntervalSince1970: 1_483_228_800)
         let members = (0..<730).map { d in
             GapFillGraph.Member(source: "projects/earthengine-public/assets/COPERNICUS/S2_HARMONIZED/20170101T102401_20170101T102401_T33TVM_\(d)",
@@ -237,7 +265,7 @@ extension GapFillGraphTests {
         }
         let graph = GapFillGraph(firstDay: 17_167, lastDay: 17_167 + 729)
         let clock = ContinuousClock.now
-        let size = try JSONSerialization.data(withJSONObject: graph.image(members: members).node.expression()).count
+        let size = try JSONSerialization.data(withJSONObject: graph.image(members: members, scale: 30).node.expression()).count
         print("gap-filling graph of 730 dates: \(size) bytes, built and encoded in \(ContinuousClock.now - clock)")
         #expect(size < 10_485_760)
     }

@@ -137,12 +137,13 @@ struct Workspace {
         let context = ReconciliationPlan.Context(
             graph: graph, fingerprints: fingerprints.mapValues(\.digest), maxAttempts: parameters.run.maxAttempts,
             stored: try store?.refs(in: Set(TaskState.allCases), stage: nil) ?? [],
-            // Earth Engine publishes masks only (run.until is "cloudmask" there).
+            // On Earth Engine masks are adopted here, from one listing; a block, whose
+            // fingerprint covers its inputs, by the engine when it comes to be submitted.
             publishedFingerprint: { key in
                 guard let remote else { return layout.publishedFingerprint(key) }
                 return key.stage == .cloudMask ? remote[key.id] : nil
             },
-            publishedOutput: { key in destination.map { $0.output(of: key.id) } ?? layout.resultFile(key).path },
+            publishedOutput: { key in destination.map { $0.output(of: key.id, stage: key.stage) } ?? layout.resultFile(key).path },
             storedInputs: { try store?.inputKeys(of: $0) ?? [] })
         return try ReconciliationPlan(found, discovery: discovery, context: context)
     }
