@@ -43,6 +43,9 @@ let package = Package(
             "VerdantCore", "VerdantHTTP", "VerdantMask", "VerdantFill", .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // STAC API search (libcurl through VerdantHTTP), its listing recorded as a static
+        // ItemCollection the local engine reads.
+        .target(name: "VerdantStacAPI", dependencies: ["VerdantCore", "VerdantHTTP", "VerdantLocal"]),
         // A fake Earth Engine speaking the documented REST API on loopback, for tests and
         // benchmarks only (FlyingFox): tokens, assets, exports, operations, quotas, faults.
         .target(name: "FakeEarthEngine", dependencies: [
@@ -84,7 +87,7 @@ let package = Package(
         .executableTarget(name: "verdant", dependencies: [
             "VerdantCore", "VerdantConfig", "VerdantStore", "VerdantLocal", "VerdantLogging", "VerdantRepair", "VerdantStatusFile",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantMask", "VerdantFill", "VerdantRaster",
-            "VerdantEarthEngine", "VerdantHTTP",
+            "VerdantEarthEngine", "VerdantHTTP", "VerdantStacAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -98,7 +101,7 @@ let package = Package(
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantFill", "VerdantLocal",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantRepair", "VerdantStatusFile", "ZIPFoundation",
-            "VerdantHTTP", "VerdantEarthEngine", "FakeEarthEngine", .product(name: "FlyingFox", package: "FlyingFox"),
+            "VerdantHTTP", "VerdantEarthEngine", "FakeEarthEngine", "VerdantStacAPI", .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
     ]

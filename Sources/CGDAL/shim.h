@@ -8,3 +8,5 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <cpl_vsi_error.h>

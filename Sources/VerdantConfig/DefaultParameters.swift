@@ -22,10 +22,19 @@ public enum DefaultParameters {
     # Where images are processed: "local" (this machine, GDAL) or "earthengine" (Google Earth
     # Engine batch tasks). Default "local".
     engine = "local"
-    # Images to process: a static STAC catalog (catalog.json) or an ItemCollection (.json/.geojson).
-    # Local engine only. Default "samples/series/catalog.json" (68 real dates of one site;
-    # samples/catalog/catalog.json holds the scenes with all 13 bands).
+    # Images to process: a static STAC catalog (catalog.json), an ItemCollection
+    # (.json/.geojson), or a STAC API's root URL searched for `collections` (README "Real
+    # inputs"), e.g. "https://earth-search.aws.element84.com/v1". Local engine only. Default
+    # "samples/series/catalog.json" (68 real dates of one site; samples/catalog/catalog.json
+    # holds the scenes with all 13 bands).
     catalog = "samples/series/catalog.json"
+    # With a STAC API catalog: the collections searched, e.g. ["sentinel-2-l1c"]. The search's
+    # items are recorded in <output>/stac-search.json and listed from there until the dates,
+    # area, collections or cloud cover change, or `verdant discover --refresh`. Default [].
+    collections = []
+    # With a STAC API catalog: items above this cloud cover (percent) are not listed; 100
+    # sends no filter. Default 100.
+    max_cloud_cover = 100
     # Folder receiving the outputs, one folder per stage: <output>/cloudmask/<id>/<id>.tif,
     # <output>/ndvi/<id>/<id>.tif, each with its JSON sidecar; per tile block
     # <output>/gapfill/<block>/<date>.tif and <output>/productivity/<block>/<season>.tif.

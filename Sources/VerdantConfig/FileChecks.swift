@@ -9,9 +9,10 @@ enum FileChecks {
         var issues: [ParameterIssue] = []
 
         // Earth Engine lists its images itself; the catalog is the local engine's listing.
-        if engineKnown, p.run.engine == .local, !reported.contains("run.catalog"),
+        // A STAC API is searched, not opened.
+        if engineKnown, p.run.engine == .local, !p.run.catalogIsAPI, !reported.contains("run.catalog"),
            let problem = missingFile(p.resolve(p.run.catalog)) {
-            issues.append(ParameterIssue(key: "run.catalog", expected: "an existing STAC catalog.json or ItemCollection file", found: problem))
+            issues.append(ParameterIssue(key: "run.catalog", expected: "an existing STAC catalog.json or ItemCollection file, or a STAC API URL (https://…)", found: problem))
         }
 
         // An engine value that could not be read says nothing about where the land geometry

@@ -10,6 +10,8 @@ extension ParametersFile {
         var run = root.subtable("run")
         run.read("engine", .oneOf(EngineKind.self), into: &p.run.engine)
         run.read("catalog", .text, into: &p.run.catalog)
+        run.read("collections", .texts, into: &p.run.collections)
+        run.read("max_cloud_cover", .number, into: &p.run.maxCloudCover)
         run.read("output", .text, into: &p.run.output)
         run.read("status_store", .text, into: &p.run.statusStore)
         run.read("log_file", .text, into: &p.run.logFile)

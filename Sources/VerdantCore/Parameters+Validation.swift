@@ -16,7 +16,13 @@ extension Parameters {
         require(run.retryBackoff >= 0 && run.retryBackoff <= 86400, "run.retry_backoff",
                 "seconds from 0 to 86400 (the first wait; doubled at each attempt, at most \(Int(SchedulerSettings.backoffCap)) s each)",
                 "\(run.retryBackoff)")
-        require(!run.catalog.isEmpty, "run.catalog", "a path", "an empty string")
+        require(!run.catalog.isEmpty, "run.catalog", "a path or a STAC API URL", "an empty string")
+        if run.catalogIsAPI && run.engine == .local {
+            require(!run.collections.isEmpty && !run.collections.contains(where: \.isEmpty), "run.collections",
+                    "the STAC API collections to search (e.g. [\"sentinel-2-l1c\"]) when run.catalog is a URL",
+                    run.collections.isEmpty ? "[]" : "an empty name")
+        }
+        require((0...100).contains(run.maxCloudCover), "run.max_cloud_cover", "a percentage from 0 to 100", "\(run.maxCloudCover)")
         require(!run.output.isEmpty, "run.output", "a path", "an empty string")
         require(!run.statusStore.isEmpty, "run.status_store", "a path", "an empty string")
 

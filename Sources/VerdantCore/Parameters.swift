@@ -30,8 +30,14 @@ public enum EngineKind: String, Sendable, CaseIterable {
 
 public struct RunSettings: Sendable, Equatable {
     public var engine: EngineKind = .local
-    /// A static STAC catalog (`catalog.json`) or an ItemCollection (`.json`/`.geojson`).
+    /// A static STAC catalog (`catalog.json`), an ItemCollection (`.json`/`.geojson`), or a
+    /// STAC API's root URL (`https://…`, searched for `collections`).
     public var catalog = "samples/series/catalog.json"
+    /// The STAC API collections searched (a STAC API catalog only).
+    public var collections: [String] = []
+    /// Items above this cloud cover (percent, `eo:cloud_cover`) are left out by the STAC API's
+    /// search; 100 sends no filter.
+    public var maxCloudCover: Double = 100
     public var output = "output"
     public var statusStore = "output/status.sqlite"
     public var logFile = "output/verdant.log"
@@ -47,6 +53,9 @@ public struct RunSettings: Sendable, Equatable {
     /// all the way to the productivity maps.
     public var until: LastStage = .productivity
     public init() {}
+
+    /// The catalog is a STAC API (an http(s) URL), not a file.
+    public var catalogIsAPI: Bool { catalog.hasPrefix("https://") || catalog.hasPrefix("http://") }
 }
 
 /// `run.until`: where the stage graph stops (StageGraph.local(until:)).

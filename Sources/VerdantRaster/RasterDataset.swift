@@ -7,6 +7,22 @@ final class RasterDataset {
     let handle: GDALDatasetH
     let path: String
 
+    /// Why a remote file (`/vsicurl/`, `/vsis3/`) cannot be read, as GDAL's virtual file
+    /// layer says it (the HTTP status: "HTTP response code: 404"); nil for a local path or a
+    /// file that opens (then it is not a raster, or a truncated one).
+    static func remoteReason(_ path: String) -> String? {
+        guard path.hasPrefix("/vsi") else { return nil }
+        // GDAL remembers a missing remote file without its status: forget it, ask again.
+        VSICurlPartialClearCache(path)
+        VSIErrorReset()
+        // VSIStatBufL (a struct stat) is opaque to Swift: room enough for it.
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        if VSIStatExL(path, OpaquePointer(buffer), VSI_STAT_EXISTS_FLAG | VSI_STAT_SET_ERROR_FLAG) == 0 { return nil }
+        guard let message = VSIGetLastErrorMsg(), message.pointee != 0 else { return "cannot be read" }
+        return String(cString: message)
+    }
+
     init(openingPath path: String) throws {
         GDALRuntime.ensureRegistered()
         // GDAL paths such as /vsicurl/ are not local files; only check those that are.
@@ -15,7 +31,7 @@ final class RasterDataset {
         }
         CPLErrorReset()
         guard let handle = GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil) else {
-            throw RasterError.cannotOpen(path: path, reason: GDALRuntime.lastError("not a raster"))
+            throw RasterError.cannotOpen(path: path, reason: GDALRuntime.lastError(Self.remoteReason(path) ?? "not a raster"))
         }
         self.handle = handle
         self.path = path

@@ -7,7 +7,7 @@ struct Verdant: AsyncParsableCommand {
         commandName: "verdant",
         abstract: "Cloud masks and NDVI for Sentinel-2 images, run as tasks on this machine or on Earth Engine.",
         discussion: "Parameters come from parameters.toml (see `verdant init`). Exit codes of every command: \(ExitStatus.table).",
-        subcommands: [Init.self, Check.self, Run.self, Demo.self, Status.self, Cancel.self, Retry.self, Release.self,
+        subcommands: [Init.self, Check.self, Discover.self, Run.self, Demo.self, Status.self, Cancel.self, Retry.self, Release.self,
                       Pause.self, Resume.self, DashboardCommand.self, RepairCommand.self, ExportStatus.self, ImportStatus.self,
                       Train.self, EvaluateMask.self, EvaluateFill.self,
                       JobCommand.self]

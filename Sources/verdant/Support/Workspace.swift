@@ -6,6 +6,7 @@ import VerdantEarthEngine
 import VerdantLocal
 import VerdantRaster
 import VerdantStore
+import VerdantStacAPI
 
 /// The parameters of a run and the parts built from them: store, catalog, discovery, the
 /// stage graph with its fingerprints, the engine.
@@ -22,6 +23,9 @@ struct Workspace {
     /// then agree, and a large vector's union is computed once, not three times), the Earth
     /// Engine connection and what its destination holds.
     let memo = Memo()
+    /// Search a STAC API again even when the recorded listing answers the same query
+    /// (`verdant discover --refresh`).
+    var refreshListing = false
 
     final class Memo {
         var path: String?
@@ -51,6 +55,13 @@ struct Workspace {
 
     func catalog() throws -> Catalog {
         if usesEarthEngine { return try earthEngineCatalog() }
+        if parameters.run.catalogIsAPI {
+            let run = parameters.run
+            return SearchReaching(inner: StacAPICatalog(root: run.catalog, collections: run.collections,
+                                                        maxCloudCover: run.maxCloudCover < 100 ? run.maxCloudCover : nil,
+                                                        recordPath: stacRecordPath, refresh: refreshListing,
+                                                        coefNormalisation: parameters.mask.coefNormalisation))
+        }
         return LocalCatalog(path: parameters.resolve(parameters.run.catalog), coefNormalisation: parameters.mask.coefNormalisation)
     }
 
@@ -116,9 +127,10 @@ struct Workspace {
     func discover() async throws -> (Discovery, Discovery.Result) {
         let discovery = try await discovery()
         var query = CatalogQuery(parameters)
-        if usesEarthEngine && parameters.mask.method.usesNeighbours {
-            // Earth Engine lists what the query asks for: the neighbours of the first and last
-            // images lie up to a year outside the dates (discovery leaves those images unmatched).
+        if (usesEarthEngine || parameters.run.catalogIsAPI) && parameters.mask.method.usesNeighbours {
+            // Earth Engine and STAC APIs list what the query asks for: the neighbours of the
+            // first and last images lie up to a year outside the dates (discovery leaves those
+            // images unmatched).
             query.start = query.start.adding(days: -365)
             query.end = query.end.adding(days: 365)
         }

@@ -1,0 +1,139 @@
+import Foundation
+import VerdantHTTP
+
+/// A STAC API's item search (STAC API – Item Search 1.0): the landing page read for its
+/// `search` link and conformance classes, then `POST /search` with `collections`,
+/// `intersects`, `datetime` and `limit`, following `next` links (POST with a body, merged when
+/// the link says so, or GET) to the end. 429 and 5xx are tried again by the HTTP client
+/// (backoff, `Retry-After`); what still fails names the URL and the status, never a credential.
+public struct StacSearch: Sendable {
+    /// What is searched; recorded with the listing, so a listing is reused only for the same one.
+    public struct Query: Sendable, Equatable, Codable {
+        /// The API's root (landing page) URL.
+        public var root: String
+        public var collections: [String]
+        /// RFC 3339 interval `start/end` (the extended date range).
+        public var datetime: String
+        /// `area.geometry`'s rings, lon/lat.
+        public var intersects: [[[Double]]]
+        /// Items above this `eo:cloud_cover` are left out by the API; nil for no filter.
+        public var maxCloudCover: Double?
+        public var limit: Int
+
+        public init(root: String, collections: [String], datetime: String, intersects: [[[Double]]], maxCloudCover: Double?, limit: Int = 100) {
+            self.root = root; self.collections = collections; self.datetime = datetime; self.intersects = intersects
+            self.maxCloudCover = maxCloudCover; self.limit = limit
+        }
+    }
+
+    /// A search that cannot be done: the URL, the status when there was one, what was wrong.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var url: String
+        public var status: Int?
+        public var problem: String
+        /// The API itself is at fault or out of reach (5xx, 429, no connection), not the URL given.
+        public var isOutage: Bool
+        public var description: String {
+            "STAC API \(Redaction.url(url)): \(status.map { "HTTP \($0): " } ?? "")\(problem)"
+        }
+    }
+
+    public let client: HTTPClient
+    /// A guard against an API whose `next` links never end.
+    public var maxPages = 10_000
+
+    public init(client: HTTPClient) { self.client = client }
+
+    /// Every matching item (GeoJSON Feature objects, each once by id, in the API's order) and
+    /// the number of pages read.
+    public func run(_ query: Query) async throws -> (features: [[String: Any]], pages: Int) {
+        let landing = try await json(HTTPRequest(.get, query.root, headers: Self.accept))
+        var conformance = landing["conformsTo"] as? [String] ?? []
+        let links = landing["links"] as? [[String: Any]] ?? []
+        if conformance.isEmpty, let href = links.first(where: { $0["rel"] as? String == "conformance" })?["href"] as? String {
+            conformance = try await json(HTTPRequest(.get, Self.resolve(href, against: query.root), headers: Self.accept))["conformsTo"] as? [String] ?? []
+        }
+        let searchLinks = links.filter { $0["rel"] as? String == "search" }
+        let searchLink = searchLinks.first { ($0["method"] as? String)?.uppercased() == "POST" } ?? searchLinks.first
+        let searchURL = (searchLink?["href"] as? String).map { Self.resolve($0, against: query.root) }
+            ?? (query.root.hasSuffix("/") ? query.root : query.root + "/") + "search"
+        var body: [String: Any] = [
+            "collections": query.collections, "datetime": query.datetime, "limit": query.limit,
+            "intersects": ["type": "Polygon", "coordinates": query.intersects],
+        ]
+        if let cloud = query.maxCloudCover {
+            // Whichever the API advertises: the query extension, else CQL2 JSON filters.
+            if conformance.contains(where: { $0.hasSuffix("item-search#query") }) {
+                body["query"] = ["eo:cloud_cover": ["lte": cloud]]
+            } else if conformance.contains(where: { $0.hasSuffix("item-search#filter") || $0.hasSuffix("cql2-json") }) {
+                body["filter-lang"] = "cql2-json"
+                body["filter"] = ["op": "<=", "args": [["property": "eo:cloud_cover"], cloud]]
+            } else {
+                throw Failure(url: query.root, status: nil, problem: "the API advertises neither the query nor the filter extension in its conformance classes, so run.max_cloud_cover cannot be applied (set it to 100)", isOutage: false)
+            }
+        }
+        var features: [[String: Any]] = []
+        var seen = Set<String>()
+        var request = try HTTPRequest(.post, searchURL, headers: Self.accept + [("Content-Type", "application/json")],
+                                      body: JSONSerialization.data(withJSONObject: body, options: .sortedKeys))
+        var pages = 0
+        var visited = Set<String>()
+        while true {
+            pages += 1
+            let page = try await json(request)
+            guard page["type"] as? String == "FeatureCollection", let list = page["features"] as? [[String: Any]] else {
+                throw Failure(url: request.url, status: 200, problem: "expected a GeoJSON FeatureCollection with `features` (page \(pages) of the search), found \(Self.describe(page))", isOutage: false)
+            }
+            for feature in list {
+                let id = feature["id"] as? String ?? "#\(features.count)"
+                if seen.insert(id).inserted { features.append(feature) }
+            }
+            guard let next = (page["links"] as? [[String: Any]] ?? []).first(where: { $0["rel"] as? String == "next" }),
+                  let href = next["href"] as? String else { break }
+            let url = Self.resolve(href, against: request.url)
+            if (next["method"] as? String)?.uppercased() == "POST" {
+                var nextBody = (next["body"] as? [String: Any]) ?? [:]
+                if next["merge"] as? Bool == true { nextBody = body.merging(nextBody) { $1 } }
+                body = nextBody
+                request = try HTTPRequest(.post, url, headers: Self.accept + [("Content-Type", "application/json")],
+                                          body: JSONSerialization.data(withJSONObject: nextBody, options: .sortedKeys))
+            } else {
+                request = HTTPRequest(.get, url, headers: Self.accept)
+            }
+            // The same page asked twice, or no end in sight: stop with a clear error.
+            let signature = request.url + String(decoding: request.body ?? Data(), as: UTF8.self)
+            guard visited.insert(signature).inserted, pages < maxPages else {
+                throw Failure(url: url, status: nil, problem: "the search's `next` links do not end (page \(pages + 1) repeats an earlier one or exceeds \(maxPages))", isOutage: false)
+            }
+        }
+        return (features, pages)
+    }
+
+    static let accept: [(name: String, value: String)] = [("Accept", "application/geo+json, application/json")]
+
+    /// One exchange, its answer as a JSON object.
+    func json(_ request: HTTPRequest) async throws -> [String: Any] {
+        let response: HTTPResponse
+        do { response = try await client.send(request) } catch let error as TransportError {
+            throw Failure(url: request.url, status: nil, problem: "cannot be reached: \(error)", isOutage: true)
+        }
+        guard response.isSuccess else {
+            let detail = response.text.prefix(200).replacingOccurrences(of: "\n", with: " ")
+            throw Failure(url: request.url, status: response.status, problem: detail.isEmpty ? "no body" : String(detail),
+                          isOutage: RetryPolicy.isRetryable(status: response.status))
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] else {
+            throw Failure(url: request.url, status: response.status, problem: "the answer is not a JSON object (\(response.body.count) bytes: \(response.text.prefix(60).replacingOccurrences(of: "\n", with: " "))…)", isOutage: false)
+        }
+        return object
+    }
+
+    static func resolve(_ href: String, against base: String) -> String {
+        if href.hasPrefix("http://") || href.hasPrefix("https://") { return href }
+        return URL(string: href, relativeTo: URL(string: base))?.absoluteString ?? href
+    }
+
+    static func describe(_ object: [String: Any]) -> String {
+        "an object with keys \(object.keys.sorted().prefix(8).joined(separator: ", "))"
+    }
+}

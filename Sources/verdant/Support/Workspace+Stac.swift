@@ -1,0 +1,21 @@
+import Foundation
+import VerdantCore
+import VerdantStacAPI
+
+extension Workspace {
+    /// Where a STAC API's listing is recorded: the ItemCollection jobs read their items from.
+    var stacRecordPath: String { layout.root.appendingPathComponent("stac-search.json").path }
+}
+
+/// A STAC API catalog whose failures are sorted for the exit code: an API out of reach or
+/// failing (5xx, 429 after the retries) is the machine's (exit 3); a URL that answers 4xx or
+/// something that is not a STAC API is the user's input (exit 2). Both name the URL and status.
+struct SearchReaching: Catalog {
+    let inner: StacAPICatalog
+    func list(_ query: CatalogQuery) async throws -> CatalogListing {
+        do { return try await inner.list(query) } catch let failure as StacSearch.Failure {
+            if failure.isOutage { throw MachineError("run.catalog: \(failure)") }
+            throw BadInput("run.catalog: \(failure)")
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import FlyingFox
+import Foundation
+
+/// A STAC API on loopback serving the samples' items (their assets rewritten to its own URLs)
+/// and the COGs themselves with range requests, keeping a log of what it was asked: the landing
+/// page with its conformance classes, `POST /search` paged by `pageSize` through POST `next`
+/// links (a token in the body, merged), filtered by collection, datetime, the area's bounding
+/// box and `query` on `eo:cloud_cover`; faults by request number.
+actor StacTestServer {
+    struct Logged: Sendable { var method: String; var path: String; var range: String?; var status: Int }
+    private(set) var log: [Logged] = []
+    private var server: HTTPServer?
+    private var task: Task<Void, Error>?
+    private(set) var base = ""
+    var pageSize = 4
+    /// Search request number (1-based) → the status it answers instead (429 with Retry-After 0, 500…).
+    var searchFaults: [Int: Int] = [:]
+    /// The search answers a JSON object that is not a FeatureCollection.
+    var malformedSearch = false
+    /// Asset paths (`<item>/<file>`) that answer 404, and those served cut to half their length.
+    var missing: Set<String> = []
+    var truncated: Set<String> = []
+    private var searches = 0
+    let samples = URL(fileURLWithPath: "samples/catalog", relativeTo: Fixtures.repositoryRoot).standardizedFileURL
+    static let collection = "sentinel-2-l1c"
+
+    func configure(_ change: @Sendable (isolated StacTestServer) -> Void) { change(self) }
+
+    func start() async throws -> String {
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled,
+                                handler: ClosureHTTPHandler { [self] request in await self.answer(request) })
+        self.server = server
+        task = Task { try await server.run() }
+        try await server.waitUntilListening(timeout: 10)
+        guard case .ip4(_, let port)? = await server.listeningAddress else { throw CancellationError() }
+        base = "http://127.0.0.1:\(port)"
+        return base
+    }
+
+    func stop() async { await server?.stop(timeout: 0); task?.cancel() }
+
+    private func answer(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
+        let range = request.headers[HTTPHeader("Range")]
+        let response: FlyingFox.HTTPResponse
+        switch (request.method.rawValue, request.path) {
+        case ("GET", "/"), ("GET", ""): response = json(landing)
+        case ("POST", "/search"): response = await search(request)
+        case (let method, let path) where path.hasPrefix("/assets/"): response = asset(String(path.dropFirst(8)), range: range, head: method == "HEAD")
+        default: response = FlyingFox.HTTPResponse(statusCode: .notFound)
+        }
+        log.append(Logged(method: request.method.rawValue, path: request.path, range: range, status: response.statusCode.code))
+        return response
+    }
+
+    private var landing: [String: Any] {
+        ["type": "Catalog", "id": "verdant-test", "stac_version": "1.0.0", "description": "samples",
+         "conformsTo": ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
+                        "https://api.stacspec.org/v1.0.0/item-search#query"],
+         "links": [["rel": "search", "href": "\(base)/search", "method": "POST", "type": "application/geo+json"],
+                   ["rel": "self", "href": "\(base)/"]]]
+    }
+
+    private func search(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
+        searches += 1
+        if let status = searchFaults[searches] {
+            return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "fault"), headers: [HTTPHeader("Retry-After"): "0"],
+                                          body: Data("{\"code\":\"fault\"}".utf8))
+        }
+        if malformedSearch { return json(["type": "Catalog", "note": "not a search answer"]) }
+        guard let body = (try? JSONSerialization.jsonObject(with: await request.bodyData)) as? [String: Any] else {
+            return FlyingFox.HTTPResponse(statusCode: .badRequest)
+        }
+        let collections = body["collections"] as? [String] ?? []
+        let interval = (body["datetime"] as? String ?? "").split(separator: "/").map(String.init)
+        let format = ISO8601DateFormatter()
+        let start = interval.first.flatMap { format.date(from: $0) }, end = interval.last.flatMap { format.date(from: $0) }
+        let ring = ((body["intersects"] as? [String: Any])?["coordinates"] as? [[[Double]]])?.first ?? []
+        let lons = ring.map { $0[0] }, lats = ring.map { $0[1] }
+        let cloud = (((body["query"] as? [String: Any])?["eo:cloud_cover"]) as? [String: Any])?["lte"] as? Double
+        let matching = items().filter { item in
+            guard collections.contains(item["collection"] as? String ?? "") else { return false }
+            let properties = item["properties"] as? [String: Any] ?? [:]
+            guard let date = (properties["datetime"] as? String).flatMap({ format.date(from: $0) }),
+                  start.map({ date >= $0 }) ?? true, end.map({ date <= $0 }) ?? true else { return false }
+            if let cloud, (properties["eo:cloud_cover"] as? Double ?? 0) > cloud { return false }
+            let bbox = item["bbox"] as? [Double] ?? []
+            guard bbox.count == 4, let minLon = lons.min(), let maxLon = lons.max(), let minLat = lats.min(), let maxLat = lats.max() else { return true }
+            return bbox[0] <= maxLon && bbox[2] >= minLon && bbox[1] <= maxLat && bbox[3] >= minLat
+        }
+        let offset = Int(body["token"] as? String ?? "0") ?? 0
+        let page = Array(matching.dropFirst(offset).prefix(pageSize))
+        var answer: [String: Any] = ["type": "FeatureCollection", "features": page, "numberMatched": matching.count,
+                                     "numberReturned": page.count, "links": []]
+        if offset + pageSize < matching.count {
+            answer["links"] = [["rel": "next", "href": "\(base)/search", "method": "POST", "merge": true,
+                                "body": ["token": String(offset + pageSize)]]]
+        }
+        return json(answer)
+    }
+
+    /// The samples' items, in date order, their assets pointing here.
+    func items() -> [[String: Any]] {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
+        return folders.sorted().compactMap { folder -> [String: Any]? in
+            let file = samples.appendingPathComponent(folder).appendingPathComponent("\(folder).json")
+            guard var item = (try? JSONSerialization.jsonObject(with: Data(contentsOf: file))) as? [String: Any] else { return nil }
+            var assets = item["assets"] as? [String: [String: Any]] ?? [:]
+            for (key, var asset) in assets {
+                let href = (asset["href"] as? String ?? "").replacingOccurrences(of: "./", with: "")
+                asset["href"] = "\(base)/assets/\(folder)/\(href)"
+                assets[key] = asset
+            }
+            item["assets"] = assets
+            item["collection"] = Self.collection
+            item["links"] = []
+            return item
+        }
+    }
+
+    /// A file with range requests (206 and Content-Range); a whole GET answers it all.
+    private func asset(_ path: String, range: String?, head: Bool) -> FlyingFox.HTTPResponse {
+        guard !missing.contains(path), !path.contains(".."),
+              var data = FileManager.default.contents(atPath: samples.appendingPathComponent(path).path) else {
+            // A HEAD answer has no body.
+            return FlyingFox.HTTPResponse(statusCode: .notFound, body: head ? Data() : Data("no such file".utf8))
+        }
+        if truncated.contains(path) { data = data.prefix(data.count / 2) }
+        var headers: [HTTPHeader: String] = [HTTPHeader("Accept-Ranges"): "bytes", HTTPHeader("Content-Type"): "image/tiff"]
+        if head {
+            headers[HTTPHeader("Content-Length")] = String(data.count)
+            return FlyingFox.HTTPResponse(statusCode: .ok, headers: headers)
+        }
+        guard let range, range.hasPrefix("bytes="), let dash = range.firstIndex(of: "-") else {
+            return FlyingFox.HTTPResponse(statusCode: .ok, headers: headers, body: data)
+        }
+        let first = Int(range[range.index(range.startIndex, offsetBy: 6)..<dash]) ?? 0
+        let last = min(data.count - 1, Int(range[range.index(after: dash)...]) ?? data.count - 1)
+        guard first < data.count, first <= last else {
+            headers[HTTPHeader("Content-Range")] = "bytes */\(data.count)"
+            return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(416, phrase: "Range Not Satisfiable"), headers: headers)
+        }
+        headers[HTTPHeader("Content-Range")] = "bytes \(first)-\(last)/\(data.count)"
+        return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(206, phrase: "Partial Content"), headers: headers,
+                                      body: data.subdata(in: first..<(last + 1)))
+    }
+
+    private func json(_ object: [String: Any]) -> FlyingFox.HTTPResponse {
+        FlyingFox.HTTPResponse(statusCode: .ok, headers: [HTTPHeader("Content-Type"): "application/geo+json"],
+                               body: (try? JSONSerialization.data(withJSONObject: object, options: .sortedKeys)) ?? Data())
+    }
+
+    /// Ids of the items whose bounding box meets [west, south, east, north].
+    func ids(meeting box: [Double]) -> [String] {
+        items().filter { item in
+            let b = item["bbox"] as? [Double] ?? []
+            return b.count == 4 && b[0] <= box[2] && b[2] >= box[0] && b[1] <= box[3] && b[3] >= box[1]
+        }.compactMap { $0["id"] as? String }
+    }
+
+    /// The requests for asset files.
+    var assetRequests: [Logged] { log.filter { $0.path.hasPrefix("/assets/") } }
+}
