@@ -29,7 +29,7 @@ public enum DefaultParameters {
     # holds the scenes with all 13 bands).
     catalog = "samples/series/catalog.json"
     # With a STAC API catalog: the collections searched, e.g. ["sentinel-2-l1c"]. The search's
-    # items are recorded in <output>/stac-search.json and listed from there until the dates,
+    # items are recorded in <output>/stac/ and listed from there until the dates,
     # area, collections or cloud cover change, or `verdant discover --refresh`. Default [].
     collections = []
     # With a STAC API catalog: items above this cloud cover (percent) are not listed; 100

@@ -9,7 +9,7 @@ enum GDALRuntime {
         // them; the last message is still kept per thread for CPLGetLastErrorMsg.
         CPLSetErrorHandler(CPLQuietErrorHandler)
         // Remote reads (`/vsicurl/` for https hrefs, `/vsis3/` for s3 ones): no directory
-        // listing on open (a request per file saved), only raster extensions, consecutive
+        // listing on open and so no probing for side-car files (requests saved), consecutive
         // ranges merged, retries with a delay on 429/5xx. A value set in the environment wins.
         for (key, value) in remoteReadOptions where getenv(key) == nil { CPLSetConfigOption(key, value) }
         return true
@@ -18,7 +18,6 @@ enum GDALRuntime {
     /// GDAL's settings for reading COGs over HTTP and S3 (README "Real inputs").
     static let remoteReadOptions: [(String, String)] = [
         ("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"),
-        ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".tif,.TIF,.tiff,.TIFF,.jp2,.JP2,.xml,.zip"),
         ("GDAL_HTTP_MERGE_CONSECUTIVE_RANGES", "YES"),
         ("GDAL_HTTP_MAX_RETRY", "5"),
         ("GDAL_HTTP_RETRY_DELAY", "1"),

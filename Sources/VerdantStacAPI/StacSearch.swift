@@ -92,7 +92,8 @@ public struct StacSearch: Sendable {
                   let href = next["href"] as? String else { break }
             let url = Self.resolve(href, against: request.url)
             if (next["method"] as? String)?.uppercased() == "POST" {
-                var nextBody = (next["body"] as? [String: Any]) ?? [:]
+                // No body: the same search again (an empty one would search everything).
+                var nextBody = (next["body"] as? [String: Any]) ?? body
                 if next["merge"] as? Bool == true { nextBody = body.merging(nextBody) { $1 } }
                 body = nextBody
                 request = try HTTPRequest(.post, url, headers: Self.accept + [("Content-Type", "application/json")],
@@ -115,7 +116,9 @@ public struct StacSearch: Sendable {
     func json(_ request: HTTPRequest) async throws -> [String: Any] {
         let response: HTTPResponse
         do { response = try await client.send(request) } catch let error as TransportError {
-            throw Failure(url: request.url, status: nil, problem: "cannot be reached: \(error)", isOutage: true)
+            // A refused or broken connection is an outage; a malformed URL or a certificate
+            // that does not verify is the URL given.
+            throw Failure(url: request.url, status: nil, problem: "cannot be reached: \(error)", isOutage: error.isRetryable)
         }
         guard response.isSuccess else {
             let detail = response.text.prefix(200).replacingOccurrences(of: "\n", with: " ")

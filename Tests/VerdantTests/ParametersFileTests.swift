@@ -8,7 +8,7 @@ import VerdantCore
 enum SampleDocument {
     static let tables: [(name: String, keys: [(key: String, value: String)])] = [
         ("run", [
-            ("engine", #""local""#), ("catalog", #""cat.json""#), ("output", #""out""#),
+            ("engine", #""local""#), ("catalog", #""cat.json""#), ("collections", "[]"), ("max_cloud_cover", "100"), ("output", #""out""#),
             ("status_store", #""out/status.sqlite""#), ("log_file", #""out/verdant.log""#),
             ("exported_json", #""exported.json""#), ("refresh", "30"), ("nb_task_max", "30"),
             ("workers", "0"), ("max_attempts", "3"), ("retry_backoff", "60"), ("until", #""productivity""#),
@@ -196,6 +196,8 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         .init(key: "mask.clustering.sampling_scale", value: #""30""#, expected: "a number"),
         .init(key: "mask.clustering.sampling_scale", value: "0", expected: "metres from 1 to 10000"),
         .init(key: "run.until", value: #""masks""#, expected: #"one of "cloudmask", "ndvi", "gapfill", "productivity""#),
+        .init(key: "run.collections", value: #""sentinel-2-l1c""#, expected: "an array of strings"),
+        .init(key: "run.max_cloud_cover", value: "120", expected: "a percentage from 0 to 100"),
         .init(key: "mask.fallback", value: #""scl""#, expected: #"one of "none", "mask""#),
         .init(key: "mask.ndvi_asset", value: #""""#, expected: "an asset name"),
         .init(key: "gapfill.method", value: #""hants""#, expected: #"one of "seed", "linear", "harmonic-residual""#),
@@ -401,7 +403,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         #expect(throws: Never.self) { try ParametersFile.load(path: path, checkFiles: false) }
         let error = try #require(throws: ParameterError.self) { try ParametersFile.load(path: path) }
         #expect(error.issues.map(\.description) == [
-            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, found no file at \(folder)/cat.json",
+            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, or a STAC API URL (https://…), found no file at \(folder)/cat.json",
             "\(path):\(lines["area.land_geometry"]!): area.land_geometry: expected an existing vector file (GeoJSON, GeoPackage, Shapefile), found no file at \(folder)/land.geojson",
             "\(path):\(lines["run.exported_json"]!): run.exported_json: expected a JSON file holding an object (the original's JSON_FILE), found no file at \(folder)/exported.json",
         ])

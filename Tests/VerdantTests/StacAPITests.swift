@@ -32,8 +32,8 @@ struct StacAPITests {
         #expect(statuses.contains(429) && statuses.contains(500) && statuses.last == 200, "\(statuses)")
 
         // As a catalog: the listing is recorded, then listed again from the record alone.
-        let record = dir.appendingPathComponent("stac-search.json").path
-        let catalog = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil, recordPath: record,
+        let record = dir.appendingPathComponent("stac").path
+        let catalog = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil, directory: record,
                                      refresh: false, coefNormalisation: 10_000, client: Self.fastRetries)
         let q = CatalogQuery(start: CalendarDate(year: 2015, month: 1, day: 1)!, end: CalendarDate(year: 2017, month: 12, day: 31)!,
                              geometry: Self.query(base).intersects)
@@ -43,9 +43,10 @@ struct StacAPITests {
         let second = try await catalog.list(q)
         #expect(first.images.map(\.id) == second.images.map(\.id) && first.images.count == all.count)
         #expect(second.source.contains("recorded in"), "\(second.source)")
-        #expect(first.images.allSatisfy { $0.source == record })
+        // Each image's source is its own item file, a whole Feature.
+        #expect(first.images.allSatisfy { $0.source == catalog.itemPath($0.id) && FileManager.default.fileExists(atPath: $0.source) })
         // Another query (cloud cover) needs a new search: the server is gone, so it fails, naming it.
-        let other = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: 10, recordPath: record,
+        let other = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: 10, directory: record,
                                    refresh: false, coefNormalisation: 10_000, client: HTTPClient(policy: .once))
         await #expect(throws: StacSearch.Failure.self) { try await other.list(q) }
     }
@@ -56,6 +57,8 @@ struct StacAPITests {
         let base = try await server.start()
         defer { Task { await server.stop() } }
         let (clear, _) = try await StacSearch(client: Self.fastRetries).run(Self.query(base, cloud: 0))
+        let everything = try await StacSearch(client: Self.fastRetries).run(Self.query(base)).features
+        #expect(!clear.isEmpty && clear.count < everything.count, "\(clear.count) of \(everything.count)")
         #expect(clear.allSatisfy { (($0["properties"] as? [String: Any])?["eo:cloud_cover"] as? Double ?? 1) == 0 })
         await server.configure { $0.malformedSearch = true }
         do {

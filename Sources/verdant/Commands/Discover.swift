@@ -4,7 +4,7 @@ import Foundation
 struct Discover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the catalog's images and say how many a run would take; with --refresh a STAC API is searched again.",
-        discussion: "A STAC API's listing is recorded in <output>/stac-search.json and reused until the dates, area, collections or cloud cover change; --refresh searches again now (new items published since). Exit codes: \(ExitStatus.table).")
+        discussion: "A STAC API's listing is recorded in <output>/stac/ and reused until the dates, area, collections or cloud cover change; --refresh searches again now (new items published since). Exit codes: \(ExitStatus.table).")
 
     @OptionGroup var parameters: ParametersOption
     @Flag(help: "Search the STAC API again even when the recorded listing answers the same query.")

@@ -3,8 +3,8 @@ import VerdantCore
 import VerdantStacAPI
 
 extension Workspace {
-    /// Where a STAC API's listing is recorded: the ItemCollection jobs read their items from.
-    var stacRecordPath: String { layout.root.appendingPathComponent("stac-search.json").path }
+    /// Where a STAC API's listings and items are recorded (jobs read their items there).
+    var stacDirectory: String { layout.root.appendingPathComponent("stac").path }
 }
 
 /// A STAC API catalog whose failures are sorted for the exit code: an API out of reach or
@@ -16,6 +16,8 @@ struct SearchReaching: Catalog {
         do { return try await inner.list(query) } catch let failure as StacSearch.Failure {
             if failure.isOutage { throw MachineError("run.catalog: \(failure)") }
             throw BadInput("run.catalog: \(failure)")
+        } catch let error as StacAPICatalog.RecordError {
+            throw MachineError("\(error)")
         }
     }
 }

@@ -59,7 +59,7 @@ struct Workspace {
             let run = parameters.run
             return SearchReaching(inner: StacAPICatalog(root: run.catalog, collections: run.collections,
                                                         maxCloudCover: run.maxCloudCover < 100 ? run.maxCloudCover : nil,
-                                                        recordPath: stacRecordPath, refresh: refreshListing,
+                                                        directory: stacDirectory, refresh: refreshListing,
                                                         coefNormalisation: parameters.mask.coefNormalisation))
         }
         return LocalCatalog(path: parameters.resolve(parameters.run.catalog), coefNormalisation: parameters.mask.coefNormalisation)
