@@ -7,6 +7,19 @@ final class RasterDataset {
     let handle: GDALDatasetH
     let path: String
 
+    /// A remote path as errors show it: its query string (signed URLs carry keys and
+    /// signatures there) left out.
+    static func shown(_ path: String) -> String {
+        guard path.hasPrefix("/vsi"), let question = path.firstIndex(of: "?") else { return path }
+        return path[..<question] + "?…"
+    }
+
+    /// `text` with the query string of `path`'s URL left out wherever GDAL repeated it.
+    static func shown(_ text: String, hiding path: String) -> String {
+        guard path.hasPrefix("/vsi"), let question = path.firstIndex(of: "?") else { return text }
+        return text.replacingOccurrences(of: String(path[question...]), with: "?…")
+    }
+
     /// Why a remote file (`/vsicurl/`, `/vsis3/`) cannot be read, as GDAL's virtual file
     /// layer says it (the HTTP status: "HTTP response code: 404"); nil for a local path or a
     /// file that opens (then it is not a raster, or a truncated one).
@@ -31,7 +44,8 @@ final class RasterDataset {
         }
         CPLErrorReset()
         guard let handle = GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil) else {
-            throw RasterError.cannotOpen(path: path, reason: GDALRuntime.lastError(Self.remoteReason(path) ?? "not a raster"))
+            let reason = GDALRuntime.lastError(Self.remoteReason(path) ?? "not a raster")
+            throw RasterError.cannotOpen(path: Self.shown(path), reason: Self.shown(reason, hiding: path))
         }
         self.handle = handle
         self.path = path

@@ -157,4 +157,14 @@ struct StacAPITests {
         let check = try await VerdantProcess.run(["check", "-p", bad.path], in: sub)
         #expect(check.status == 2 && check.stderr.contains("run.collections"), "\(check.stderr)")
     }
+
+    @Test("a remote file's signed query string never reaches an error")
+    func signedURLHidden() async throws {
+        let path = "/vsicurl/http://127.0.0.1:9/b.tif?X-Amz-Signature=s3cr3t&X-Amz-Credential=AKIAEXAMPLE"
+        let message: String = try await VerdantProcess.offload {
+            do { _ = try RasterInfo.read(path: path); return "opened" } catch { return "\(error)" }
+        }
+        #expect(message != "opened" && message.contains("127.0.0.1:9/b.tif"), "\(message)")
+        #expect(!message.contains("s3cr3t") && !message.contains("AKIAEXAMPLE"), "\(message)")
+    }
 }

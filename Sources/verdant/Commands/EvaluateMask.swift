@@ -95,7 +95,7 @@ struct EvaluateMask: ParsableCommand {
 
     private func otherRows(workspace: Workspace, settings: CloudMaskSettings, masks: ReferenceMasks) throws -> [Row] {
         let p = workspace.parameters
-        let listing = try StacCatalog.load(path: references.catalog ?? p.resolve(p.run.catalog), coefNormalisation: p.mask.coefNormalisation)
+        let listing = try StacCatalog.load(path: try references.catalog ?? workspace.staticCatalogPath(), coefNormalisation: p.mask.coefNormalisation)
         let land = references.noLand ? nil : try workspace.landArea()
         let cache = GridBandCache(limitBytes: 256 << 20)
         var rows: [Row] = []

@@ -63,7 +63,7 @@ struct LabelledScenes {
                      settings: CloudMaskSettings, excluding: Set<String> = [], useLand: Bool,
                      log: (String) -> Void) throws -> LabelledScenes {
         let p = workspace.parameters
-        let path = catalogPath ?? p.resolve(p.run.catalog)
+        let path = try catalogPath ?? workspace.staticCatalogPath()
         let listing = try StacCatalog.load(path: path, coefNormalisation: p.mask.coefNormalisation)
         let land = useLand ? try workspace.landArea() : nil
         let extractor = SceneFeatures(items: listing.items, settings: settings, selection: NeighbourSelection(p.mask), land: land)

@@ -5,6 +5,15 @@ import VerdantStacAPI
 extension Workspace {
     /// Where a STAC API's listings and items are recorded (jobs read their items there).
     var stacDirectory: String { layout.root.appendingPathComponent("stac").path }
+
+    /// `run.catalog` as a file, for the commands that read a static catalog whole (train,
+    /// evaluate-mask); a STAC API there is refused with what to give instead.
+    func staticCatalogPath() throws -> String {
+        guard !parameters.run.catalogIsAPI else {
+            throw BadInput("\(parametersPath): run.catalog is a STAC API (\(parameters.run.catalog)); this command reads a static catalog: give one with --catalog")
+        }
+        return parameters.resolve(parameters.run.catalog)
+    }
 }
 
 /// A STAC API catalog whose failures are sorted for the exit code: an API out of reach or
