@@ -53,6 +53,20 @@ public struct StacSearch: Sendable {
         if conformance.isEmpty, let href = links.first(where: { $0["rel"] as? String == "conformance" })?["href"] as? String {
             conformance = try await json(HTTPRequest(.get, Self.resolve(href, against: query.root), headers: Self.accept))["conformsTo"] as? [String] ?? []
         }
+        // A misspelt collection would list nothing, and the run would do nothing, quietly: where
+        // the API serves its collections, each one asked for must be there.
+        if conformance.contains(where: { $0.hasSuffix("/collections") }) {
+            let base = query.root.hasSuffix("/") ? query.root : query.root + "/"
+            for collection in query.collections {
+                let url = base + "collections/" + (collection.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? collection)
+                do {
+                    _ = try await json(HTTPRequest(.get, url, headers: Self.accept))
+                } catch var failure as Failure where failure.status == 404 {
+                    failure.problem = "the API has no collection \"\(collection)\" (run.collections)"
+                    throw failure
+                }
+            }
+        }
         let searchLinks = links.filter { $0["rel"] as? String == "search" }
         let searchLink = searchLinks.first { ($0["method"] as? String)?.uppercased() == "POST" } ?? searchLinks.first
         let searchURL = (searchLink?["href"] as? String).map { Self.resolve($0, against: query.root) }

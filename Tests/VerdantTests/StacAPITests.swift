@@ -134,7 +134,7 @@ struct StacAPITests {
         #expect(records.filter { $0.state == .completed }.count == records.filter { $0.state != .outOfArea && $0.state != .excluded }.count - 2)
     }
 
-    @Test("verdant discover reuses the recorded listing and searches again with --refresh; a STAC API URL without collections is refused (exit 2)")
+    @Test("verdant discover reuses the recorded listing and searches again with --refresh; a STAC API URL without collections, or with one the API lacks, is refused (exit 2)")
     func discoverRefresh() async throws {
         let dir = Fixtures.temporaryDirectory("stac-discover")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -159,6 +159,11 @@ struct StacAPITests {
         let bad = try VerdantProcess.sampleParameters(in: sub, edits: edits.merging(["collections": "[]"]) { $1 })
         let check = try await VerdantProcess.run(["check", "-p", bad.path], in: sub)
         #expect(check.status == 2 && check.stderr.contains("run.collections"), "\(check.stderr)")
+        // A collection the API does not have is named, not listed as nothing.
+        let typo = try VerdantProcess.sampleParameters(in: sub, edits: edits.merging(["collections": "[\"sentinel-2-llc\"]"]) { $1 })
+        let typoCheck = try await VerdantProcess.run(["check", "-p", typo.path], in: sub)
+        #expect(typoCheck.status == 2 && typoCheck.stderr.contains("no collection \"sentinel-2-llc\"")
+                && typoCheck.stderr.contains("HTTP 404"), "\(typoCheck.stderr)")
     }
 
     @Test("a remote file's signed query string never reaches an error")

@@ -45,6 +45,8 @@ actor StacTestServer {
         switch (request.method.rawValue, request.path) {
         case ("GET", "/"), ("GET", ""): response = json(landing)
         case ("POST", "/search"): response = await search(request)
+        case ("GET", "/collections/\(Self.collection)"): response = json(["type": "Collection", "id": Self.collection, "links": []])
+        case ("GET", let path) where path.hasPrefix("/collections/"): response = FlyingFox.HTTPResponse(statusCode: .notFound)
         case (let method, let path) where path.hasPrefix("/assets/"): response = asset(String(path.dropFirst(8)), range: range, head: method == "HEAD")
         default: response = FlyingFox.HTTPResponse(statusCode: .notFound)
         }
@@ -55,7 +57,7 @@ actor StacTestServer {
     private var landing: [String: Any] {
         ["type": "Catalog", "id": "verdant-test", "stac_version": "1.0.0", "description": "samples",
          "conformsTo": ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
-                        "https://api.stacspec.org/v1.0.0/item-search#query"],
+                        "https://api.stacspec.org/v1.0.0/item-search#query", "https://api.stacspec.org/v1.0.0/collections"],
          "links": [["rel": "search", "href": "\(base)/search", "method": "POST", "type": "application/geo+json"],
                    ["rel": "self", "href": "\(base)/"]]]
     }
