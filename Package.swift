@@ -75,8 +75,9 @@ let package = Package(
         .target(name: "VerdantDashboard", dependencies: ["VerdantCore", "VerdantStore", "VerdantStyle", "VerdantTerminal"]),
         // Stand-ins for tests and benchmarks (an in-memory engine); never in the product.
         .target(name: "VerdantTesting", dependencies: ["VerdantCore"]),
-        // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalog.
-        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "VerdantFill", "CSpawnShim"]),
+        // Local engine: worker pool, jobs gluing Raster + Mask, the STAC catalogs and SAFE products,
+        // the band tables of collections/ (TOML).
+        .target(name: "VerdantLocal", dependencies: ["VerdantCore", "VerdantRaster", "VerdantMask", "VerdantFill", "CSpawnShim", "TOMLKit"]),
         // Repair: the store against the engine's task list and the outputs, classified, fixed
         // in one transaction after a backup. No ArgumentParser: the dashboard's wizard calls it.
         .target(name: "VerdantRepair", dependencies: ["VerdantCore", "VerdantStore", "VerdantLocal", "VerdantRaster"]),

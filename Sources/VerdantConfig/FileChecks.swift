@@ -11,8 +11,8 @@ enum FileChecks {
         // Earth Engine lists its images itself; the catalog is the local engine's listing.
         // A STAC API is searched, not opened.
         if engineKnown, p.run.engine == .local, !p.run.catalogIsAPI, !reported.contains("run.catalog"),
-           let problem = missingFile(p.resolve(p.run.catalog)) {
-            issues.append(ParameterIssue(key: "run.catalog", expected: "an existing STAC catalog.json or ItemCollection file, or a STAC API URL (https://…)", found: problem))
+           let problem = missingCatalog(p.resolve(p.run.catalog)) {
+            issues.append(ParameterIssue(key: "run.catalog", expected: "an existing STAC catalog.json or ItemCollection file, a folder of SAFE products (or one .SAFE folder or .zip), or a STAC API URL (https://…)", found: problem))
         }
 
         // An engine value that could not be read says nothing about where the land geometry
@@ -47,6 +47,11 @@ enum FileChecks {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return "no file at \(path)" }
         return isFolder.boolValue ? "a folder at \(path)" : nil
+    }
+
+    /// nil when `path` is a file or a folder (of SAFE products), else what is there instead.
+    static func missingCatalog(_ path: String) -> String? {
+        FileManager.default.fileExists(atPath: path) ? nil : "nothing at \(path)"
     }
 
     static func notJSONObject(_ path: String) -> String? {

@@ -49,6 +49,9 @@ public struct CatalogListing: Sendable {
     public var source: String
     public var images: [CatalogImage]
     public var failures: [CatalogFailure]
+    /// The band tables (`collections/<name>.toml`) the images were read with, sorted; empty
+    /// when every image was read by the usual names.
+    public var bandTables: [String] = []
     public init(source: String, images: [CatalogImage], failures: [CatalogFailure] = []) {
         self.source = source; self.images = images; self.failures = failures
     }

@@ -24,6 +24,8 @@ public struct CatalogItem: Sendable, Equatable {
     public var otherAssets: [String: BandAsset] = [:]
     /// `s2:processing_baseline`, when the item gives it (04.00 and later add 1000 DN).
     public var processingBaseline: Double?
+    /// The band table (`collections/<name>.toml`) the item was read with, nil for the usual names.
+    public var bandTable: String?
 
     public init(id: String, datetime: Date, endDatetime: Date, footprint: String, tile: String,
                 cloudCover: Double?, itemPath: String, bands: [String: BandAsset]) {

@@ -15,8 +15,10 @@ public struct LocalCatalog: Catalog {
 
     public func list(_ query: CatalogQuery) throws -> CatalogListing {
         let listing = try StacCatalog.load(path: path, coefNormalisation: coefNormalisation)
-        return CatalogListing(source: "static STAC catalog \(path)", images: listing.items.map(\.catalogImage),
-                              failures: listing.failures.map(\.catalogFailure))
+        var result = CatalogListing(source: "static STAC catalog \(path)", images: listing.items.map(\.catalogImage),
+                                    failures: listing.failures.map(\.catalogFailure))
+        result.bandTables = Set(listing.items.compactMap(\.bandTable)).sorted()
+        return result
     }
 }
 

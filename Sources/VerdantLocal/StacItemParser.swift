@@ -61,17 +61,26 @@ struct StacItemParser {
         let baselineValue = properties["s2:processing_baseline"]
         let baseline = (baselineValue as? String).flatMap(Double.init) ?? (baselineValue as? NSNumber)?.doubleValue
         var bands: [String: BandAsset] = [:], others: [String: BandAsset] = [:]
-        for (key, value) in object["assets"] as? [String: [String: Any]] ?? [:] {
+        let assets = object["assets"] as? [String: [String: Any]] ?? [:]
+        // A collection verdant has a table for is read by its table (CDSE's `B02_10m` and
+        // `B02_20m`: the native one); any other by the usual names.
+        let table = BandTable.matching(collection: object["collection"] as? String, assetKeys: Set(assets.keys))
+        let bandOfKey = Dictionary(table?.bands.map { ($1, $0) } ?? [], uniquingKeysWith: { a, _ in a })
+        let nameOfKey = Dictionary(table?.assets.map { ($1, $0) } ?? [], uniquingKeysWith: { a, _ in a })
+        for (key, value) in assets {
             guard let href = value["href"] as? String else { continue }
             let raster = (value["raster:bands"] as? [[String: Any]])?.first ?? [:]
             let declared = (raster["offset"] as? NSNumber)?.doubleValue
             let nodata = (raster["nodata"] as? NSNumber)?.doubleValue
-            let band = bandName(key: key, asset: value)
+            let band = table != nil ? bandOfKey[key] : bandName(key: key, asset: value)
             // A band without raster:bands scale is DN / COEF_NORMALISATION; other assets are as they are.
             let scale = (raster["scale"] as? NSNumber)?.doubleValue ?? (band != nil ? 1 / coef : 1)
             let asset = BandAsset(path: StacCatalog.resolve(href, against: file), scale: scale, offset: declared ?? 0,
                                   nodata: nodata, offsetDeclared: declared != nil)
-            if let band { bands[band] = asset } else { others[key.lowercased()] = asset }
+            if let band { bands[band] = asset } else {
+                others[key.lowercased()] = asset
+                if let name = nameOfKey[key] { others[name.lowercased()] = asset }
+            }
         }
         var item = CatalogItem(id: id, datetime: datetime, endDatetime: end, footprint: footprint,
                                tile: Self.tile(properties) ?? Self.tile(fromId: id) ?? "",
@@ -79,6 +88,7 @@ struct StacItemParser {
                                itemPath: file, bands: bands)
         item.otherAssets = others
         item.processingBaseline = baseline
+        item.bandTable = table?.name
         return item
     }
 

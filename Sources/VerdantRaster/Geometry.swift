@@ -40,6 +40,20 @@ final class Geometry {
         assignWGS84()
     }
 
+    /// Well-known text in EPSG:4326, lon/lat (a SAFE product's FOOTPRINT).
+    convenience init(wkt: String, source: String) throws {
+        GDALRuntime.ensureRegistered()
+        var handle: OGRGeometryH?
+        var text: UnsafeMutablePointer<CChar>? = strdup(wkt)
+        let start = text
+        defer { free(start) }
+        guard OGR_G_CreateFromWkt(&text, nil, &handle) == OGRERR_NONE, let handle else {
+            throw RasterError.invalidGeometry(source: source, reason: "unreadable WKT")
+        }
+        self.init(owning: handle)
+        assignWGS84()
+    }
+
     convenience init(wkb: [UInt8], source: String) throws {
         GDALRuntime.ensureRegistered()
         var handle: OGRGeometryH?

@@ -1,10 +1,13 @@
 import Foundation
 import VerdantCore
+import VerdantLocal
 import VerdantStacAPI
 
 extension Workspace {
     /// Where a STAC API's listings and items are recorded (jobs read their items there).
     var stacDirectory: String { layout.root.appendingPathComponent("stac").path }
+    /// Where the granules of SAFE products are recorded as STAC items (jobs read them there).
+    var safeDirectory: String { layout.root.appendingPathComponent("safe").path }
 
     /// `run.catalog` as a file, for the commands that read a static catalog whole (train,
     /// evaluate-mask); a STAC API there is refused with what to give instead.
@@ -26,6 +29,17 @@ struct SearchReaching: Catalog {
             if failure.isOutage { throw MachineError("run.catalog: \(failure)") }
             throw BadInput("run.catalog: \(failure)")
         } catch let error as StacAPICatalog.RecordError {
+            throw MachineError("\(error)")
+        }
+    }
+}
+
+/// SAFE products as a catalog whose failure to record a granule's item (a full or read-only
+/// output folder) is the machine's (exit 3), not the input's.
+struct RecordingCatalog: Catalog {
+    let inner: SafeCatalog
+    func list(_ query: CatalogQuery) async throws -> CatalogListing {
+        do { return try inner.list(query) } catch let error as StacCatalog.Error {
             throw MachineError("\(error)")
         }
     }

@@ -62,7 +62,11 @@ struct Workspace {
                                                         directory: stacDirectory, refresh: refreshListing,
                                                         coefNormalisation: parameters.mask.coefNormalisation))
         }
-        return LocalCatalog(path: parameters.resolve(parameters.run.catalog), coefNormalisation: parameters.mask.coefNormalisation)
+        let path = parameters.resolve(parameters.run.catalog)
+        if SafeCatalog.isProducts(path) {
+            return RecordingCatalog(inner: SafeCatalog(path: path, directory: safeDirectory, coefNormalisation: parameters.mask.coefNormalisation))
+        }
+        return LocalCatalog(path: path, coefNormalisation: parameters.mask.coefNormalisation)
     }
 
     func landArea() throws -> LandArea {
@@ -134,8 +138,25 @@ struct Workspace {
             query.start = query.start.adding(days: -365)
             query.end = query.end.adding(days: 365)
         }
-        let listing = try await catalog().list(query)
+        var listing = try await catalog().list(query)
+        try refuseUnservedMethod(listing.bandTables)
+        if !listing.bandTables.isEmpty {
+            listing.source += " (band table\(listing.bandTables.count == 1 ? "" : "s") \(listing.bandTables.joined(separator: ", ")))"
+        }
         return (discovery, try discovery.discover(listing))
+    }
+
+    /// A mask method the listed images cannot serve (a model made for top-of-atmosphere
+    /// reflectance on Level-2A images; scl without a scene classification) is refused before
+    /// any task is recorded, naming the band table and what would serve.
+    func refuseUnservedMethod(_ tables: [String]) throws {
+        guard !usesEarthEngine else { return }
+        let mask = parameters.mask
+        for name in tables {
+            guard let table = BandTable.builtIn.first(where: { $0.name == name }),
+                  let why = table.refusal(of: mask.method, sclAsset: mask.sclAsset, probabilityAsset: mask.probabilityAsset) else { continue }
+            throw BadInput("\(parametersPath): mask.method = \"\(mask.method.rawValue)\": \(why) (run.catalog \(parameters.run.catalog))")
+        }
     }
 
     /// What a run would change in `store` (nil: no store yet) to follow the parameters.
