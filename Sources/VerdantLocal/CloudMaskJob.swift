@@ -52,7 +52,7 @@ public struct CloudMaskJob: Sendable {
         }
         if isCancelled() { throw CancellationError() }
         let grid = try SceneReflectance.grid(for: item, scale: settings.scale,
-                                             otherwise: [AssetMask.asset(of: method, in: settings)?.name].compactMap { $0 })
+                                             otherwise: [AssetMask.asset(of: method, in: settings)?.name].compactMap { $0 }, within: land)
         let footprintArea = try rasterize(footprintGeoJSON: item.footprint, onto: grid)
         let landArea = try land.map { try rasterize($0, onto: grid) } ?? [UInt8](repeating: 1, count: grid.pixelCount)
         let cloudMask: [UInt8]

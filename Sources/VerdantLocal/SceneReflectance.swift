@@ -21,12 +21,13 @@ struct SceneReflectance {
     /// `scale` metres, in the source CRS. B2 is a 10 m band, so the grid snaps to native edges.
     /// The item's grid at `scale`, aligned on a 10 m band, else on the first of the assets
     /// `otherwise` names that the item has (an NDVI-only item's mask asset).
-    static func grid(for item: CatalogItem, scale: Double, otherwise: [String] = []) throws -> RasterGrid {
+    /// With `land`, cut to the land area's part of the footprint (the windows a job reads).
+    static func grid(for item: CatalogItem, scale: Double, otherwise: [String] = [], within land: LandArea? = nil) throws -> RasterGrid {
         let fallback = otherwise.lazy.compactMap { item.otherAssets[$0.lowercased()] }.first
         guard let reference = item.bands["B2"] ?? item.bands["B3"] ?? item.bands["B4"] ?? item.bands["B8"] ?? fallback else {
             throw CloudMaskError.missingBand(item: item.id, band: "B2")
         }
-        return try RasterGrid.covering(footprintGeoJSON: item.footprint, referenceRaster: reference.path, scale: scale)
+        return try RasterGrid.covering(footprintGeoJSON: item.footprint, referenceRaster: reference.path, scale: scale, within: land)
     }
 
     /// One band: value × scale + offset, the offset as `rule` decides (seed-algorithm.md §1).

@@ -33,8 +33,10 @@ public struct RasterGrid: Sendable, Equatable, Codable {
     /// footprint (EPSG:4326 GeoJSON) that the raster covers. Edges are snapped outwards to
     /// multiples of `scale`, so that grids of the same tile line up (Sentinel-2 tile origins are
     /// multiples of 60 m, so 10/20/30/60 m grids fall on native pixel edges).
+    /// With `land`, only the part of it inside the land area: pixels outside land are masked
+    /// anyway, so a small area on a large tile reads (remotely: fetches) only its own windows.
     public static func covering(footprintGeoJSON: String, referenceRaster path: String,
-                                scale: Double) throws -> RasterGrid {
+                                scale: Double, within land: LandArea? = nil) throws -> RasterGrid {
         precondition(scale > 0, "scale must be positive")
         let dataset = try RasterDataset(openingPath: path)
         let reference = try dataset.spatialReference()
@@ -45,7 +47,14 @@ public struct RasterGrid: Sendable, Equatable, Codable {
         guard let common = footprint.intersection(extent), !common.isEmpty, common.area > 0 else {
             throw RasterError.emptyIntersection(path: path)
         }
-        let box = common.envelope
+        var window = common
+        if let land {
+            let projected = try land.geometry().transformed(to: reference, source: land.sourcePath)
+            // An image off the land (discovery leaves it out of area; a job told to mask it
+            // anyway) keeps the footprint's grid, all of it nodata.
+            if let part = common.intersection(projected), !part.isEmpty, part.area > 0 { window = part }
+        }
+        let box = window.envelope
         // The tolerance keeps an edge already on a multiple (345360 / 30) from moving a pixel out.
         let tolerance = 1e-6
         let left = ((box.minX / scale) + tolerance).rounded(.down) * scale

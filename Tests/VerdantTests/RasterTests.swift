@@ -21,6 +21,32 @@ struct RasterTests {
         #expect(grid.epsgCode == 32633)
     }
 
+    /// A small land area on a large scene: the grid is its window, snapped outwards to the
+    /// scale on the same origin (what a remote read fetches); land off the scene keeps the
+    /// footprint's grid.
+    @Test func gridWithinLandIsTheLandsWindowOfTheScene() throws {
+        let directory = try SampleCatalog.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func land(_ name: String, _ ring: String, epsg: Int) throws -> LandArea {
+            let path = directory.appendingPathComponent("\(name).geojson").path
+            try """
+            {"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::\(epsg)"}},
+             "features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[\(ring)]}}]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return try LandArea.load(path: path)
+        }
+        // Mid-pixel edges, so the round trip through lon/lat cannot move an edge across a pixel.
+        let small = try land("small", "[[333015,5816015],[336015,5816015],[336015,5818015],[333015,5818015],[333015,5816015]]", epsg: 32633)
+        let window = try RasterGrid.covering(footprintGeoJSON: try SampleCatalog.footprint(berlin),
+                                             referenceRaster: SampleCatalog.bandPath(berlin, "B02"), scale: 30, within: small)
+        #expect(window.geoTransform == [333000, 30, 0, 5818020, 0, -30])
+        #expect(window.width == 101 && window.height == 67, "\(window.width)×\(window.height)")
+        let far = try land("far", "[[-4.0,56.0],[-3.5,56.0],[-3.5,56.3],[-4.0,56.3],[-4.0,56.0]]", epsg: 4326)
+        let whole = try RasterGrid.covering(footprintGeoJSON: try SampleCatalog.footprint(berlin),
+                                            referenceRaster: SampleCatalog.bandPath(berlin, "B02"), scale: 30, within: far)
+        #expect(whole == (try berlinGrid(scale: 30)))
+    }
+
     @Test func bandsOf10And20And60MetresLandOnTheSame30MetreGrid() throws {
         let grid = try berlinGrid(scale: 30)
         for band in ["B02", "B05", "B01"] {  // 10 m, 20 m, 60 m
