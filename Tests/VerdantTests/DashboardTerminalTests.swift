@@ -8,12 +8,13 @@ import Testing
 struct DashboardTerminalTests {
     let exe = VerdantProcess.executable.path
 
-    /// A folder with sample parameters; `slow` makes a run long enough to act on (176 tasks, one at a time).
-    func workspace(_ name: String, slow: Bool = false) throws -> (URL, URL) {
+    /// A folder with sample parameters; `slow` makes a run long enough to act on (22 tasks per
+    /// copy of the catalog, 176 by default, one at a time).
+    func workspace(_ name: String, slow: Bool = false, copies: Int = 8) throws -> (URL, URL) {
         let dir = Fixtures.temporaryDirectory(name)
         var edits: [String: String] = [:]
         if slow {
-            let catalog = try VerdantProcess.enlargedCatalog(copies: 8, in: dir)
+            let catalog = try VerdantProcess.enlargedCatalog(copies: copies, in: dir)
             edits = ["workers": "1", "nb_task_max": "1", "catalog": "\"\(catalog.path)\""]
         }
         return (dir, try VerdantProcess.sampleParameters(in: dir, edits: edits))
@@ -49,8 +50,11 @@ struct DashboardTerminalTests {
         try await tmux.send("/")
         try await tmux.sendLiteral("state=OUT_OF_AREA")
         try await tmux.send("Enter")
-        screen = try await tmux.waitFor("2 of 22")
-        #expect(screen.contains("filter: state=OUT_OF_AREA"))
+        // The count alone can show while the keys are still arriving (a partial filter matches
+        // the same two tasks); the prompt gone means Enter has been read.
+        screen = try await tmux.waitFor(30, "the filter applied") {
+            $0.contains("2 of 22") && $0.contains("filter: state=OUT_OF_AREA") && !$0.contains("Enter keeps")
+        }
         #expect(screen.components(separatedBy: "OUT_OF_AREA").count - 1 >= 3, "\(screen)")
         // Tag both, then clear the filter: the tags stay.
         try await tmux.send("Space")
@@ -106,7 +110,8 @@ struct DashboardTerminalTests {
 
     @Test("start a run from the dashboard, pause and resume, detach, re-attach from a new session while it finishes; kill -9 leaves it running")
     func startDetachReattach() async throws {
-        let (dir, parameters) = try workspace("dash-attach", slow: true)
+        // Half the usual run: it is watched to its end, which on a busy machine takes minutes.
+        let (dir, parameters) = try workspace("dash-attach", slow: true, copies: 4)
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
         defer { first.kill() }
@@ -118,6 +123,10 @@ struct DashboardTerminalTests {
         #expect(try await status(parameters, in: dir)["run"].flatMap { ($0 as? [String: Any])?["paused"] as? Bool } == true)
         try await first.send("p")
         try await first.waitFor(20, "resumed") { !$0.contains("PAUSED") }
+        // Paused again before leaving, so that what follows does not race the run's end on a
+        // busy machine: the run waits for the second dashboard to resume it.
+        try await first.send("p")
+        try await first.waitFor("PAUSED")
         // Quit: the run goes on.
         try await first.send("q")
         screen = try await first.waitFor("EXIT=0")
@@ -127,7 +136,9 @@ struct DashboardTerminalTests {
         // A second SSH session, as it were: attaches to the same run and sees it end.
         let second = try await TmuxSession.start("'\(exe)' dashboard -p '\(parameters.path)'", cols: 120, rows: 40, directory: dir)
         defer { second.kill() }
-        screen = try await second.waitFor(60, "the run") { $0.range(of: #"run \d+ active"#, options: .regularExpression) != nil }
+        screen = try await second.waitFor(60, "the paused run") {
+            $0.range(of: #"run \d+ active"#, options: .regularExpression) != nil && $0.contains("PAUSED")
+        }
         // kill -9 of this dashboard: the run does not notice.
         let third = try await TmuxSession.start("exec '\(exe)' dashboard -p '\(parameters.path)'", directory: dir)
         defer { third.kill() }
@@ -136,8 +147,10 @@ struct DashboardTerminalTests {
         #expect(Glibc.kill(pid, SIGKILL) == 0)
         try await Task.sleep(nanoseconds: 500_000_000)
         #expect(try await runActive(parameters, in: dir), "the run died with a dashboard")
-        // The run finishes while the second dashboard watches.
-        screen = try await second.waitFor(240, "the run's end") { $0.contains("no run active") }
+        // The second dashboard resumes the run and watches it finish.
+        try await second.send("p")
+        try await second.waitFor(20, "resumed") { !$0.contains("PAUSED") }
+        screen = try await second.waitFor(420, "the run's end") { $0.contains("no run active") }
         #expect(screen.contains("all final"), "\(screen)")
         let counts = try await status(parameters, in: dir)
         #expect(counts["run_active"] as? Bool == false)
