@@ -52,6 +52,9 @@ let package = Package(
             "VerdantMask", .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // A STAC API on loopback serving a static catalog's items and their files with range
+        // requests, for tests and benchmarks only (FlyingFox): paging, faults, a request log.
+        .target(name: "FakeStacAPI", dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]),
         .executableTarget(name: "verdant-fake-ee", dependencies: [
             "FakeEarthEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -95,6 +98,7 @@ let package = Package(
         .executableTarget(name: "verdant-bench", dependencies: [
             "VerdantCore", "VerdantStore", "VerdantTesting", "VerdantMask", "VerdantFill", "VerdantRaster", "VerdantLocal",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantEarthEngine", "VerdantHTTP", "FakeEarthEngine",
+            "VerdantStacAPI", "FakeStacAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -102,7 +106,7 @@ let package = Package(
         .testTarget(name: "VerdantTests", dependencies: [
             "VerdantCore", "VerdantTesting", "VerdantLogging", .product(name: "Logging", package: "swift-log"), "VerdantConfig", "VerdantStore", "VerdantRaster", "VerdantMask", "VerdantFill", "VerdantLocal",
             "VerdantStyle", "VerdantTerminal", "VerdantDashboard", "VerdantRepair", "VerdantStatusFile", "ZIPFoundation",
-            "VerdantHTTP", "VerdantEarthEngine", "FakeEarthEngine", "VerdantStacAPI", .product(name: "FlyingFox", package: "FlyingFox"),
+            "VerdantHTTP", "VerdantEarthEngine", "FakeEarthEngine", "VerdantStacAPI", "FakeStacAPI", .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
     ]

@@ -5,6 +5,7 @@ import VerdantHTTP
 import VerdantRaster
 import VerdantStacAPI
 import VerdantStore
+import FakeStacAPI
 
 /// A STAC API searched and its COGs read over HTTP, against a loopback test server.
 @Suite("STAC API search and remote reads", .serialized)
@@ -18,7 +19,7 @@ struct StacAPITests {
 
     @Test("the search pages through POST next links to the end, rides out a 429 and a 500 midway, and is recorded: the next listing needs no network")
     func searchPagesAndRecords() async throws {
-        let server = StacTestServer()
+        let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
         let base = try await server.start()
         await server.configure { $0.searchFaults = [2: 429, 4: 500] }
         let dir = Fixtures.temporaryDirectory("stac-search")
@@ -53,7 +54,7 @@ struct StacAPITests {
 
     @Test("query on eo:cloud_cover as the conformance classes advertise; a malformed answer names the URL and status")
     func cloudFilterAndMalformed() async throws {
-        let server = StacTestServer()
+        let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
         let base = try await server.start()
         defer { Task { await server.stop() } }
         let (clear, _) = try await StacSearch(client: Self.fastRetries).run(Self.query(base, cloud: 0))
@@ -82,7 +83,7 @@ struct StacAPITests {
         let localRun = try await VerdantProcess.run(["run", "-p", try VerdantProcess.sampleParameters(in: local, edits: edits).path], in: local)
         #expect(localRun.status == 0, "\(localRun.stderr)")
 
-        let server = StacTestServer()
+        let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
         let base = try await server.start()
         defer { Task { await server.stop() } }
         let parameters = try VerdantProcess.sampleParameters(in: remote, edits: edits.merging(
@@ -112,7 +113,7 @@ struct StacAPITests {
     func brokenAssets() async throws {
         let dir = Fixtures.temporaryDirectory("stac-broken")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let server = StacTestServer()
+        let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
         let base = try await server.start()
         defer { Task { await server.stop() } }
         let ids = await server.ids(meeting: [13, 45, 16, 47]).sorted()
@@ -138,7 +139,7 @@ struct StacAPITests {
     func discoverRefresh() async throws {
         let dir = Fixtures.temporaryDirectory("stac-discover")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let server = StacTestServer()
+        let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
         let base = try await server.start()
         defer { Task { await server.stop() } }
         let edits = ["catalog": "\"\(base)/\"", "collections": "[\"\(StacTestServer.collection)\"]", "until": "\"cloudmask\""]

@@ -5,28 +5,41 @@ import Foundation
 /// and the COGs themselves with range requests, keeping a log of what it was asked: the landing
 /// page with its conformance classes, `POST /search` paged by `pageSize` through POST `next`
 /// links (a token in the body, merged), filtered by collection, datetime, the area's bounding
-/// box and `query` on `eo:cloud_cover`; faults by request number.
-actor StacTestServer {
-    struct Logged: Sendable { var method: String; var path: String; var range: String?; var status: Int }
-    private(set) var log: [Logged] = []
+/// box and `query` on `eo:cloud_cover`; faults by request number. For tests and benchmarks only.
+public actor StacTestServer {
+    /// One request: `bytes` is the length of the body served.
+    public struct Logged: Sendable {
+        public var method: String; public var path: String; public var range: String?; public var status: Int; public var bytes: Int
+    }
+    public private(set) var log: [Logged] = []
     private var server: HTTPServer?
     private var task: Task<Void, Error>?
-    private(set) var base = ""
-    var pageSize = 4
+    public private(set) var base = ""
+    /// Items per page at most; a search's smaller `limit` wins.
+    public var pageSize = 4
     /// Search request number (1-based) → the status it answers instead (429 with Retry-After 0, 500…).
-    var searchFaults: [Int: Int] = [:]
+    public var searchFaults: [Int: Int] = [:]
     /// The search answers a JSON object that is not a FeatureCollection.
-    var malformedSearch = false
+    public var malformedSearch = false
     /// Asset paths (`<item>/<file>`) that answer 404, and those served cut to half their length.
-    var missing: Set<String> = []
-    var truncated: Set<String> = []
+    public var missing: Set<String> = []
+    public var truncated: Set<String> = []
     private var searches = 0
-    let samples = URL(fileURLWithPath: "samples/catalog", relativeTo: Fixtures.repositoryRoot).standardizedFileURL
-    static let collection = "sentinel-2-l1c"
+    /// A static catalog's folder: one folder per item, holding `<id>.json` and its assets.
+    public let samples: URL
+    /// Each item served `copies` times (ids suffixed `_c<k>`, one second later each), the same
+    /// assets: a listing of any length from the few sample items.
+    public let copies: Int
+    private var cachedItems: [[String: Any]]?
+    public static let collection = "sentinel-2-l1c"
 
-    func configure(_ change: @Sendable (isolated StacTestServer) -> Void) { change(self) }
+    public init(samples: URL, copies: Int = 1) {
+        self.samples = samples.standardizedFileURL; self.copies = max(1, copies)
+    }
 
-    func start() async throws -> String {
+    public func configure(_ change: @Sendable (isolated StacTestServer) -> Void) { change(self) }
+
+    public func start() async throws -> String {
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled,
                                 handler: ClosureHTTPHandler { [self] request in await self.answer(request) })
         self.server = server
@@ -37,7 +50,7 @@ actor StacTestServer {
         return base
     }
 
-    func stop() async { await server?.stop(timeout: 0); task?.cancel() }
+    public func stop() async { await server?.stop(timeout: 0); task?.cancel() }
 
     private func answer(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
         let range = request.headers[HTTPHeader("Range")]
@@ -50,7 +63,8 @@ actor StacTestServer {
         case (let method, let path) where path.hasPrefix("/assets/"): response = asset(String(path.dropFirst(8)), range: range, head: method == "HEAD")
         default: response = FlyingFox.HTTPResponse(statusCode: .notFound)
         }
-        log.append(Logged(method: request.method.rawValue, path: request.path, range: range, status: response.statusCode.code))
+        let bytes = (try? await response.bodyData.count) ?? 0
+        log.append(Logged(method: request.method.rawValue, path: request.path, range: range, status: response.statusCode.code, bytes: bytes))
         return response
     }
 
@@ -90,20 +104,22 @@ actor StacTestServer {
             return bbox[0] <= maxLon && bbox[2] >= minLon && bbox[1] <= maxLat && bbox[3] >= minLat
         }
         let offset = Int(body["token"] as? String ?? "0") ?? 0
-        let page = Array(matching.dropFirst(offset).prefix(pageSize))
+        let size = min(pageSize, max(1, body["limit"] as? Int ?? pageSize))
+        let page = Array(matching.dropFirst(offset).prefix(size))
         var answer: [String: Any] = ["type": "FeatureCollection", "features": page, "numberMatched": matching.count,
                                      "numberReturned": page.count, "links": []]
-        if offset + pageSize < matching.count {
+        if offset + size < matching.count {
             answer["links"] = [["rel": "next", "href": "\(base)/search", "method": "POST", "merge": true,
-                                "body": ["token": String(offset + pageSize)]]]
+                                "body": ["token": String(offset + size)]]]
         }
         return json(answer)
     }
 
-    /// The samples' items, in date order, their assets pointing here.
-    func items() -> [[String: Any]] {
+    /// The samples' items, in date order (copies after their original), their assets pointing here.
+    public func items() -> [[String: Any]] {
+        if let cachedItems { return cachedItems }
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
-        return folders.sorted().compactMap { folder -> [String: Any]? in
+        let originals = folders.sorted().compactMap { folder -> [String: Any]? in
             let file = samples.appendingPathComponent(folder).appendingPathComponent("\(folder).json")
             guard var item = (try? JSONSerialization.jsonObject(with: Data(contentsOf: file))) as? [String: Any] else { return nil }
             var assets = item["assets"] as? [String: [String: Any]] ?? [:]
@@ -117,6 +133,23 @@ actor StacTestServer {
             item["links"] = []
             return item
         }
+        let format = ISO8601DateFormatter()
+        let all = originals.flatMap { item in
+            (0..<copies).map { k -> [String: Any] in
+                guard k > 0 else { return item }
+                var copy = item
+                copy["id"] = "\(item["id"] as? String ?? "")_c\(k)"
+                var properties = item["properties"] as? [String: Any] ?? [:]
+                if let date = (properties["datetime"] as? String).flatMap({ format.date(from: $0) }) {
+                    properties["datetime"] = format.string(from: date.addingTimeInterval(Double(k)))
+                }
+                copy["properties"] = properties
+                return copy
+            }
+        }
+        // Only once the base URL is known (the hrefs name it).
+        if !base.isEmpty { cachedItems = all }
+        return all
     }
 
     /// A file with range requests (206 and Content-Range); a whole GET answers it all.
@@ -152,7 +185,7 @@ actor StacTestServer {
     }
 
     /// Ids of the items whose bounding box meets [west, south, east, north].
-    func ids(meeting box: [Double]) -> [String] {
+    public func ids(meeting box: [Double]) -> [String] {
         items().filter { item in
             let b = item["bbox"] as? [Double] ?? []
             return b.count == 4 && b[0] <= box[2] && b[2] >= box[0] && b[1] <= box[3] && b[3] >= box[1]
@@ -160,5 +193,5 @@ actor StacTestServer {
     }
 
     /// The requests for asset files.
-    var assetRequests: [Logged] { log.filter { $0.path.hasPrefix("/assets/") } }
+    public var assetRequests: [Logged] { log.filter { $0.path.hasPrefix("/assets/") } }
 }
