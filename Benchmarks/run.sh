@@ -15,6 +15,9 @@ $bench cycle --images "${IMAGES:-100000}" --in-flight 3000
 # one status call per task per refresh), then the 3000-task queue filled from a server answering
 # in 300 ms.
 $bench earthengine --images 3000 --nb-task-max 500 --task-duration 3 --slots 3000 --latency 0.3
+# Real inputs over HTTP against the loopback STAC API: 1,000 items listed in pages of 100; bytes
+# a mask job fetches per image against its band files (samples, then a tile of real size).
+$bench stac --items 1000 --page 100
 # The store is built by one process, measured by another: the peak RSS is the dashboard's.
 store=$($bench dashboard --prepare --images $(( ${IMAGES:-100000} / 2 )))
 $bench dashboard --store "$store" --rows 60 --cols 200

@@ -46,3 +46,14 @@ struct CStringList: ~Copyable {
 
     deinit { CSLDestroy(pointer) }
 }
+
+/// GDAL's process-wide cache of remote files (`/vsicurl/`, `/vsis3/`): their sizes and the
+/// ranges already fetched.
+public enum RemoteReads {
+    /// Forgets what has been fetched, so that the next read of a file fetches it again (a
+    /// benchmark measuring bytes per image; a file known to have changed).
+    public static func clearCache() {
+        GDALRuntime.ensureRegistered()
+        VSICurlClearCache()
+    }
+}

@@ -7,7 +7,7 @@ struct VerdantBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verdant-bench",
         abstract: "Benchmarks printing verdant's figures (build with -c release).",
-        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self, DashboardCost.self, CloudModelThroughput.self, GapFillThroughput.self, EarthEngineCost.self])
+        subcommands: [SchedulerThroughput.self, SlotFilling.self, CycleCost.self, HollsteinThroughput.self, DashboardCost.self, CloudModelThroughput.self, GapFillThroughput.self, EarthEngineCost.self, StacCost.self])
 }
 
 struct SchedulerThroughput: AsyncParsableCommand {
@@ -66,5 +66,20 @@ struct CloudModelThroughput: ParsableCommand {
     @Option(help: "Write the arrays here for the numpy implementation.") var dump: String?
     func run() throws {
         try runCloudModelBenchmark(catalog: catalog, model: model, imageId: image, scale: scale, megapixels: megapixels, dump: dump)
+    }
+}
+
+struct StacCost: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stac",
+        abstract: "Real inputs over HTTP against the loopback STAC API: time to list --items items in pages of --page; bytes a mask job fetches per image against its band files.")
+    @Option(help: "The static catalog the test API serves.") var samples = "samples/catalog"
+    @Option(help: "The samples' land area.") var land = "samples/land.geojson"
+    @Option(help: "Items to list (copies of the catalog's items).") var items = 1000
+    @Option(help: "Items per page (Earth Search serves at most 100).") var page = 100
+    @Option(help: "Metres per mask pixel.") var scale = 30.0
+    @Flag(inversion: .prefixedNo, help: "Also a tile of real size (about 20 s to write with gdal_translate).") var fullTile = true
+    func run() async throws {
+        try await runStacBenchmark(samples: samples, land: land, items: items, page: page, scale: scale, fullTile: fullTile)
     }
 }
