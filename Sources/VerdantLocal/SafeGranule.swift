@@ -54,9 +54,11 @@ struct SafeGranule {
         guard !assets.isEmpty else {
             throw Problem(id: id, datetime: start, text: "GRANULE/\(name): no band files (\(table.bands.values.sorted().joined(separator: ", ")) ending a .jp2 name)")
         }
-        for code in table.assets.values {
+        for (name, code) in table.assets {
             if let path = file(code) {
-                assets[code] = ["href": path, "type": "image/jp2", "roles": ["data"], "raster:bands": [["nodata": 0]]]
+                // SCL's class 0 is "no data"; a cloud probability of 0 % is a value, the commonest.
+                let raster: [String: Any] = name == "scl" ? ["nodata": 0] : [:]
+                assets[code] = ["href": path, "type": "image/jp2", "roles": ["data"], "raster:bands": [raster]]
             }
         }
         let reference = table.bands["B2"].flatMap(file)

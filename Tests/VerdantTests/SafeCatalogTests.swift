@@ -78,14 +78,16 @@ struct SafeCatalogTests {
                 "\(zipped.bands.values.map(\.path))")
     }
 
-    @Test("Level-2A SAFE: the SCL band serves the scl method; check refuses the models made for top-of-atmosphere reflectance")
+    @Test("Level-2A SAFE: the SCL band serves the scl method, MSK_CLDPRB the probability method (0 % is a value, not nodata); check refuses the models made for top-of-atmosphere reflectance")
     func levelTwoA() async throws {
         let dir = Fixtures.temporaryDirectory("safe-l2a")
         defer { try? FileManager.default.removeItem(at: dir) }
         let products = dir.appendingPathComponent("products")
         let id = SampleCatalog.clearIDs[2]
-        // Cloud (class 9) over the northern half, vegetation (4) below.
-        let builder = SafeProductBuilder(id: id, level: .l2a, baseline: "04.00", sceneClass: { row, _, rows in row < rows / 2 ? 9 : 4 })
+        // Cloud (class 9, probability 80 %) over the northern half, vegetation (4, 0 %) below.
+        var l2a = SafeProductBuilder(id: id, level: .l2a, baseline: "04.00", sceneClass: { row, _, rows in row < rows / 2 ? 9 : 4 })
+        l2a.cloudProbability = { row, _, rows in row < rows / 2 ? 80 : 0 }
+        let builder = l2a
         try await VerdantProcess.offload { _ = try SafeProductBuilder.zip(try builder.build(in: products)) }
 
         let refused = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"\(products.path)\"", "until": "\"cloudmask\"",
@@ -98,18 +100,27 @@ struct SafeCatalogTests {
                                                                               "mask.method": "\"scl\"", "scl_classes": "[8, 9, 10]"])
         let run = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
-        let mask = try #require(try Self.masks(dir)[id])
-        let rows = mask.height, columns = mask.width
-        // Rows clear of the boundary (a 30 m cell there takes the class most of its pixels have),
-        // where the footprint and land leave data (255 elsewhere).
-        let north = (0..<(rows / 2 - 1) * columns).map { mask.values[$0] }.filter { $0 != 255 }
-        let south = ((rows / 2 + 1) * columns..<rows * columns).map { mask.values[$0] }.filter { $0 != 255 }
-        #expect(north.count > columns && north.allSatisfy { $0 == 1 }, "north: \(north.filter { $0 != 1 }.count) of \(north.count) not cloud")
-        #expect(south.count > columns && south.allSatisfy { $0 == 0 }, "south: \(south.filter { $0 != 0 }.count) of \(south.count) not clear")
+        try expectNorthCloudySouthClear(try #require(try Self.masks(dir)[id]), "scl")
+        // The probability layer, 0–100: threshold 40. A clear pixel's 0 % must stay a value.
+        let probability = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"\(products.path)\"", "until": "\"cloudmask\"",
+                                                                               "mask.method": "\"probability\"", "probability_threshold": "40"])
+        let second = try await VerdantProcess.run(["run", "-p", probability.path], in: dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        try expectNorthCloudySouthClear(try #require(try Self.masks(dir)[id]), "probability")
         // Bands and offsets as the product declares them, SCL among the other assets.
         let item = try StacCatalog.loadItem(path: dir.appendingPathComponent("output/safe/items/\(id).json").path, coefNormalisation: 10000)
         #expect(item.bandTable == "safe-msil2a" && item.bands.count == 12 && item.otherAssets["scl"] != nil)
         #expect(item.bands["B2"].map { $0.offsetDeclared && abs($0.offset + 0.1) < 1e-12 && $0.path.hasSuffix("_B02_10m.jp2") } == true)
+    }
+
+    /// Rows clear of the boundary (a 30 m cell there takes the class most of its pixels have),
+    /// where the footprint and land leave data (255 elsewhere): cloud north, clear south.
+    func expectNorthCloudySouthClear(_ mask: RasterInfo, _ method: String) throws {
+        let rows = mask.height, columns = mask.width
+        let north = (0..<(rows / 2 - 1) * columns).map { mask.values[$0] }.filter { $0 != 255 }
+        let south = ((rows / 2 + 1) * columns..<rows * columns).map { mask.values[$0] }.filter { $0 != 255 }
+        #expect(north.count > columns && north.allSatisfy { $0 == 1 }, "\(method) north: \(north.filter { $0 != 1 }.count) of \(north.count) not cloud")
+        #expect(south.count > columns && south.allSatisfy { $0 == 0 }, "\(method) south: \(south.filter { $0 != 0 }.count) of \(south.count) not clear")
     }
 
     @Test("an unreadable product is listed as such, naming it; a granule without a band file fails its image naming the band; the others run")

@@ -16,6 +16,8 @@ struct SafeProductBuilder: Sendable {
     var baseline = "02.04"
     /// L2A: the scene class of a pixel (row, column, rows) of the granule's 10 m grid.
     var sceneClass: @Sendable (Int, Int, Int) -> UInt8 = { _, _, _ in 4 }
+    /// L2A: Sen2Cor's cloud probability (0–100) of a pixel, written as QI_DATA/MSK_CLDPRB_20m.jp2.
+    var cloudProbability: @Sendable (Int, Int, Int) -> UInt8 = { _, _, _ in 0 }
 
     /// Bands at their native resolution (the samples' bands are all on one grid; the names are
     /// the products').
@@ -68,6 +70,9 @@ struct SafeProductBuilder: Sendable {
             let stem = "\(tile)_\(start)_SCL_20m"
             try Self.writeJP2(bytes: classes, grid: reference.grid, to: images.appendingPathComponent("R20m/\(stem).jp2").path)
             imageFiles.append("GRANULE/\(granuleName)/IMG_DATA/R20m/\(stem)")
+            let probabilities = (0..<rows * columns).map { cloudProbability($0 / columns, $0 % columns, rows) }
+            try fm.createDirectory(at: granule.appendingPathComponent("QI_DATA"), withIntermediateDirectories: true)
+            try Self.writeJP2(bytes: probabilities, grid: reference.grid, to: granule.appendingPathComponent("QI_DATA/MSK_CLDPRB_20m.jp2").path)
         }
         try metadata(imageFiles: imageFiles).write(to: product.appendingPathComponent(level == .l1c ? "MTD_MSIL1C.xml" : "MTD_MSIL2A.xml"),
                                                   atomically: true, encoding: .utf8)
