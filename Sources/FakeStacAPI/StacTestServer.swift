@@ -21,6 +21,8 @@ public actor StacTestServer {
     public var searchFaults: [Int: Int] = [:]
     /// The search answers a JSON object that is not a FeatureCollection.
     public var malformedSearch = false
+    /// The landing page offers its search by GET only; a POST to /search answers 405.
+    public var getOnly = false
     /// Asset paths (`<item>/<file>`) that answer 404, and those served cut to half their length.
     public var missing: Set<String> = []
     public var truncated: Set<String> = []
@@ -57,7 +59,13 @@ public actor StacTestServer {
         let response: FlyingFox.HTTPResponse
         switch (request.method.rawValue, request.path) {
         case ("GET", "/"), ("GET", ""): response = json(landing)
-        case ("POST", "/search"): response = await search(request)
+        case ("POST", "/search") where getOnly: response = FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(405, phrase: "Method Not Allowed"))
+        case ("POST", "/search"):
+            guard let body = (try? JSONSerialization.jsonObject(with: await request.bodyData)) as? [String: Any] else {
+                response = FlyingFox.HTTPResponse(statusCode: .badRequest); break
+            }
+            response = search(body, get: false)
+        case ("GET", "/search"): response = search(Self.parameters(request.query), get: true)
         case ("GET", "/collections/\(Self.collection)"): response = json(["type": "Collection", "id": Self.collection, "links": []])
         case ("GET", let path) where path.hasPrefix("/collections/"): response = FlyingFox.HTTPResponse(statusCode: .notFound)
         case (let method, let path) where path.hasPrefix("/assets/"): response = asset(String(path.dropFirst(8)), range: range, head: method == "HEAD")
@@ -72,25 +80,48 @@ public actor StacTestServer {
         ["type": "Catalog", "id": "verdant-test", "stac_version": "1.0.0", "description": "samples",
          "conformsTo": ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
                         "https://api.stacspec.org/v1.0.0/item-search#query", "https://api.stacspec.org/v1.0.0/collections"],
-         "links": [["rel": "search", "href": "\(base)/search", "method": "POST", "type": "application/geo+json"],
+         "links": [["rel": "search", "href": "\(base)/search", "method": getOnly ? "GET" : "POST", "type": "application/geo+json"],
                    ["rel": "self", "href": "\(base)/"]]]
     }
 
-    private func search(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
+    /// A GET search's parameters as the POST body they stand for (the area as `bbox`).
+    static func parameters(_ query: [FlyingFox.HTTPRequest.QueryItem]) -> [String: Any] {
+        var body: [String: Any] = [:]
+        for item in query {
+            switch item.name {
+            case "collections": body["collections"] = item.value.split(separator: ",").map(String.init)
+            case "bbox": body["bbox"] = item.value.split(separator: ",").compactMap { Double($0) }
+            case "limit": body["limit"] = Int(item.value)
+            case "query": body["query"] = try? JSONSerialization.jsonObject(with: Data(item.value.utf8))
+            default: body[item.name] = item.value
+            }
+        }
+        return body
+    }
+
+    /// A value of a GET search's parameter as its text: lists joined by commas, objects as JSON.
+    static func parameter(_ value: Any?) -> String {
+        if let list = value as? [String] { return list.joined(separator: ",") }
+        if let numbers = value as? [Double] { return numbers.map { String($0) }.joined(separator: ",") }
+        if let object = value as? [String: Any], let data = try? JSONSerialization.data(withJSONObject: object) {
+            return String(decoding: data, as: UTF8.self)
+        }
+        return value.map { "\($0)" } ?? ""
+    }
+
+    private func search(_ body: [String: Any], get: Bool) -> FlyingFox.HTTPResponse {
         searches += 1
         if let status = searchFaults[searches] {
             return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "fault"), headers: [HTTPHeader("Retry-After"): "0"],
                                           body: Data("{\"code\":\"fault\"}".utf8))
         }
         if malformedSearch { return json(["type": "Catalog", "note": "not a search answer"]) }
-        guard let body = (try? JSONSerialization.jsonObject(with: await request.bodyData)) as? [String: Any] else {
-            return FlyingFox.HTTPResponse(statusCode: .badRequest)
-        }
         let collections = body["collections"] as? [String] ?? []
         let interval = (body["datetime"] as? String ?? "").split(separator: "/").map(String.init)
         let format = ISO8601DateFormatter()
         let start = interval.first.flatMap { format.date(from: $0) }, end = interval.last.flatMap { format.date(from: $0) }
-        let ring = ((body["intersects"] as? [String: Any])?["coordinates"] as? [[[Double]]])?.first ?? []
+        var ring = ((body["intersects"] as? [String: Any])?["coordinates"] as? [[[Double]]])?.first ?? []
+        if let bbox = body["bbox"] as? [Double], bbox.count == 4 { ring = [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] }
         let lons = ring.map { $0[0] }, lats = ring.map { $0[1] }
         let cloud = (((body["query"] as? [String: Any])?["eo:cloud_cover"]) as? [String: Any])?["lte"] as? Double
         let matching = items().filter { item in
@@ -108,7 +139,12 @@ public actor StacTestServer {
         let page = Array(matching.dropFirst(offset).prefix(size))
         var answer: [String: Any] = ["type": "FeatureCollection", "features": page, "numberMatched": matching.count,
                                      "numberReturned": page.count, "links": []]
-        if offset + size < matching.count {
+        if offset + size < matching.count, get {
+            var next = URLComponents(string: "\(base)/search")!
+            next.queryItems = body.keys.sorted().filter { $0 != "token" }.map { URLQueryItem(name: $0, value: Self.parameter(body[$0])) }
+                + [URLQueryItem(name: "token", value: String(offset + size))]
+            answer["links"] = [["rel": "next", "href": next.string ?? "", "type": "application/geo+json"]]
+        } else if offset + size < matching.count {
             answer["links"] = [["rel": "next", "href": "\(base)/search", "method": "POST", "merge": true,
                                 "body": ["token": String(offset + size)]]]
         }

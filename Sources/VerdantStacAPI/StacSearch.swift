@@ -3,8 +3,8 @@ import VerdantHTTP
 
 /// A STAC API's item search (STAC API – Item Search 1.0): the landing page read for its
 /// `search` link and conformance classes, then `POST /search` with `collections`,
-/// `intersects`, `datetime` and `limit`, following `next` links (POST with a body, merged when
-/// the link says so, or GET) to the end. 429 and 5xx are tried again by the HTTP client
+/// `intersects`, `datetime` and `limit` (GET with `bbox` where the API offers only GET),
+/// following `next` links (POST with a body, merged when the link says so, or GET) to the end. 429 and 5xx are tried again by the HTTP client
 /// (backoff, `Retry-After`); what still fails names the URL and the status, never a credential.
 public struct StacSearch: Sendable {
     /// What is searched; recorded with the listing, so a listing is reused only for the same one.
@@ -68,9 +68,14 @@ public struct StacSearch: Sendable {
             }
         }
         let searchLinks = links.filter { $0["rel"] as? String == "search" }
-        let searchLink = searchLinks.first { ($0["method"] as? String)?.uppercased() == "POST" } ?? searchLinks.first
+        let postLink = searchLinks.first { ($0["method"] as? String)?.uppercased() == "POST" }
+        let searchLink = postLink ?? searchLinks.first
         let searchURL = (searchLink?["href"] as? String).map { Self.resolve($0, against: query.root) }
             ?? (query.root.hasSuffix("/") ? query.root : query.root + "/") + "search"
+        // POST is optional in the STAC API: an API whose search links all say GET is searched
+        // by GET (a link without a method is taken as POST, as most APIs accept both).
+        let byGet = postLink == nil && !searchLinks.isEmpty
+            && searchLinks.allSatisfy { ($0["method"] as? String)?.uppercased() == "GET" }
         var body: [String: Any] = [
             "collections": query.collections, "datetime": query.datetime, "limit": query.limit,
             "intersects": ["type": "Polygon", "coordinates": query.intersects],
@@ -88,8 +93,9 @@ public struct StacSearch: Sendable {
         }
         var features: [[String: Any]] = []
         var seen = Set<String>()
-        var request = try HTTPRequest(.post, searchURL, headers: Self.accept + [("Content-Type", "application/json")],
-                                      body: JSONSerialization.data(withJSONObject: body, options: .sortedKeys))
+        var request = byGet ? try Self.getRequest(searchURL, query: query, cloudFilter: body["query"] != nil ? "query" : body["filter"] != nil ? "filter" : nil)
+            : try HTTPRequest(.post, searchURL, headers: Self.accept + [("Content-Type", "application/json")],
+                              body: JSONSerialization.data(withJSONObject: body, options: .sortedKeys))
         var pages = 0
         var visited = Set<String>()
         while true {
@@ -125,6 +131,39 @@ public struct StacSearch: Sendable {
     }
 
     static let accept: [(name: String, value: String)] = [("Accept", "application/geo+json, application/json")]
+
+    /// The search as GET parameters: the area as its `bbox` (GET has no standard encoding of a
+    /// polygon; discovery keeps only the items whose footprint meets the area itself), the cloud
+    /// cover as the `query` extension's JSON or a CQL2 text `filter`.
+    static func getRequest(_ url: String, query: Query, cloudFilter: String?) throws -> HTTPRequest {
+        let ring = query.intersects.flatMap { $0 }
+        let lons = ring.map { $0[0] }, lats = ring.map { $0[1] }
+        guard var components = URLComponents(string: url), let west = lons.min(), let east = lons.max(),
+              let south = lats.min(), let north = lats.max() else {
+            throw Failure(url: url, status: nil, problem: "cannot make a GET search of this URL and area", isOutage: false)
+        }
+        var items = (components.queryItems ?? []) + [
+            URLQueryItem(name: "collections", value: query.collections.joined(separator: ",")),
+            URLQueryItem(name: "datetime", value: query.datetime),
+            URLQueryItem(name: "limit", value: String(query.limit)),
+            URLQueryItem(name: "bbox", value: [west, south, east, north].map { String($0) }.joined(separator: ",")),
+        ]
+        if let cloud = query.maxCloudCover {
+            if cloudFilter == "query" {
+                items.append(URLQueryItem(name: "query", value: "{\"eo:cloud_cover\":{\"lte\":\(cloud)}}"))
+            } else if cloudFilter == "filter" {
+                items.append(URLQueryItem(name: "filter-lang", value: "cql2-text"))
+                items.append(URLQueryItem(name: "filter", value: "eo:cloud_cover <= \(cloud)"))
+            }
+        }
+        components.queryItems = items
+        // URLComponents leaves "+" as is, which a server may read as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        guard let full = components.string else {
+            throw Failure(url: url, status: nil, problem: "cannot make a GET search of this URL", isOutage: false)
+        }
+        return HTTPRequest(.get, full, headers: accept)
+    }
 
     /// One exchange, its answer as a JSON object.
     func json(_ request: HTTPRequest) async throws -> [String: Any] {

@@ -71,6 +71,24 @@ struct StacAPITests {
         }
     }
 
+    @Test("an API offering its search by GET only is searched by GET (the area as bbox), paged through GET next links, its cloud filter as the query extension")
+    func getOnlySearch() async throws {
+        let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
+        let base = try await server.start()
+        defer { Task { await server.stop() } }
+        let byPost = try await StacSearch(client: Self.fastRetries).run(Self.query(base))
+        let clearByPost = try await StacSearch(client: Self.fastRetries).run(Self.query(base, cloud: 0)).features
+        await server.configure { $0.getOnly = true }
+        let before = await server.log.count
+        let (features, pages) = try await StacSearch(client: Self.fastRetries).run(Self.query(base))
+        #expect(features.compactMap { $0["id"] as? String } == byPost.features.compactMap { $0["id"] as? String } && pages == byPost.pages,
+                "\(features.count) features in \(pages) pages by GET, \(byPost.features.count) in \(byPost.pages) by POST")
+        let searches = await server.log.dropFirst(before).filter { $0.path == "/search" }
+        #expect(searches.count == pages && searches.allSatisfy { $0.method == "GET" && $0.status == 200 }, "\(searches.map { "\($0.method) \($0.status)" })")
+        let clear = try await StacSearch(client: Self.fastRetries).run(Self.query(base, cloud: 0)).features
+        #expect(clear.compactMap { $0["id"] as? String } == clearByPost.compactMap { $0["id"] as? String } && clear.count < features.count)
+    }
+
     @Test("verdant run on the test STAC API reads the COGs over HTTP by ranges only; its masks are those of the local run")
     func remoteRunMatchesLocal() async throws {
         let local = Fixtures.temporaryDirectory("stac-local")
