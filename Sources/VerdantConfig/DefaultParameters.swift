@@ -23,10 +23,11 @@ public enum DefaultParameters {
     # Engine batch tasks). Default "local".
     engine = "local"
     # Images to process: a static STAC catalog (catalog.json), an ItemCollection
-    # (.json/.geojson), or a STAC API's root URL searched for `collections` (README "Real
-    # inputs"), e.g. "https://earth-search.aws.element84.com/v1". Local engine only. Default
-    # "samples/series/catalog.json" (68 real dates of one site; samples/catalog/catalog.json
-    # holds the scenes with all 13 bands).
+    # (.json/.geojson), a STAC API's root URL searched for `collections`, e.g.
+    # "https://earth-search.aws.element84.com/v1", or a folder of SAFE products (.SAFE folders
+    # and .zip files, L1C or L2A; or one product) (README "Real inputs"). Local engine only.
+    # Default "samples/series/catalog.json" (68 real dates of one site;
+    # samples/catalog/catalog.json holds the scenes with all 13 bands).
     catalog = "samples/series/catalog.json"
     # With a STAC API catalog: the collections searched, e.g. ["sentinel-2-l1c"]. The search's
     # items are recorded in <output>/stac/ and listed from there until the dates,

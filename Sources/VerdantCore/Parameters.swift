@@ -30,8 +30,9 @@ public enum EngineKind: String, Sendable, CaseIterable {
 
 public struct RunSettings: Sendable, Equatable {
     public var engine: EngineKind = .local
-    /// A static STAC catalog (`catalog.json`), an ItemCollection (`.json`/`.geojson`), or a
-    /// STAC API's root URL (`https://…`, searched for `collections`).
+    /// A static STAC catalog (`catalog.json`), an ItemCollection (`.json`/`.geojson`), a STAC
+    /// API's root URL (`https://…`, searched for `collections`), or a folder of SAFE products
+    /// (or one product, a `.SAFE` folder or `.zip`).
     public var catalog = "samples/series/catalog.json"
     /// The STAC API collections searched (a STAC API catalog only).
     public var collections: [String] = []
