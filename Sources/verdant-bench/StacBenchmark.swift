@@ -15,11 +15,12 @@ import VerdantStacAPI
 ///    3 km × 2 km area inside it (goal: only the area's windows);
 /// 3. the same on a tile of real size (10980 px at 10 m, 1024-px blocks, as Earth Search's
 ///    COGs), the Berlin crop's values stretched over it with `gdal_translate`.
-func runStacBenchmark(samples: String, land: String, items: Int, page: Int, scale: Double, fullTile: Bool) async throws {
+/// `perFile` prints each image's mask grid and each file's requests as well.
+func runStacBenchmark(samples: String, land: String, items: Int, page: Int, scale: Double, fullTile: Bool, perFile: Bool) async throws {
     let catalog = URL(fileURLWithPath: samples)
     try await listingFigures(catalog: catalog, items: items, page: page)
-    try await windowFigures(catalog: catalog, landPath: land, scale: scale)
-    if fullTile { try await fullTileFigures(catalog: catalog, scale: scale) }
+    try await windowFigures(catalog: catalog, landPath: land, scale: scale, perFile: perFile)
+    if fullTile { try await fullTileFigures(catalog: catalog, scale: scale, perFile: perFile) }
 }
 
 private let everywhere: [[[Double]]] = [[[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]]]
@@ -69,7 +70,7 @@ private struct StacBenchmarkError: Error, CustomStringConvertible {
 
 /// One scenario: images masked one after the other, each with the remote cache cleared, so the
 /// bytes of each are its own.
-private func windowFigures(catalog: URL, landPath: String, scale: Double) async throws {
+private func windowFigures(catalog: URL, landPath: String, scale: Double, perFile: Bool) async throws {
     let server = StacTestServer(samples: catalog)
     let base = try await server.start()
     defer { Task { await server.stop() } }
@@ -94,14 +95,14 @@ private func windowFigures(catalog: URL, landPath: String, scale: Double) async 
     for (name, land, chosen) in [("samples' land, Slovenia patches", sampleLand, slovenia),
                                  ("whole Berlin crop (15.4 × 7.7 km)", wholeCrop, berlin),
                                  ("3 × 2 km inside the Berlin crop", small, berlin)] {
-        try await measureReads(name, items: chosen, land: land, server: server, catalog: catalog, scale: scale, scratch: record)
+        try await measureReads(name, items: chosen, land: land, server: server, catalog: catalog, scale: scale, scratch: record, perFile: perFile)
     }
 }
 
 /// Masks `items` one after the other, each with the remote cache cleared, so the bytes of each
 /// are its own; prints the bytes fetched per image against the full size of the files it opened.
 private func measureReads(_ name: String, items: [CatalogItem], land: LandArea, server: StacTestServer, catalog: URL,
-                          scale: Double, scratch: URL) async throws {
+                          scale: Double, scratch: URL, perFile: Bool) async throws {
     var fetched = 0, full = 0, requests = 0, whole = 0
     let start = DispatchTime.now().uptimeNanoseconds
     for item in items {
@@ -111,10 +112,20 @@ private func measureReads(_ name: String, items: [CatalogItem], land: LandArea, 
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var settings = CloudMaskSettings(scale: scale, method: "hollstein", landGeometryPath: land.sourcePath)
         settings.workers = 1
-        _ = try CloudMaskJob(item: item, land: land, settings: settings).run(into: out, requestId: "bench") { false }
+        let result = try CloudMaskJob(item: item, land: land, settings: settings).run(into: out, requestId: "bench") { false }
+        if perFile {
+            let info = try RasterInfo.read(path: result.maskPath)
+            print("  \(item.id): mask \(info.width)×\(info.height) \(info.grid.geoTransform), nodata \(result.nodataFraction), cloud \(result.cloudFraction)")
+        }
         let asked = await server.log.dropFirst(before).filter { $0.path.hasPrefix("/assets/") }
         let files = Set(asked.map { String($0.path.dropFirst("/assets/".count)) })
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: catalog.appendingPathComponent($0).path)[.size] as? Int) ?? 0 }
+        if perFile {
+            for (file, size) in zip(files, sizes).sorted(by: { $0.0 < $1.0 }) {
+                let got = asked.filter { $0.path.hasSuffix(file) }
+                print("    \(file): \(got.reduce(0) { $0 + $1.bytes }) of \(size) bytes in \(got.count) request(s): \(got.map { "\($0.method) \($0.range ?? "-") \($0.status) \($0.bytes)" })")
+            }
+        }
         fetched += asked.reduce(0) { $0 + $1.bytes }
         full += sizes.reduce(0, +)
         requests += asked.count
@@ -128,7 +139,7 @@ private func measureReads(_ name: String, items: [CatalogItem], land: LandArea, 
 
 /// A catalog of one item the size of a real tile (T33UUU's origin): each band of the Berlin crop
 /// stretched to 10980, 5490 or 1830 px as its native resolution is 10, 20 or 60 m.
-private func fullTileFigures(catalog: URL, scale: Double) async throws {
+private func fullTileFigures(catalog: URL, scale: Double, perFile: Bool) async throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-bench-tile-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: root) }
     let source = "20170216T102101_20170216T102204_T33UUU"
@@ -174,7 +185,7 @@ private func fullTileFigures(catalog: URL, scale: Double) async throws {
     let small = try utmLand("tile-3x2km", [[336000, 5817000], [339000, 5817000], [339000, 5819000], [336000, 5819000]], in: root)
     let district = try utmLand("tile-20x20km", [[330000, 5810000], [350000, 5810000], [350000, 5830000], [330000, 5830000]], in: root)
     for (name, land) in [("3 × 2 km inside the full tile", small), ("20 × 20 km inside the full tile", district)] {
-        try await measureReads(name, items: items, land: land, server: server, catalog: served, scale: scale, scratch: root)
+        try await measureReads(name, items: items, land: land, server: server, catalog: served, scale: scale, scratch: root, perFile: perFile)
     }
 }
 

@@ -79,7 +79,8 @@ struct StacCost: AsyncParsableCommand {
     @Option(help: "Items per page (Earth Search serves at most 100).") var page = 100
     @Option(help: "Metres per mask pixel.") var scale = 30.0
     @Flag(inversion: .prefixedNo, help: "Also a tile of real size (about 20 s to write with gdal_translate).") var fullTile = true
+    @Flag(help: "Print each image's mask grid and each file's requests (range, status, bytes).") var perFile = false
     func run() async throws {
-        try await runStacBenchmark(samples: samples, land: land, items: items, page: page, scale: scale, fullTile: fullTile)
+        try await runStacBenchmark(samples: samples, land: land, items: items, page: page, scale: scale, fullTile: fullTile, perFile: perFile)
     }
 }
