@@ -49,9 +49,18 @@ enum FileChecks {
         return isFolder.boolValue ? "a folder at \(path)" : nil
     }
 
-    /// nil when `path` is a file or a folder (of SAFE products), else what is there instead.
+    /// nil when `path` is a file, a SAFE product's folder or a folder holding `.SAFE` folders or
+    /// `.zip` files, else what is there instead (a STAC catalog's folder, a wrong parent folder:
+    /// listing it would list nothing, and a run would take every image it knows as gone).
     static func missingCatalog(_ path: String) -> String? {
-        FileManager.default.fileExists(atPath: path) ? nil : "nothing at \(path)"
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return "nothing at \(path)" }
+        guard isFolder.boolValue, !path.hasSuffix(".SAFE"),
+              !FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("GRANULE")) else { return nil }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        if names.contains(where: { $0.hasSuffix(".SAFE") || $0.lowercased().hasSuffix(".zip") }) { return nil }
+        let hint = names.contains("catalog.json") ? " (a static STAC catalog is given by its catalog.json)" : ""
+        return "a folder holding no SAFE products (.SAFE folders or .zip files) at \(path)\(hint)"
     }
 
     static func notJSONObject(_ path: String) -> String? {

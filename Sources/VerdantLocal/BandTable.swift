@@ -62,9 +62,14 @@ public struct BandTable: Sendable, Equatable {
                          bands: bands, assets: try map("assets"))
     }
 
-    /// The table of `collection` whose band keys `assetKeys` all has (several APIs name their
-    /// collections alike but not their assets), or nil: the item is read by the usual names.
-    public static func matching(collection: String?, assetKeys: Set<String>) -> BandTable? {
+    /// The item property naming the table an item is read by (SAFE granules' items carry it).
+    public static let itemProperty = "verdant:band_table"
+
+    /// The table an item names (`itemProperty`), else the table of `collection` whose band keys
+    /// `assetKeys` all has (several APIs name their collections alike but not their assets), or
+    /// nil: the item is read by the usual names.
+    public static func matching(named name: String? = nil, collection: String?, assetKeys: Set<String>) -> BandTable? {
+        if let name, let table = builtIn.first(where: { $0.name == name }) { return table }
         guard let collection else { return nil }
         return builtIn.first { $0.collection == collection && !$0.bands.isEmpty && $0.bands.values.allSatisfy(assetKeys.contains) }
     }
@@ -77,12 +82,17 @@ public struct BandTable: Sendable, Equatable {
 
     /// Whether `method` can run on images of this table, and if not, why (for `check`).
     public func refusal(of method: MaskMethod, sclAsset: String, probabilityAsset: String) -> String? {
+        // As jobs find them: verdant's name or the collection's key, in any case.
+        func has(_ asset: String) -> Bool {
+            let wanted = asset.lowercased()
+            return assets.contains { $0.key.lowercased() == wanted || $0.value.lowercased() == wanted }
+        }
         switch method {
         case .seed where level == .l2a, .hollstein where level == .l2a:
-            return "the \(method.rawValue) model reads top-of-atmosphere reflectance (Level-1C) and \(name) is Level-2A; use \"scl\"\(assets[probabilityAsset] != nil ? " or \"probability\"" : "") with it, or a Level-1C collection"
-        case .scl where assets[sclAsset] == nil:
+            return "the \(method.rawValue) model reads top-of-atmosphere reflectance (Level-1C) and \(name) is Level-2A; use \"scl\"\(has(probabilityAsset) ? " or \"probability\"" : "") with it, or a Level-1C collection"
+        case .scl where !has(sclAsset):
             return "\(name) has no asset \"\(sclAsset)\" (mask.scl_asset); its other assets: \(assets.keys.sorted().joined(separator: ", ").ifEmpty("none"))"
-        case .probability where assets[probabilityAsset] == nil:
+        case .probability where !has(probabilityAsset):
             return "\(name) has no asset \"\(probabilityAsset)\" (mask.probability_asset); its other assets: \(assets.keys.sorted().joined(separator: ", ").ifEmpty("none"))"
         default:
             return nil

@@ -16,8 +16,8 @@ public struct SafeCatalog: Catalog {
         self.path = path; self.directory = directory; self.coefNormalisation = coefNormalisation
     }
 
-    /// Whether `path` holds SAFE products: a folder that is not a STAC catalog file, a `.SAFE`
-    /// folder, or a `.zip`.
+    /// Whether `run.catalog` names SAFE products: a folder (of products, or one `.SAFE`), or a
+    /// `.zip`. A folder without any is refused when the parameters are checked (FileChecks).
     public static func isProducts(_ path: String) -> Bool {
         var folder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &folder) else { return false }
@@ -26,18 +26,34 @@ public struct SafeCatalog: Catalog {
 
     public func list(_ query: CatalogQuery) throws -> CatalogListing {
         var images: [CatalogImage] = [], failures: [CatalogFailure] = [], tables: Set<String> = []
+        // Granule id → the product that gave it first (products in name order: X.SAFE before
+        // X.zip, L1C before L2A).
+        var seen: [String: String] = [:]
         for product in products() {
             do {
                 for (granule, result) in try granules(of: product) {
+                    let location = "\(product.shown)/GRANULE/\(granule)"
                     switch result {
                     case .success(let object):
+                        let id = object["id"] as? String ?? ""
+                        if let first = seen[id] {
+                            // One item file per id: a second would overwrite what the first's jobs read.
+                            failures.append(CatalogFailure(id: nil, acquired: nil, location: location,
+                                                           problem: "the same granule (\(id)) as \(first) gives, left out: keep one product per granule in the folder (a zip beside its unzipped folder, or the L1C and L2A of one datatake)"))
+                            continue
+                        }
+                        seen[id] = product.shown
                         let file = try record(object)
-                        let item = try StacCatalog.loadItem(path: file, coefNormalisation: coefNormalisation)
-                        images.append(item.catalogImage)
-                        if let table = item.bandTable { tables.insert(table) }
+                        do {
+                            let item = try StacCatalog.loadItem(path: file, coefNormalisation: coefNormalisation)
+                            images.append(item.catalogImage)
+                            if let table = item.bandTable { tables.insert(table) }
+                        } catch {
+                            let date = ((object["properties"] as? [String: Any])?["datetime"] as? String).flatMap(StacItemParser.parseDate)
+                            failures.append(CatalogFailure(id: id.isEmpty ? nil : id, acquired: date, location: location, problem: "\(error)"))
+                        }
                     case .failure(let problem):
-                        failures.append(CatalogFailure(id: problem.id, acquired: problem.datetime,
-                                                       location: "\(product.shown)/GRANULE/\(granule)", problem: problem.text))
+                        failures.append(CatalogFailure(id: problem.id, acquired: problem.datetime, location: location, problem: problem.text))
                     }
                 }
             } catch let failure as SentinelProduct.Failure {

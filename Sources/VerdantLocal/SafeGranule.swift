@@ -35,7 +35,9 @@ struct SafeGranule {
         let id = "\(Self.format(start))_\(granuleTime)_\(tileCode)"
         let folder = root + "/GRANULE/" + name
         let files = SentinelProduct.files(under: folder).filter { $0.lowercased().hasSuffix(".jp2") }
-        func file(_ code: String) -> String? {
+        // Bands only under IMG_DATA/: QI_DATA's masks end in a band code too (MSK_DETFOO_B03).
+        let imageFiles = files.filter { $0.hasPrefix("IMG_DATA/") || $0.contains("/IMG_DATA/") }
+        func file(_ code: String, in files: [String]) -> String? {
             files.first { path in
                 let stem = String((path as NSString).lastPathComponent.dropLast(4))
                 return stem == code || stem.hasSuffix("_" + code)
@@ -44,7 +46,7 @@ struct SafeGranule {
         let quantification = Double(metadata["QUANTIFICATION_VALUE"] ?? metadata["BOA_QUANTIFICATION_VALUE"] ?? "") ?? 10000
         var assets: [String: Any] = [:]
         for (band, code) in table.bands {
-            guard let path = file(code) else { continue }
+            guard let path = file(code, in: imageFiles) else { continue }
             var raster: [String: Any] = ["nodata": 0, "scale": 1 / quantification]
             if let index = Self.bandIds.firstIndex(of: band), let offset = product.offsets[index] {
                 raster["offset"] = offset / quantification
@@ -55,19 +57,21 @@ struct SafeGranule {
             throw Problem(id: id, datetime: start, text: "GRANULE/\(name): no band files (\(table.bands.values.sorted().joined(separator: ", ")) ending a .jp2 name)")
         }
         for (name, code) in table.assets {
-            if let path = file(code) {
+            if let path = file(code, in: files) {
                 // SCL's class 0 is "no data"; a cloud probability of 0 % is a value, the commonest.
                 let raster: [String: Any] = name == "scl" ? ["nodata": 0] : [:]
                 assets[code] = ["href": path, "type": "image/jp2", "roles": ["data"], "raster:bands": [raster]]
             }
         }
-        let reference = table.bands["B2"].flatMap(file)
+        let reference = table.bands["B2"].flatMap { file($0, in: imageFiles) }
         let footprint: String
         do { footprint = try product.footprintGeoJSON(within: shared ? reference : nil) } catch {
             throw Problem(id: id, datetime: start, text: error.problem)
         }
+        // The table by name: a granule missing a band file is still read by it (and its job
+        // fails naming that band) rather than by the usual names, which match none of its keys.
         var properties: [String: Any] = ["datetime": startText, "s2:mgrs_tile": String(tileCode.dropFirst()),
-                                         "verdant:product": root]
+                                         "verdant:product": root, BandTable.itemProperty: table.name]
         if let cloud = metadata["CLOUD_COVERAGE_ASSESSMENT"].flatMap(Double.init) { properties["eo:cloud_cover"] = cloud }
         if let baseline = metadata["PROCESSING_BASELINE"] { properties["s2:processing_baseline"] = baseline }
         let geometry = (try? JSONSerialization.jsonObject(with: Data(footprint.utf8))) ?? [:]

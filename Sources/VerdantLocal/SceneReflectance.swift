@@ -102,7 +102,8 @@ public final class GridBandCache: @unchecked Sendable {
 }
 
 extension CatalogItem {
-    /// The grid its mask is computed on at `scale` metres.
+    /// Its footprint's grid at `scale` metres: the grid of its mask without a land area (with
+    /// one, a job cuts it to the land's window).
     public func maskGrid(scale: Double) throws -> RasterGrid { try SceneReflectance.grid(for: self, scale: scale) }
 
     /// One band as reflectance on `grid`, as a mask job reads it (no cache).

@@ -64,7 +64,8 @@ struct StacItemParser {
         let assets = object["assets"] as? [String: [String: Any]] ?? [:]
         // A collection verdant has a table for is read by its table (CDSE's `B02_10m` and
         // `B02_20m`: the native one); any other by the usual names.
-        let table = BandTable.matching(collection: object["collection"] as? String, assetKeys: Set(assets.keys))
+        let table = BandTable.matching(named: properties[BandTable.itemProperty] as? String,
+                                       collection: object["collection"] as? String, assetKeys: Set(assets.keys))
         let bandOfKey = Dictionary(table?.bands.map { ($1, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         let nameOfKey = Dictionary(table?.assets.map { ($1, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         for (key, value) in assets {

@@ -77,6 +77,10 @@ struct BandTableTests {
         #expect(cdse.refusal(of: .seed, sclAsset: "scl", probabilityAsset: "cloud_probability")?.contains("Level-2A") == true)
         #expect(cdse.refusal(of: .hollstein, sclAsset: "scl", probabilityAsset: "cloud_probability")?.contains("use \"scl\"") == true)
         #expect(cdse.refusal(of: .scl, sclAsset: "scl", probabilityAsset: "cloud_probability") == nil)
+        // As jobs find assets: by verdant's name or the collection's key, in any case.
+        #expect(cdse.refusal(of: .scl, sclAsset: "SCL_20m", probabilityAsset: "cloud_probability") == nil)
+        #expect(cdse.refusal(of: .scl, sclAsset: "SCL", probabilityAsset: "cloud_probability") == nil)
+        #expect(cdse.refusal(of: .scl, sclAsset: "classes", probabilityAsset: "cloud_probability") != nil)
         #expect(cdse.refusal(of: .probability, sclAsset: "scl", probabilityAsset: "cloud_probability")?.contains("no asset \"cloud_probability\"") == true)
         let safe = try #require(BandTable.builtIn.first { $0.name == "safe-msil2a" })
         #expect(safe.refusal(of: .probability, sclAsset: "scl", probabilityAsset: "cloud_probability") == nil)

@@ -403,7 +403,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         #expect(throws: Never.self) { try ParametersFile.load(path: path, checkFiles: false) }
         let error = try #require(throws: ParameterError.self) { try ParametersFile.load(path: path) }
         #expect(error.issues.map(\.description) == [
-            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, or a STAC API URL (https://…), found no file at \(folder)/cat.json",
+            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, a folder of SAFE products (or one .SAFE folder or .zip), or a STAC API URL (https://…), found nothing at \(folder)/cat.json",
             "\(path):\(lines["area.land_geometry"]!): area.land_geometry: expected an existing vector file (GeoJSON, GeoPackage, Shapefile), found no file at \(folder)/land.geojson",
             "\(path):\(lines["run.exported_json"]!): run.exported_json: expected a JSON file holding an object (the original's JSON_FILE), found no file at \(folder)/exported.json",
         ])
@@ -419,6 +419,31 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         let loaded = try ParametersFile.load(path: path)
         #expect(loaded.baseDirectory == URL(fileURLWithPath: folder).standardizedFileURL.path)
         #expect(loaded.resolve(loaded.run.catalog) == "\(folder)/cat.json")
+    }
+
+    /// A folder is a catalog only when it holds SAFE products: a STAC catalog's folder or a wrong
+    /// parent would list nothing, and a run would take every image it knows as gone.
+    @Test func aFolderMustHoldSafeProducts() throws {
+        let folder = try temporaryFolder()
+        let (text, lines) = SampleDocument.make(["run.catalog": #""products""#])
+        let path = try write(text, to: folder)
+        let products = (folder as NSString).appendingPathComponent("products")
+        try FileManager.default.createDirectory(atPath: products, withIntermediateDirectories: true)
+        _ = try write("{}", to: products, name: "catalog.json")
+        _ = try write(#"{"type": "FeatureCollection", "features": []}"#, to: folder, name: "land.geojson")
+        _ = try write("{}", to: folder, name: "exported.json")
+        let error = try #require(throws: ParameterError.self) { try ParametersFile.load(path: path) }
+        #expect(error.issues.map(\.description) == [
+            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, a folder of SAFE products (or one .SAFE folder or .zip), or a STAC API URL (https://…), found a folder holding no SAFE products (.SAFE folders or .zip files) at \(products) (a static STAC catalog is given by its catalog.json)",
+        ])
+        // One product, zipped (its content is read when listed, not here): the folder is a catalog.
+        _ = try write("", to: products, name: "S2A_MSIL1C_20170101T100000_N0204_R122_T33TVL_20170101T100000.zip")
+        #expect(throws: Never.self) { try ParametersFile.load(path: path) }
+        // So is one product's own folder, by its GRANULE folder.
+        let product = (folder as NSString).appendingPathComponent("one")
+        try FileManager.default.createDirectory(atPath: (product as NSString).appendingPathComponent("GRANULE"), withIntermediateDirectories: true)
+        let single = try write(SampleDocument.make(["run.catalog": #""one""#]).text, to: folder, name: "single.toml")
+        #expect(throws: Never.self) { try ParametersFile.load(path: single) }
     }
 
     @Test func anEarthEngineAssetNeedsNoLocalFile() throws {

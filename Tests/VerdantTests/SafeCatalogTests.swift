@@ -76,6 +76,10 @@ struct SafeCatalogTests {
         let zipped = try StacCatalog.loadItem(path: safe.appendingPathComponent("output/safe/items/\(ids[1]).json").path, coefNormalisation: 10000)
         #expect(zipped.bands.count == 13 && zipped.bands.values.allSatisfy { $0.path.hasPrefix("/vsizip/") && $0.path.hasSuffix(".jp2") },
                 "\(zipped.bands.values.map(\.path))")
+        // Baseline 04.00: the offsets come from the product's XML (declared), not from the rule.
+        let recent = try StacCatalog.loadItem(path: safe.appendingPathComponent("output/safe/items/\(ids[2]).json").path, coefNormalisation: 10000)
+        #expect(recent.bands.count == 13 && recent.bands.values.allSatisfy { $0.offsetDeclared && abs($0.offset + 0.1) < 1e-12 })
+        #expect(zipped.bands.values.allSatisfy { !$0.offsetDeclared })
     }
 
     @Test("Level-2A SAFE: the SCL band serves the scl method, MSK_CLDPRB the probability method (0 % is a value, not nodata); check refuses the models made for top-of-atmosphere reflectance")
@@ -107,6 +111,11 @@ struct SafeCatalogTests {
         let second = try await VerdantProcess.run(["run", "-p", probability.path], in: dir)
         #expect(second.status == 0, "\(second.stderr)")
         try expectNorthCloudySouthClear(try #require(try Self.masks(dir)[id]), "probability")
+        // …made by the probability method from MSK_CLDPRB, not left over from the scl run.
+        let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/status.sqlite").path, readOnly: true)
+        let output = try #require(try store.records(in: [.completed], stage: .cloudMask, limit: nil).first { $0.id == id }?.output)
+        let sidecar = try String(contentsOfFile: (output as NSString).deletingPathExtension + ".json", encoding: .utf8)
+        #expect(sidecar.contains("\"probability\"") && sidecar.contains("MSK_CLDPRB_20m"), "\(sidecar)")
         // Bands and offsets as the product declares them, SCL among the other assets.
         let item = try StacCatalog.loadItem(path: dir.appendingPathComponent("output/safe/items/\(id).json").path, coefNormalisation: 10000)
         #expect(item.bandTable == "safe-msil2a" && item.bands.count == 12 && item.otherAssets["scl"] != nil)
@@ -123,7 +132,7 @@ struct SafeCatalogTests {
         #expect(south.count > columns && south.allSatisfy { $0 == 0 }, "\(method) south: \(south.filter { $0 != 0 }.count) of \(south.count) not clear")
     }
 
-    @Test("an unreadable product is listed as such, naming it; a granule without a band file fails its image naming the band; the others run")
+    @Test("an unreadable product is listed as such, naming it; a zip beside its folder is left out as the same granule; a granule without a band file fails its image naming the band (never a QI_DATA mask); the others run")
     func brokenProducts() async throws {
         let dir = Fixtures.temporaryDirectory("safe-broken")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -139,13 +148,21 @@ struct SafeCatalogTests {
             let images = product.appendingPathComponent("GRANULE").appendingPathComponent(SafeProductBuilder(id: partial).granuleName)
                 .appendingPathComponent("IMG_DATA")
             let file = try #require(try FileManager.default.contentsOfDirectory(atPath: images.path).first { $0.hasSuffix("_B03.jp2") })
+            // QI_DATA's masks end in band codes too: never a band.
+            let quality = images.deletingLastPathComponent().appendingPathComponent("QI_DATA")
+            try FileManager.default.createDirectory(at: quality, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: images.appendingPathComponent(file), to: quality.appendingPathComponent("MSK_QUALIT_B03.jp2"))
             try FileManager.default.removeItem(at: images.appendingPathComponent(file))
+            // The good product zipped beside its folder: the same granule twice.
+            let twin = try SafeProductBuilder.zip(try SafeProductBuilder(id: good).build(in: dir.appendingPathComponent("twin")))
+            try FileManager.default.moveItem(at: twin, to: products.appendingPathComponent(twin.lastPathComponent))
             return images.appendingPathComponent(file)
         }
         let parameters = try VerdantProcess.sampleParameters(in: dir, edits: ["catalog": "\"\(products.path)\"", "until": "\"cloudmask\"",
                                                                               "mask.method": "\"hollstein\"", "max_attempts": "1"])
         let check = try await VerdantProcess.run(["check", "-p", parameters.path], in: dir)
         #expect(check.stdout.contains("S2B_MSIL1C_cut.zip") && check.stdout.contains("20990101T000000"), "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("the same granule (\(good))"), "\(check.stdout)")
         let run = try await VerdantProcess.run(["run", "-p", parameters.path], in: dir)
         #expect(run.status == 1, "a failed image makes exit code 1: \(run.stderr)")
         let store = try SQLiteStatusStore(path: dir.appendingPathComponent("output/status.sqlite").path, readOnly: true)

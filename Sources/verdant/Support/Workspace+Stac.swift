@@ -10,12 +10,16 @@ extension Workspace {
     var safeDirectory: String { layout.root.appendingPathComponent("safe").path }
 
     /// `run.catalog` as a file, for the commands that read a static catalog whole (train,
-    /// evaluate-mask); a STAC API there is refused with what to give instead.
+    /// evaluate-mask); a STAC API or SAFE products there are refused with what to give instead.
     func staticCatalogPath() throws -> String {
         guard !parameters.run.catalogIsAPI else {
             throw BadInput("\(parametersPath): run.catalog is a STAC API (\(parameters.run.catalog)); this command reads a static catalog: give one with --catalog")
         }
-        return parameters.resolve(parameters.run.catalog)
+        let path = parameters.resolve(parameters.run.catalog)
+        guard !SafeCatalog.isProducts(path) else {
+            throw BadInput("\(parametersPath): run.catalog is SAFE products (\(path)); this command reads a static STAC catalog or ItemCollection: give one with --catalog")
+        }
+        return path
     }
 }
 
