@@ -23,6 +23,11 @@ public actor StacTestServer {
     public var malformedSearch = false
     /// The landing page offers its search by GET only; a POST to /search answers 405.
     public var getOnly = false
+    /// The landing page's search link says no method (GET, by the STAC API's default).
+    public var searchLinkWithoutMethod = false
+    /// The cloud filter advertised: "query" (the query extension), "cql2-text" or "cql2-json"
+    /// (the filter extension with that language).
+    public var cloudFilter = "query"
     /// Asset paths (`<item>/<file>`) that answer 404, and those served cut to half their length.
     public var missing: Set<String> = []
     public var truncated: Set<String> = []
@@ -77,11 +82,32 @@ public actor StacTestServer {
     }
 
     private var landing: [String: Any] {
-        ["type": "Catalog", "id": "verdant-test", "stac_version": "1.0.0", "description": "samples",
-         "conformsTo": ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
-                        "https://api.stacspec.org/v1.0.0/item-search#query", "https://api.stacspec.org/v1.0.0/collections"],
-         "links": [["rel": "search", "href": "\(base)/search", "method": getOnly ? "GET" : "POST", "type": "application/geo+json"],
-                   ["rel": "self", "href": "\(base)/"]]]
+        let filter = cloudFilter == "query" ? ["https://api.stacspec.org/v1.0.0/item-search#query"]
+            : ["https://api.stacspec.org/v1.0.0-rc.2/item-search#filter", "http://www.opengis.net/spec/cql2/1.0/conf/\(cloudFilter)"]
+        var search: [String: Any] = ["rel": "search", "href": "\(base)/search", "type": "application/geo+json"]
+        if !searchLinkWithoutMethod { search["method"] = getOnly ? "GET" : "POST" }
+        return ["type": "Catalog", "id": "verdant-test", "stac_version": "1.0.0", "description": "samples",
+                "conformsTo": ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
+                               "https://api.stacspec.org/v1.0.0/collections"] + filter,
+                "links": [search, ["rel": "self", "href": "\(base)/"]]]
+    }
+
+    /// The cloud cover a search asks for at most: the query extension's `lte`, or a CQL2
+    /// `eo:cloud_cover <= x` as text or JSON (an object in a POST body, a string in a GET URL).
+    static func cloudLimit(_ body: [String: Any]) -> Double? {
+        if let lte = (((body["query"] as? [String: Any])?["eo:cloud_cover"]) as? [String: Any])?["lte"] as? Double { return lte }
+        var filter = body["filter"]
+        if let text = filter as? String {
+            if body["filter-lang"] as? String == "cql2-text" {
+                let parts = text.components(separatedBy: "<=")
+                return parts.count == 2 && parts[0].trimmingCharacters(in: .whitespaces) == "eo:cloud_cover"
+                    ? Double(parts[1].trimmingCharacters(in: .whitespaces)) : nil
+            }
+            filter = try? JSONSerialization.jsonObject(with: Data(text.utf8))
+        }
+        guard let object = filter as? [String: Any], object["op"] as? String == "<=", let args = object["args"] as? [Any], args.count == 2,
+              (args[0] as? [String: Any])?["property"] as? String == "eo:cloud_cover" else { return nil }
+        return (args[1] as? NSNumber)?.doubleValue
     }
 
     /// A GET search's parameters as the POST body they stand for (the area as `bbox`).
@@ -123,7 +149,7 @@ public actor StacTestServer {
         var ring = ((body["intersects"] as? [String: Any])?["coordinates"] as? [[[Double]]])?.first ?? []
         if let bbox = body["bbox"] as? [Double], bbox.count == 4 { ring = [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] }
         let lons = ring.map { $0[0] }, lats = ring.map { $0[1] }
-        let cloud = (((body["query"] as? [String: Any])?["eo:cloud_cover"]) as? [String: Any])?["lte"] as? Double
+        let cloud = Self.cloudLimit(body)
         let matching = items().filter { item in
             guard collections.contains(item["collection"] as? String ?? "") else { return false }
             let properties = item["properties"] as? [String: Any] ?? [:]

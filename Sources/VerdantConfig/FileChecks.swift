@@ -55,12 +55,18 @@ enum FileChecks {
     static func missingCatalog(_ path: String) -> String? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return "nothing at \(path)" }
-        guard isFolder.boolValue, !path.hasSuffix(".SAFE"),
-              !FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("GRANULE")) else { return nil }
+        // The rule SafeCatalog reads products by: a name ending .SAFE or .zip (any case), or a
+        // folder with GRANULE/ in it.
+        func isProduct(_ file: String) -> Bool {
+            let name = file.lowercased()
+            return name.hasSuffix(".safe") || name.hasSuffix(".zip")
+                || FileManager.default.fileExists(atPath: (file as NSString).appendingPathComponent("GRANULE"))
+        }
+        guard isFolder.boolValue, !isProduct(path) else { return nil }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        if names.contains(where: { $0.hasSuffix(".SAFE") || $0.lowercased().hasSuffix(".zip") }) { return nil }
+        if names.contains(where: { isProduct((path as NSString).appendingPathComponent($0)) }) { return nil }
         let hint = names.contains("catalog.json") ? " (a static STAC catalog is given by its catalog.json)" : ""
-        return "a folder holding no SAFE products (.SAFE folders or .zip files) at \(path)\(hint)"
+        return "a folder holding no SAFE products (.SAFE folders, .zip files, folders with GRANULE/) at \(path)\(hint)"
     }
 
     static func notJSONObject(_ path: String) -> String? {

@@ -69,7 +69,9 @@ public struct StageGraph: Sendable, Equatable {
     /// productivity maps, cut after `until` (`run.until`).
     public static func pipeline(until: LastStage) -> StageGraph {
         let all = [
-            StageSpec(.cloudMask, unit: .image),
+            // Version 2: a mask's grid is the footprint cut to the land area's window (one grid
+            // per tile and area again after masks of version 1, cut to the footprint alone).
+            StageSpec(.cloudMask, unit: .image, version: 2),
             StageSpec(.ndvi, unit: .image, inputs: [.cloudMask]),
             StageSpec(.gapFill, unit: .block, inputs: [.ndvi]),
             StageSpec(.productivity, unit: .block, inputs: [.gapFill]),

@@ -26,8 +26,8 @@ public struct SafeCatalog: Catalog {
 
     public func list(_ query: CatalogQuery) throws -> CatalogListing {
         var images: [CatalogImage] = [], failures: [CatalogFailure] = [], tables: Set<String> = []
-        // Granule id → the product that gave it first (products in name order: X.SAFE before
-        // X.zip, L1C before L2A).
+        // Granule id → the product that gave it first, readable (products in name order: X.SAFE
+        // before X.zip, L1C before L2A, an older processing baseline before a newer one).
         var seen: [String: String] = [:]
         for product in products() {
             do {
@@ -42,10 +42,11 @@ public struct SafeCatalog: Catalog {
                                                            problem: "the same granule (\(id)) as \(first) gives, left out: keep one product per granule in the folder (a zip beside its unzipped folder, or the L1C and L2A of one datatake)"))
                             continue
                         }
-                        seen[id] = product.shown
                         let file = try record(object)
                         do {
                             let item = try StacCatalog.loadItem(path: file, coefNormalisation: coefNormalisation)
+                            // Only a copy that reads counts: a broken first one leaves the id to the next.
+                            seen[id] = product.shown
                             images.append(item.catalogImage)
                             if let table = item.bandTable { tables.insert(table) }
                         } catch {
@@ -81,12 +82,12 @@ public struct SafeCatalog: Catalog {
         if file.lowercased().hasSuffix(".zip") {
             // A zip from the Copernicus Browser holds one X.SAFE folder.
             let zip = "/vsizip/" + file
-            let inner = SentinelProduct.entries(of: zip).first { $0.hasSuffix(".SAFE") }
+            let inner = SentinelProduct.entries(of: zip).first { $0.lowercased().hasSuffix(".safe") }
             return Product(root: inner.map { zip + "/" + $0 } ?? zip, shown: file)
         }
         var folder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &folder), folder.boolValue,
-              file.hasSuffix(".SAFE") || FileManager.default.fileExists(atPath: file + "/GRANULE") else { return nil }
+              file.lowercased().hasSuffix(".safe") || FileManager.default.fileExists(atPath: file + "/GRANULE") else { return nil }
         return Product(root: file, shown: file)
     }
 

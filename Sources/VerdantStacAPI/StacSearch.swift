@@ -93,14 +93,23 @@ public struct StacSearch: Sendable {
         }
         var features: [[String: Any]] = []
         var seen = Set<String>()
-        var request = byGet ? try Self.getRequest(searchURL, query: query, cloudFilter: body["query"] != nil ? "query" : body["filter"] != nil ? "filter" : nil)
+        // GET's filter: CQL2 text where the API advertises it, else CQL2 JSON in the URL.
+        let cloudFilter = body["query"] != nil ? "query" : body["filter"] == nil ? nil
+            : conformance.contains(where: { $0.hasSuffix("cql2-text") }) ? "cql2-text" : "cql2-json"
+        let getSearch = { try Self.getRequest(searchURL, query: query, cloudFilter: cloudFilter) }
+        var request = byGet ? try getSearch()
             : try HTTPRequest(.post, searchURL, headers: Self.accept + [("Content-Type", "application/json")],
                               body: JSONSerialization.data(withJSONObject: body, options: .sortedKeys))
         var pages = 0
         var visited = Set<String>()
         while true {
             pages += 1
-            let page = try await json(request)
+            let page: [String: Any]
+            do { page = try await json(request) } catch let failure as Failure where failure.status == 405 && pages == 1 && request.method == .post {
+                // A link without a method means GET in the STAC API: one refusing POST is asked by GET.
+                request = try getSearch()
+                page = try await json(request)
+            }
             guard page["type"] as? String == "FeatureCollection", let list = page["features"] as? [[String: Any]] else {
                 throw Failure(url: request.url, status: 200, problem: "expected a GeoJSON FeatureCollection with `features` (page \(pages) of the search), found \(Self.describe(page))", isOutage: false)
             }
@@ -151,14 +160,22 @@ public struct StacSearch: Sendable {
         if let cloud = query.maxCloudCover {
             if cloudFilter == "query" {
                 items.append(URLQueryItem(name: "query", value: "{\"eo:cloud_cover\":{\"lte\":\(cloud)}}"))
-            } else if cloudFilter == "filter" {
+            } else if cloudFilter == "cql2-text" {
                 items.append(URLQueryItem(name: "filter-lang", value: "cql2-text"))
                 items.append(URLQueryItem(name: "filter", value: "eo:cloud_cover <= \(cloud)"))
+            } else if cloudFilter == "cql2-json" {
+                items.append(URLQueryItem(name: "filter-lang", value: "cql2-json"))
+                items.append(URLQueryItem(name: "filter", value: "{\"op\":\"<=\",\"args\":[{\"property\":\"eo:cloud_cover\"},\(cloud)]}"))
             }
         }
         components.queryItems = items
-        // URLComponents leaves "+" as is, which a server may read as a space.
-        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        // URLComponents leaves "+" and "=" as they are, which a server may read as a space and
+        // a separator.
+        components.percentEncodedQuery = components.percentEncodedQuery?.split(separator: "&").map { pair in
+            guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
+            let value = pair[pair.index(after: equals)...].replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "=", with: "%3D")
+            return String(pair[...equals]) + value
+        }.joined(separator: "&")
         guard let full = components.string else {
             throw Failure(url: url, status: nil, problem: "cannot make a GET search of this URL", isOutage: false)
         }

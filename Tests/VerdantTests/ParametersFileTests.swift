@@ -434,7 +434,7 @@ struct BadValue: CustomTestStringConvertible, Sendable {
         _ = try write("{}", to: folder, name: "exported.json")
         let error = try #require(throws: ParameterError.self) { try ParametersFile.load(path: path) }
         #expect(error.issues.map(\.description) == [
-            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, a folder of SAFE products (or one .SAFE folder or .zip), or a STAC API URL (https://…), found a folder holding no SAFE products (.SAFE folders or .zip files) at \(products) (a static STAC catalog is given by its catalog.json)",
+            "\(path):\(lines["run.catalog"]!): run.catalog: expected an existing STAC catalog.json or ItemCollection file, a folder of SAFE products (or one .SAFE folder or .zip), or a STAC API URL (https://…), found a folder holding no SAFE products (.SAFE folders, .zip files, folders with GRANULE/) at \(products) (a static STAC catalog is given by its catalog.json)",
         ])
         // One product, zipped (its content is read when listed, not here): the folder is a catalog.
         _ = try write("", to: products, name: "S2A_MSIL1C_20170101T100000_N0204_R122_T33TVL_20170101T100000.zip")

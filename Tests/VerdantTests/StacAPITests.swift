@@ -71,7 +71,7 @@ struct StacAPITests {
         }
     }
 
-    @Test("an API offering its search by GET only is searched by GET (the area as bbox), paged through GET next links, its cloud filter as the query extension")
+    @Test("an API offering its search by GET only is searched by GET (the area as bbox), paged through GET next links, its cloud filter as advertised (query, CQL2 text or JSON); a link without a method refusing POST is asked by GET")
     func getOnlySearch() async throws {
         let server = StacTestServer(samples: SampleCatalog.samples.appendingPathComponent("catalog"))
         let base = try await server.start()
@@ -87,6 +87,21 @@ struct StacAPITests {
         #expect(searches.count == pages && searches.allSatisfy { $0.method == "GET" && $0.status == 200 }, "\(searches.map { "\($0.method) \($0.status)" })")
         let clear = try await StacSearch(client: Self.fastRetries).run(Self.query(base, cloud: 0)).features
         #expect(clear.compactMap { $0["id"] as? String } == clearByPost.compactMap { $0["id"] as? String } && clear.count < features.count)
+        // The filter extension instead: CQL2 text where advertised, else CQL2 JSON in the URL.
+        for language in ["cql2-text", "cql2-json"] {
+            await server.configure { $0.cloudFilter = language }
+            let start = await server.log.count
+            let filtered = try await StacSearch(client: Self.fastRetries).run(Self.query(base, cloud: 0)).features
+            #expect(filtered.compactMap { $0["id"] as? String } == clearByPost.compactMap { $0["id"] as? String }, "\(language)")
+            #expect(await server.log.dropFirst(start).contains { $0.path == "/search" && $0.method == "GET" }, "\(language)")
+        }
+        // A search link without a method means GET: a POST refused with 405 is asked again by GET.
+        await server.configure { $0.searchLinkWithoutMethod = true }
+        let start = await server.log.count
+        let fallback = try await StacSearch(client: Self.fastRetries).run(Self.query(base))
+        #expect(fallback.features.count == features.count && fallback.pages == pages)
+        let asked = await server.log.dropFirst(start).filter { $0.path == "/search" }.map { "\($0.method) \($0.status)" }
+        #expect(asked == ["POST 405"] + Array(repeating: "GET 200", count: pages), "\(asked)")
     }
 
     @Test("verdant run on the test STAC API reads the COGs over HTTP by ranges only; its masks are those of the local run")

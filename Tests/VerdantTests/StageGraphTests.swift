@@ -14,6 +14,22 @@ struct StageGraphTests {
         StageSpec(.gapFill, unit: .block, inputs: [.ndvi]),
     ])
 
+    /// A stage's version salts its fingerprint and, through it, every stage after it: masks of
+    /// an older verdant (version 1: the footprint's grid) are redone, and so is what reads them.
+    @Test func aStageVersionChangesItsFingerprintAndThoseDownstream() {
+        let p = Parameters()
+        let current = StageFingerprint.all(p, graph: .pipeline(until: .productivity), landDigest: "land")
+        var older = StageGraph.pipeline(until: .productivity).specs
+        older[0].version = 1
+        let before = StageFingerprint.all(p, graph: StageGraph(older), landDigest: "land")
+        #expect(StageGraph.pipeline(until: .productivity).specs[0].version == 2)
+        for stage in [Stage.cloudMask, .ndvi, .gapFill, .productivity] {
+            #expect(current[stage]?.digest != before[stage]?.digest, "\(stage)")
+        }
+        // Earth Engine's masks did not change: their version stays.
+        #expect(StageGraph.earthEngine(until: .productivity).specs[0].version == 1)
+    }
+
     func state(_ store: SQLiteStatusStore, _ stage: Stage, _ id: String) throws -> TaskState? {
         try store.record(TaskKey(stage, id))?.state
     }
