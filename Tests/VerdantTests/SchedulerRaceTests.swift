@@ -157,7 +157,9 @@ struct SchedulerRaceTests {
     func cancelDuringLargeBatch() async throws {
         let (store, _) = try Fixtures.queuedStore(count: 300)
         let engine = ProbeEngine(inner: InstantEngine())
-        engine.submitHook = { _, _ in try await Task.sleep(nanoseconds: 2_000_000) }
+        // 20 ms a submission: the batch stays SUBMITTING for seconds, long enough for the test to
+        // see it on a busy machine (at 2 ms it could all be through before the first look).
+        engine.submitHook = { _, _ in try await Task.sleep(nanoseconds: 20_000_000) }
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 300, refresh: 0.05))
         let run = Task { try await scheduler.run() }
         #expect(try await Fixtures.eventually { try store.count(in: [.submitting]) > 0 })

@@ -110,7 +110,9 @@ struct SchedulerRemoteTests {
         for listsRequests in [true, false] {
             let (store, _) = try Fixtures.queuedStore(count: 1)
             let inner = InstantEngine(finishes: false)
-            let engine = ScriptedEngine(inner: inner, delay: 0.1, reportsRequestIds: listsRequests)
+            // A submission of a second: the test must see it SUBMITTING and cancel meanwhile, on a
+            // machine the rest of the suite keeps busy (0.1 s was missed there).
+            let engine = ScriptedEngine(inner: inner, delay: 1, reportsRequestIds: listsRequests)
             engine.script = [.acceptThenLoseAnswer]
             let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 1))
             async let cycle: Void = scheduler.cycle()
@@ -129,7 +131,7 @@ struct SchedulerRemoteTests {
     @Test("a cancel the engine clearly refused during submission ends CANCELLED at once")
     func cancelDuringRefusedSubmission() async throws {
         let (store, _) = try Fixtures.queuedStore(count: 1)
-        let engine = ScriptedEngine(inner: InstantEngine(), delay: 0.1)
+        let engine = ScriptedEngine(inner: InstantEngine(), delay: 1)  // long enough to be seen SUBMITTING under load
         engine.script = [.reject]
         let scheduler = Scheduler(store: store, engine: engine, settings: settings(max: 1))
         async let cycle: Void = scheduler.cycle()
