@@ -165,14 +165,17 @@ public actor StacTestServer {
         let page = Array(matching.dropFirst(offset).prefix(size))
         var answer: [String: Any] = ["type": "FeatureCollection", "features": page, "numberMatched": matching.count,
                                      "numberReturned": page.count, "links": []]
-        if offset + size < matching.count, get {
-            var next = URLComponents(string: "\(base)/search")!
-            next.queryItems = body.keys.sorted().filter { $0 != "token" }.map { URLQueryItem(name: $0, value: Self.parameter(body[$0])) }
-                + [URLQueryItem(name: "token", value: String(offset + size))]
-            answer["links"] = [["rel": "next", "href": next.string ?? "", "type": "application/geo+json"]]
-        } else if offset + size < matching.count {
-            answer["links"] = [["rel": "next", "href": "\(base)/search", "method": "POST", "merge": true,
-                                "body": ["token": String(offset + size)]]]
+        if offset + size < matching.count {
+            let token = String(offset + size)
+            if get {
+                // The same parameters and the next token, in the URL.
+                var next = URLComponents(string: "\(base)/search")!
+                next.queryItems = body.keys.sorted().filter { $0 != "token" }.map { URLQueryItem(name: $0, value: Self.parameter(body[$0])) }
+                    + [URLQueryItem(name: "token", value: token)]
+                answer["links"] = [["rel": "next", "href": next.string ?? "", "type": "application/geo+json"]]
+            } else {
+                answer["links"] = [["rel": "next", "href": "\(base)/search", "method": "POST", "merge": true, "body": ["token": token]]]
+            }
         }
         return json(answer)
     }

@@ -55,17 +55,9 @@ enum FileChecks {
     static func missingCatalog(_ path: String) -> String? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return "nothing at \(path)" }
-        // The rule SafeCatalog reads products by: a name ending .SAFE or .zip (any case), or a
-        // folder with GRANULE/ in it.
-        func isProduct(_ file: String) -> Bool {
-            let name = file.lowercased()
-            return name.hasSuffix(".safe") || name.hasSuffix(".zip")
-                || FileManager.default.fileExists(atPath: (file as NSString).appendingPathComponent("GRANULE"))
-        }
-        guard isFolder.boolValue, !isProduct(path) else { return nil }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        if names.contains(where: { isProduct((path as NSString).appendingPathComponent($0)) }) { return nil }
-        let hint = names.contains("catalog.json") ? " (a static STAC catalog is given by its catalog.json)" : ""
+        guard isFolder.boolValue, !SafeProducts.isProduct(path), !SafeProducts.folderHoldsProducts(path) else { return nil }
+        let stac = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("catalog.json"))
+        let hint = stac ? " (a static STAC catalog is given by its catalog.json)" : ""
         return "a folder holding no SAFE products (.SAFE folders, .zip files, folders with GRANULE/) at \(path)\(hint)"
     }
 

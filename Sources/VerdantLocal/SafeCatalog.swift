@@ -44,7 +44,8 @@ public struct SafeCatalog: Catalog {
                         }
                         let file = try record(object)
                         do {
-                            let item = try StacCatalog.loadItem(path: file, coefNormalisation: coefNormalisation)
+                            // The object in hand, as a job will read it back from `file`.
+                            let item = try StacCatalog.item(object, file: file, coefNormalisation: coefNormalisation)
                             // Only a copy that reads counts: a broken first one leaves the id to the next.
                             seen[id] = product.shown
                             images.append(item.catalogImage)
@@ -62,7 +63,7 @@ public struct SafeCatalog: Catalog {
             }
         }
         images.sort { ($0.acquired, $0.id) < ($1.acquired, $1.id) }
-        let what = FileManager.default.fileExists(atPath: path + "/GRANULE") || path.lowercased().hasSuffix(".zip") ? "SAFE product" : "folder of SAFE products"
+        let what = SafeProducts.isProduct(path) ? "SAFE product" : "folder of SAFE products"
         var listing = CatalogListing(source: "\(what) \(path)", images: images, failures: failures)
         listing.bandTables = tables.sorted()
         return listing
@@ -87,7 +88,7 @@ public struct SafeCatalog: Catalog {
         }
         var folder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &folder), folder.boolValue,
-              file.lowercased().hasSuffix(".safe") || FileManager.default.fileExists(atPath: file + "/GRANULE") else { return nil }
+              SafeProducts.isProduct(file) else { return nil }
         return Product(root: file, shown: file)
     }
 

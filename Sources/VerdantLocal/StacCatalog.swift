@@ -33,6 +33,11 @@ public enum StacCatalog {
             }
             object = feature
         }
+        return try item(object, file: path, coefNormalisation: coefNormalisation)
+    }
+
+    /// An item object read from `file` (which names it in errors and resolves relative hrefs).
+    public static func item(_ object: [String: Any], file path: String, coefNormalisation: Double) throws -> CatalogItem {
         do {
             return try StacItemParser(file: path, coef: coefNormalisation).parse(object)
         } catch {

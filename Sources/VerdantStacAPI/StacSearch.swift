@@ -4,8 +4,9 @@ import VerdantHTTP
 /// A STAC API's item search (STAC API – Item Search 1.0): the landing page read for its
 /// `search` link and conformance classes, then `POST /search` with `collections`,
 /// `intersects`, `datetime` and `limit` (GET with `bbox` where the API offers only GET),
-/// following `next` links (POST with a body, merged when the link says so, or GET) to the end. 429 and 5xx are tried again by the HTTP client
-/// (backoff, `Retry-After`); what still fails names the URL and the status, never a credential.
+/// following `next` links (POST with a body, merged when the link says so, or GET) to the end.
+/// 429 and 5xx are tried again by the HTTP client (backoff, `Retry-After`); what still fails
+/// names the URL and the status, never a credential.
 public struct StacSearch: Sendable {
     /// What is searched; recorded with the listing, so a listing is reused only for the same one.
     public struct Query: Sendable, Equatable, Codable {
@@ -80,22 +81,19 @@ public struct StacSearch: Sendable {
             "collections": query.collections, "datetime": query.datetime, "limit": query.limit,
             "intersects": ["type": "Polygon", "coordinates": query.intersects],
         ]
+        let cloudFilter = query.maxCloudCover == nil ? nil : CloudFilter(conformance: conformance)
         if let cloud = query.maxCloudCover {
-            // Whichever the API advertises: the query extension, else CQL2 JSON filters.
-            if conformance.contains(where: { $0.hasSuffix("item-search#query") }) {
-                body["query"] = ["eo:cloud_cover": ["lte": cloud]]
-            } else if conformance.contains(where: { $0.hasSuffix("item-search#filter") || $0.hasSuffix("cql2-json") }) {
+            switch cloudFilter {
+            case .query?: body["query"] = CloudFilter.queryObject(cloud)
+            case .cql2?:
                 body["filter-lang"] = "cql2-json"
-                body["filter"] = ["op": "<=", "args": [["property": "eo:cloud_cover"], cloud]]
-            } else {
+                body["filter"] = CloudFilter.cql2Object(cloud)
+            case nil:
                 throw Failure(url: query.root, status: nil, problem: "the API advertises neither the query nor the filter extension in its conformance classes, so run.max_cloud_cover cannot be applied (set it to 100)", isOutage: false)
             }
         }
         var features: [[String: Any]] = []
         var seen = Set<String>()
-        // GET's filter: CQL2 text where the API advertises it, else CQL2 JSON in the URL.
-        let cloudFilter = body["query"] != nil ? "query" : body["filter"] == nil ? nil
-            : conformance.contains(where: { $0.hasSuffix("cql2-text") }) ? "cql2-text" : "cql2-json"
         let getSearch = { try Self.getRequest(searchURL, query: query, cloudFilter: cloudFilter) }
         var request = byGet ? try getSearch()
             : try HTTPRequest(.post, searchURL, headers: Self.accept + [("Content-Type", "application/json")],
@@ -141,10 +139,44 @@ public struct StacSearch: Sendable {
 
     static let accept: [(name: String, value: String)] = [("Accept", "application/geo+json, application/json")]
 
+    /// How an API takes `max_cloud_cover`, by its conformance classes: the query extension, or
+    /// CQL2 filters (always JSON in a POST body; text in a GET URL where the API advertises it).
+    enum CloudFilter {
+        case query
+        case cql2(text: Bool)
+
+        init?(conformance: [String]) {
+            if conformance.contains(where: { $0.hasSuffix("item-search#query") }) {
+                self = .query
+            } else if conformance.contains(where: { $0.hasSuffix("item-search#filter") || $0.hasSuffix("cql2-json") }) {
+                self = .cql2(text: conformance.contains { $0.hasSuffix("cql2-text") })
+            } else {
+                return nil
+            }
+        }
+
+        static func queryObject(_ cloud: Double) -> [String: Any] { ["eo:cloud_cover": ["lte": cloud]] }
+        static func cql2Object(_ cloud: Double) -> [String: Any] { ["op": "<=", "args": [["property": "eo:cloud_cover"], cloud]] }
+
+        /// The GET parameters that say it.
+        func parameters(_ cloud: Double) -> [URLQueryItem] {
+            func text(_ object: [String: Any]) -> String {
+                (try? JSONSerialization.data(withJSONObject: object, options: .sortedKeys)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            }
+            switch self {
+            case .query: return [URLQueryItem(name: "query", value: text(Self.queryObject(cloud)))]
+            case .cql2(text: true):
+                return [URLQueryItem(name: "filter-lang", value: "cql2-text"), URLQueryItem(name: "filter", value: "eo:cloud_cover <= \(cloud)")]
+            case .cql2(text: false):
+                return [URLQueryItem(name: "filter-lang", value: "cql2-json"), URLQueryItem(name: "filter", value: text(Self.cql2Object(cloud)))]
+            }
+        }
+    }
+
     /// The search as GET parameters: the area as its `bbox` (GET has no standard encoding of a
     /// polygon; discovery keeps only the items whose footprint meets the area itself), the cloud
-    /// cover as the `query` extension's JSON or a CQL2 text `filter`.
-    static func getRequest(_ url: String, query: Query, cloudFilter: String?) throws -> HTTPRequest {
+    /// cover as `cloudFilter` says.
+    static func getRequest(_ url: String, query: Query, cloudFilter: CloudFilter?) throws -> HTTPRequest {
         let ring = query.intersects.flatMap { $0 }
         let lons = ring.map { $0[0] }, lats = ring.map { $0[1] }
         guard var components = URLComponents(string: url), let west = lons.min(), let east = lons.max(),
@@ -157,17 +189,7 @@ public struct StacSearch: Sendable {
             URLQueryItem(name: "limit", value: String(query.limit)),
             URLQueryItem(name: "bbox", value: [west, south, east, north].map { String($0) }.joined(separator: ",")),
         ]
-        if let cloud = query.maxCloudCover {
-            if cloudFilter == "query" {
-                items.append(URLQueryItem(name: "query", value: "{\"eo:cloud_cover\":{\"lte\":\(cloud)}}"))
-            } else if cloudFilter == "cql2-text" {
-                items.append(URLQueryItem(name: "filter-lang", value: "cql2-text"))
-                items.append(URLQueryItem(name: "filter", value: "eo:cloud_cover <= \(cloud)"))
-            } else if cloudFilter == "cql2-json" {
-                items.append(URLQueryItem(name: "filter-lang", value: "cql2-json"))
-                items.append(URLQueryItem(name: "filter", value: "{\"op\":\"<=\",\"args\":[{\"property\":\"eo:cloud_cover\"},\(cloud)]}"))
-            }
-        }
+        if let cloud = query.maxCloudCover, let cloudFilter { items += cloudFilter.parameters(cloud) }
         components.queryItems = items
         // URLComponents leaves "+" and "=" as they are, which a server may read as a space and
         // a separator.

@@ -28,6 +28,24 @@ private let wholeRange = "2015-01-01T00:00:00Z/2017-12-31T23:59:59Z"
 
 private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
+/// The discovery query matching every item the test API serves.
+private let wholeQuery = CatalogQuery(start: CalendarDate(year: 2015, month: 1, day: 1)!, end: CalendarDate(year: 2017, month: 12, day: 31)!,
+                                      geometry: everywhere)
+/// 3 km × 2 km in UTM 33N, inside the Berlin crop (x 330000–345360, y 5814360–5822040).
+private let threeByTwoKm: [[Double]] = [[336000, 5817000], [339000, 5817000], [339000, 5819000], [336000, 5819000]]
+
+/// verdant's catalog of the test API at `base`, its listing recorded in `directory`.
+private func lister(_ base: String, directory: String, refresh: Bool = true) -> StacAPICatalog {
+    StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil,
+                   directory: directory, refresh: refresh, coefNormalisation: 10_000, client: HTTPClient())
+}
+
+/// Every item the test API lists, as its jobs read them.
+private func listedItems(_ base: String, directory: String) async throws -> [CatalogItem] {
+    let catalog = lister(base, directory: directory)
+    return try await catalog.list(wholeQuery).images.map { try StacCatalog.loadItem(path: catalog.itemPath($0.id), coefNormalisation: 10_000) }
+}
+
 private func listingFigures(catalog: URL, items wanted: Int, page: Int) async throws {
     let originals = try FileManager.default.contentsOfDirectory(atPath: catalog.path).filter { !$0.hasSuffix(".json") }.count
     let server = StacTestServer(samples: catalog, copies: (wanted + originals - 1) / max(1, originals))
@@ -45,16 +63,11 @@ private func listingFigures(catalog: URL, items wanted: Int, page: Int) async th
 
     let record = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-bench-stac-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: record) }
-    let lister = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil,
-                                directory: record.path, refresh: true, coefNormalisation: 10_000, client: HTTPClient())
-    let q = CatalogQuery(start: CalendarDate(year: 2015, month: 1, day: 1)!, end: CalendarDate(year: 2017, month: 12, day: 31)!,
-                         geometry: everywhere)
     start = DispatchTime.now().uptimeNanoseconds
-    let listing = try await lister.list(q)
+    let listing = try await lister(base, directory: record.path).list(wholeQuery)
     let listed = seconds(since: start)
     start = DispatchTime.now().uptimeNanoseconds
-    let again = try await StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil,
-                                         directory: record.path, refresh: false, coefNormalisation: 10_000, client: HTTPClient()).list(q)
+    let again = try await lister(base, directory: record.path, refresh: false).list(wholeQuery)
     let reread = seconds(since: start)
     print(String(format: "stac list  as verdant lists (search, %d item files recorded, collection parsed): %.2f s; from the record alone: %.2f s",
                  listing.images.count, listed, reread))
@@ -77,19 +90,13 @@ private func windowFigures(catalog: URL, landPath: String, scale: Double, perFil
     let record = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-bench-windows-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: record, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: record) }
-    let lister = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil,
-                                directory: record.appendingPathComponent("stac").path, refresh: true, coefNormalisation: 10_000,
-                                client: HTTPClient())
-    let q = CatalogQuery(start: CalendarDate(year: 2015, month: 1, day: 1)!, end: CalendarDate(year: 2017, month: 12, day: 31)!,
-                         geometry: everywhere)
-    let listing = try await lister.list(q)
-    let items = try listing.images.map { try StacCatalog.loadItem(path: lister.itemPath($0.id), coefNormalisation: 10_000) }
+    let items = try await listedItems(base, directory: record.appendingPathComponent("stac").path)
     let sampleLand = try LandArea.load(path: landPath)
     let berlin = items.filter { $0.tile == "33UUU" || $0.id.contains("T33UUU") }
     let slovenia = items.filter { !berlin.contains($0) }
     // The Berlin crop spans x 330000–345360, y 5814360–5822040 (UTM 33N): all of it, and 3 × 2 km inside.
     let wholeCrop = try utmLand("berlin-crop", [[330000, 5814360], [345360, 5814360], [345360, 5822040], [330000, 5822040]], in: record)
-    let small = try utmLand("berlin-3x2km", [[336000, 5817000], [339000, 5817000], [339000, 5819000], [336000, 5819000]], in: record)
+    let small = try utmLand("berlin-3x2km", threeByTwoKm, in: record)
 
     print("stac reads  hollstein masks at \(Int(scale)) m, each image read over HTTP from the test API (cache cleared per image)")
     for (name, land, chosen) in [("samples' land, Slovenia patches", sampleLand, slovenia),
@@ -176,13 +183,8 @@ private func fullTileFigures(catalog: URL, scale: Double, perFile: Bool) async t
     let server = StacTestServer(samples: served)
     let base = try await server.start()
     defer { Task { await server.stop() } }
-    let lister = StacAPICatalog(root: base + "/", collections: [StacTestServer.collection], maxCloudCover: nil,
-                                directory: root.appendingPathComponent("stac").path, refresh: true, coefNormalisation: 10_000,
-                                client: HTTPClient())
-    let q = CatalogQuery(start: CalendarDate(year: 2015, month: 1, day: 1)!, end: CalendarDate(year: 2017, month: 12, day: 31)!,
-                         geometry: everywhere)
-    let items = try (try await lister.list(q)).images.map { try StacCatalog.loadItem(path: lister.itemPath($0.id), coefNormalisation: 10_000) }
-    let small = try utmLand("tile-3x2km", [[336000, 5817000], [339000, 5817000], [339000, 5819000], [336000, 5819000]], in: root)
+    let items = try await listedItems(base, directory: root.appendingPathComponent("stac").path)
+    let small = try utmLand("tile-3x2km", threeByTwoKm, in: root)
     let district = try utmLand("tile-20x20km", [[330000, 5810000], [350000, 5810000], [350000, 5830000], [330000, 5830000]], in: root)
     for (name, land) in [("3 × 2 km inside the full tile", small), ("20 × 20 km inside the full tile", district)] {
         try await measureReads(name, items: items, land: land, server: server, catalog: served, scale: scale, scratch: root, perFile: perFile)
