@@ -28,8 +28,10 @@ import VerdantTerminal
                     model.setSort(column, descending: descending)
                     model.setFilter(filter)
                     model.select(7)
-                    let selected = model.selectedKey
                     for round in 0..<3 {
+                        // The task selected before this round: a round may take it out of the
+                        // filter, and then the selection rightly moves to another task for good.
+                        let selected = model.selectedKey
                         // Existing rows changed, and a few new ones.
                         var changed: [TaskSummary] = []
                         for _ in 0..<40 {
